@@ -1,0 +1,61 @@
+namespace Latchkey.Core.Errors;
+
+/// <summary>The error catalogue: each factory fills the real service's summary template.</summary>
+public static class ApiErrors
+{
+    /// <summary>E0000001: one or more fields failed validation; each cause is "field: message".</summary>
+    public static ApiError Validation(string field, string message) =>
+        new(400, "E0000001", $"Api validation failed: {field}", [$"{field}: {message}"]);
+
+    public static ApiError Validation(IReadOnlyList<(string Field, string Message)> failures) =>
+        new(400, "E0000001", $"Api validation failed: {string.Join(", ", failures.Select(f => f.Field).Distinct())}",
+            failures.Select(f => $"{f.Field}: {f.Message}").ToList());
+
+    /// <summary>E0000001 for a precondition that is not about one field (e.g. suspending a non-ACTIVE user).</summary>
+    public static ApiError Precondition(string what, string cause) =>
+        new(400, "E0000001", $"Api validation failed: {what}", [cause]);
+
+    public static ApiError MalformedBody() => new(400, "E0000003", "The request body was not well-formed.");
+
+    public static ApiError InvalidSession() => new(403, "E0000005", "Invalid session");
+
+    public static ApiError Forbidden() => new(403, "E0000006", "You do not have permission to perform the requested action");
+
+    public static ApiError NotFound(string id, string type) =>
+        new(404, "E0000007", $"Not found: Resource not found: {id} ({type})");
+
+    public static ApiError NotFoundPath() => new(404, "E0000007", "Not found: Resource not found");
+
+    public static ApiError Internal() => new(500, "E0000009", "Internal Server Error");
+
+    public static ApiError InvalidToken() => new(401, "E0000011", "Invalid token provided");
+
+    public static ApiError AlreadyActive() => new(403, "E0000016", "Activation failed because the user is already active");
+
+    public static ApiError MethodNotAllowed(string method) =>
+        new(405, "E0000022", "The endpoint does not support the provided HTTP method", [$"{method} is not supported here."]);
+
+    public static ApiError MissingParameter(string name) =>
+        new(400, "E0000028", "The request is missing a required parameter.", [$"{name}: is required"]);
+
+    public static ApiError InvalidSearch(string cause) => new(400, "E0000031", "Invalid search criteria.", [cause]);
+
+    public static ApiError UnlockNotAllowed() => new(403, "E0000032", "Unlock is not allowed for this user.");
+
+    public static ApiError StatusForbids() => new(403, "E0000038", "This operation is not allowed in the user's current status.");
+
+    public static ApiError RateLimited() => new(429, "E0000047", "API call exceeded rate limit due to too many requests.");
+
+    public static ApiError InvalidFilter(string cause) => new(400, "E0000053", "Invalid SCIM filter.", [cause]);
+
+    public static ApiError AppDeleteForbidden() =>
+        new(403, "E0000056", "Delete application forbidden.", ["The application must be deactivated before deletion."]);
+
+    public static ApiError UnsupportedOperation(string cause) => new(501, "E0000060", "Unsupported operation.", [cause]);
+
+    public static ApiError PayloadTooLarge(long limit) =>
+        new(413, "E0000003", "The request body was not well-formed.", [$"The request body is larger than {limit} bytes."]);
+
+    public static ApiError RequestTooLarge(string what) =>
+        new(400, "E0000001", $"Api validation failed: {what}", [$"{what}: is too long"]);
+}

@@ -1,0 +1,16 @@
+namespace Latchkey.Core.Ids;
+
+/// <summary>The three-character type prefixes the real service uses for its 20-character ids.</summary>
+public static class IdPrefix
+{
+    public const string Org = "00o";
+    public const string User = "00u";
+    public const string Group = "00g";
+    public const string App = "0oa";
+    public const string AppLink = "0ua";
+    public const string ApiToken = "00T";
+    public const string AccessPolicy = "rst";
+    public const string ClassicPolicy = "00p";
+    public const string UserType = "oty";
+    public const string Error = "oae";
+}

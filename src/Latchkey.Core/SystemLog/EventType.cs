@@ -1,0 +1,49 @@
+namespace Latchkey.Core.SystemLog;
+
+/// <summary>
+/// A System Log event type: the real catalogue's id (e.g. <c>user.lifecycle.create</c>), the display
+/// message the real service shows for it, its default severity and its legacy (v1) type where one exists.
+/// </summary>
+public sealed record EventType(string Id, string DisplayMessage, string Severity = LogSeverity.Info, string? LegacyEventType = null);
+
+/// <summary>The event types Latchkey writes. Each id exists in the real catalogue (an architecture test checks it).</summary>
+public static class EventTypes
+{
+    public static readonly EventType UserCreate = new("user.lifecycle.create", "Create okta user", LegacyEventType: "core.user.config.user_creation.success");
+    public static readonly EventType UserActivate = new("user.lifecycle.activate", "Activate Okta user", LegacyEventType: "core.user.config.user_activated");
+    public static readonly EventType UserReactivate = new("user.lifecycle.reactivate", "Reactivate Okta user");
+    public static readonly EventType UserDeactivate = new("user.lifecycle.deactivate", "Deactivate Okta user", LegacyEventType: "core.user.config.user_deactivated");
+    public static readonly EventType UserSuspend = new("user.lifecycle.suspend", "Suspend Okta user");
+    public static readonly EventType UserUnsuspend = new("user.lifecycle.unsuspend", "Unsuspend Okta user");
+    public static readonly EventType UserDeleteInitiated = new("user.lifecycle.delete.initiated", "Delete Okta user initiated");
+    public static readonly EventType UserDeleteCompleted = new("user.lifecycle.delete.completed", "Delete Okta user completed");
+    public static readonly EventType UserUnlockByAdmin = new("user.account.unlock_by_admin", "Unlock user account by admin");
+    public static readonly EventType UserUpdateProfile = new("user.account.update_profile", "Update user profile for Okta");
+    public static readonly EventType UserUpdatePassword = new("user.account.update_password", "Update password for Okta user");
+    public static readonly EventType UserResetPassword = new("user.account.reset_password", "Reset password for Okta user");
+
+    public static readonly EventType GroupCreate = new("group.lifecycle.create", "Create Okta group");
+    public static readonly EventType GroupDelete = new("group.lifecycle.delete", "Delete Okta group");
+    public static readonly EventType GroupUpdate = new("group.profile.update", "Update Okta group profile");
+    public static readonly EventType GroupMemberAdd = new("group.user_membership.add", "Add user to group membership");
+    public static readonly EventType GroupMemberRemove = new("group.user_membership.remove", "Remove user from group membership");
+    public static readonly EventType GroupAppAssign = new("group.application_assignment.add", "Add assigned application to group");
+    public static readonly EventType GroupAppUnassign = new("group.application_assignment.remove", "Remove assigned application from group");
+
+    public static readonly EventType AppCreate = new("application.lifecycle.create", "Create application");
+    public static readonly EventType AppUpdate = new("application.lifecycle.update", "Update application");
+    public static readonly EventType AppActivate = new("application.lifecycle.activate", "Activate application");
+    public static readonly EventType AppDeactivate = new("application.lifecycle.deactivate", "Deactivate application");
+    public static readonly EventType AppDelete = new("application.lifecycle.delete", "Delete application");
+    public static readonly EventType AppUserAdd = new("application.user_membership.add", "Add user to application membership");
+    public static readonly EventType AppUserRemove = new("application.user_membership.remove", "Remove user from application membership");
+    public static readonly EventType AppUserUpdate = new("application.user_membership.update", "Update user's application membership");
+
+    public static readonly EventType ApiTokenCreate = new("system.api_token.create", "Create API token");
+    public static readonly EventType ApiTokenRevoke = new("system.api_token.revoke", "Revoke API token");
+
+    public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
+
+    public static IEnumerable<EventType> All =>
+        typeof(EventTypes).GetFields().Where(f => f.FieldType == typeof(EventType)).Select(f => (EventType)f.GetValue(null)!);
+}

@@ -1,0 +1,43 @@
+namespace Latchkey.Core.Users;
+
+/// <summary>
+/// The default password policy of a new org (okta-api.md section 0.4): at least 8 characters, a lower-case
+/// letter, an upper-case letter, a number, no parts of the username. Returns the message the real service
+/// gives, or null when the password is acceptable.
+/// </summary>
+public sealed record PasswordPolicy(int MinLength = 8, bool RequireLowerCase = true, bool RequireUpperCase = true,
+    bool RequireNumber = true, bool ExcludeUsername = true, int MaxLength = 256)
+{
+    public static PasswordPolicy Default { get; } = new();
+
+    public string Requirements =>
+        string.Join(", ", new[]
+        {
+            $"at least {MinLength} characters",
+            RequireLowerCase ? "a lowercase letter" : null,
+            RequireUpperCase ? "an uppercase letter" : null,
+            RequireNumber ? "a number" : null,
+            ExcludeUsername ? "no parts of your username" : null,
+        }.Where(s => s is not null)) + ".";
+
+    public string? Check(string password, string login, string? firstName, string? lastName)
+    {
+        var ok = password.Length >= MinLength && password.Length <= MaxLength
+            && (!RequireLowerCase || password.Any(char.IsLower))
+            && (!RequireUpperCase || password.Any(char.IsUpper))
+            && (!RequireNumber || password.Any(char.IsDigit))
+            && (!ExcludeUsername || !ContainsUsernamePart(password, login, firstName, lastName));
+        return ok ? null : $"Password requirements were not met. Password requirements: {Requirements}";
+    }
+
+    private static bool ContainsUsernamePart(string password, string login, string? firstName, string? lastName)
+    {
+        // The parts of a username are the login's local part split on punctuation, and the names;
+        // parts shorter than 3 characters are ignored, as a two-letter part would forbid too much.
+        var local = login.Split('@')[0];
+        var parts = local.Split(['.', '_', '-', '+', ',', '#'], StringSplitOptions.RemoveEmptyEntries)
+            .Append(local).Append(firstName ?? "").Append(lastName ?? "")
+            .Where(p => p.Length >= 3);
+        return parts.Any(p => password.Contains(p, StringComparison.OrdinalIgnoreCase));
+    }
+}

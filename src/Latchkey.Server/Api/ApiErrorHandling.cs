@@ -1,0 +1,62 @@
+using Latchkey.Contracts;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Security;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Latchkey.Server.Api;
+
+/// <summary>
+/// Turns every failure under /api/v1 into the error body of the real service. Expected refusals come as
+/// <see cref="ApiException"/>; anything else is logged for the operator and answered 500 E0000009 with no
+/// stack trace, SQL or exception text.
+/// </summary>
+public sealed partial class ApiErrorHandling(RequestDelegate next, ILogger<ApiErrorHandling> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+            if (!context.Response.HasStarted && context.Response.ContentType is null
+                && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+            {
+                // No endpoint for this path (404) or for this method on it (405): answer in the API's error format.
+                await WriteAsync(context, context.Response.StatusCode == StatusCodes.Status404NotFound
+                    ? ApiErrors.NotFoundPath()
+                    : ApiErrors.MethodNotAllowed(context.Request.Method));
+            }
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, e.Error);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0;
+            await WriteAsync(context, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? ApiErrors.PayloadTooLarge(limit)
+                : ApiErrors.MalformedBody());
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            LogUnhandled(logger, e, context.Request.Method, context.Request.Path, RequestIds.Of(context));
+            await WriteAsync(context, ApiErrors.Internal());
+        }
+    }
+
+    public static Task WriteAsync(HttpContext context, ApiError error)
+    {
+        var body = new ErrorBody(error.Code, error.Summary, error.Code, IdPrefixError + RandomIds.NewBase62(22),
+            error.Causes.Select(c => new ErrorCause(c)).ToList());
+        return ApiResponses.WriteAsync(context, body, error.Status);
+    }
+
+    private const string IdPrefixError = "oae";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path} (request {RequestId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Security;
+using Latchkey.Server.Api;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.ApiTokens;
+
+/// <summary>
+/// <c>Authorization: SSWS &lt;token&gt;</c> on every /api/v1 request. The token is looked up by its SHA-256
+/// hash (tokens are never stored in clear). No header: 403 E0000005, as the real service answers when
+/// it falls back to a session cookie; an unknown, revoked or expired token: 401 E0000011.
+/// </summary>
+public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache cache, TimeProvider time)
+{
+    public const string Scheme = "SSWS";
+
+    public async Task InvokeAsync(HttpContext context, LatchkeyDbContext db)
+    {
+        string header = context.Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            throw new ApiException(ApiErrors.InvalidSession());
+        }
+
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        if (space <= 0 || !header.AsSpan(0, space).Equals(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(ApiErrors.InvalidToken());
+        }
+
+        var token = header[(space + 1)..].Trim();
+        if (token.Length is 0 or > 200)
+        {
+            throw new ApiException(ApiErrors.InvalidToken());
+        }
+
+        var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, time, context.RequestAborted)
+            ?? throw new ApiException(ApiErrors.InvalidToken());
+        caller.Attach(context);
+        await next(context);
+    }
+}
+
+/// <summary>
+/// Resolved tokens, kept for a few seconds so that a hot path (thousands of calls a second) does not
+/// read the token table every time. A revocation on this node takes effect at once; on another node
+/// within <see cref="Lifetime"/>.
+/// </summary>
+public sealed class ApiTokenCache
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Window = TimeSpan.FromDays(30);
+    private readonly ConcurrentDictionary<string, (ApiCaller Caller, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+
+    public async Task<ApiCaller?> ResolveAsync(string tokenHash, LatchkeyDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_entries.TryGetValue(tokenHash, out var hit) && hit.Until > now)
+        {
+            return hit.Caller;
+        }
+
+        var row = await db.ApiTokens.Where(t => t.TokenHash == tokenHash)
+            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { Token = t, u.Login, u.FirstName, u.LastName, u.Status })
+            .FirstOrDefaultAsync(ct);
+        if (row is null || row.Token.ExpiresAt <= now || row.Status is Core.Users.UserStatus.Deprovisioned or Core.Users.UserStatus.Suspended)
+        {
+            _entries.TryRemove(tokenHash, out _);
+            return null;
+        }
+
+        // A token stays valid while it is used: each use pushes its expiry 30 days out (written at most hourly).
+        if (row.Token.ExpiresAt - now < Window - TimeSpan.FromHours(1))
+        {
+            await db.ApiTokens.Where(t => t.Id == row.Token.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, now + Window), ct);
+        }
+
+        var caller = new ApiCaller(row.Token.OrgId, row.Token.UserId, row.Login,
+            $"{row.FirstName} {row.LastName}".Trim(), row.Token.Id);
+        _entries[tokenHash] = (caller, now + Lifetime);
+        return caller;
+    }
+
+    public void Forget(string tokenHash) => _entries.TryRemove(tokenHash, out _);
+
+    public void ForgetToken(string tokenId)
+    {
+        foreach (var (hash, entry) in _entries)
+        {
+            if (entry.Caller.TokenId == tokenId)
+            {
+                _entries.TryRemove(hash, out _);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Latchkey.Contracts;
+using Latchkey.Core.Errors;
+using Latchkey.Core.SystemLog;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.ApiTokens;
+
+/// <summary><c>/api/v1/api-tokens</c>: list, get and revoke API tokens (tokens are created by the server, never by API).</summary>
+public static class ApiTokensApi
+{
+    public static void MapApiTokensApi(this RouteGroupBuilder api)
+    {
+        var tokens = api.MapGroup("/api-tokens");
+        tokens.MapGet("", List);
+        tokens.MapGet("/{tokenId}", Get);
+        tokens.MapDelete("/{tokenId}", Revoke);
+    }
+
+    public static ApiTokenResource ToResource(ApiTokenEntity t, string apiBase) => new()
+    {
+        Id = t.Id, Name = t.Name, UserId = t.UserId, ClientName = t.ClientName, Created = t.Created, LastUpdated = t.LastUpdated,
+        ExpiresAt = t.ExpiresAt, TokenWindow = "P30D", Network = new ApiTokenNetwork("ANYWHERE"),
+        Links = new Dictionary<string, Link>
+        {
+            ["self"] = new($"{apiBase}/api-tokens/{t.Id}") { Hints = new LinkHints(["GET", "DELETE"]) },
+            ["user"] = new($"{apiBase}/users/{t.UserId}") { Hints = Users.Hints.Get },
+        },
+    };
+
+    private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.OrgId == caller.OrgId).OrderBy(t => t.Id).ToListAsync(context.RequestAborted);
+        var apiBase = ApiUrls.ApiBase(context.Request);
+        Paging.WriteLinks(context, null);
+        return ApiResponses.Json(tokens.Select(t => ToResource(t, apiBase)).ToList());
+    }
+
+    private static async Task<IResult> Get(string tokenId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var id = tokenId == "current" ? caller.TokenId : tokenId;
+        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.OrgId == caller.OrgId, context.RequestAborted)
+            ?? throw new ApiException(ApiErrors.NotFound(tokenId, "ApiToken"));
+        return ApiResponses.Json(ToResource(token, ApiUrls.ApiBase(context.Request)));
+    }
+
+    private static async Task<IResult> Revoke(string tokenId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, ApiTokenCache cache)
+    {
+        var caller = ApiCaller.Required(context);
+        var id = tokenId == "current" ? caller.TokenId : tokenId;
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id && t.OrgId == caller.OrgId, context.RequestAborted)
+                ?? throw new ApiException(ApiErrors.NotFound(tokenId, "ApiToken"));
+            db.ApiTokens.Remove(token);
+            log.Stage(EventTypes.ApiTokenRevoke, [new LogTarget(token.Id, "Token", token.Name, token.Name)]);
+        }, context.RequestAborted);
+        cache.ForgetToken(id);
+        return ApiResponses.NoContent();
+    }
+}

@@ -1,0 +1,214 @@
+using System.Text.Json.Nodes;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Filtering;
+using Latchkey.Core.Ids;
+using Latchkey.Core.Security;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Policies;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.Apps;
+
+/// <summary><c>/api/v1/apps</c>: create, list, get, replace, delete, activate, deactivate.</summary>
+public static class AppsApi
+{
+    private static readonly PageLimits Limits = new(20, 200);
+
+    private static readonly FilterGrammar FilterRules = new FilterGrammar()
+        .Allow("id", FilterOperator.Eq).Allow("status", FilterOperator.Eq).Allow("name", FilterOperator.Eq)
+        .Allow("user.id", FilterOperator.Eq).Allow("group.id", FilterOperator.Eq).WithNot(false);
+
+    public static void MapAppsApi(this RouteGroupBuilder api)
+    {
+        var apps = api.MapGroup("/apps");
+        apps.MapGet("", List);
+        apps.MapPost("", Create);
+        apps.MapGet("/{appId}", Get);
+        apps.MapPut("/{appId}", Replace);
+        apps.MapDelete("/{appId}", Delete);
+        apps.MapPost("/{appId}/lifecycle/activate", (string appId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
+            SetStatus(appId, AppStatus.Active, c, db, w, l, t));
+        apps.MapPost("/{appId}/lifecycle/deactivate", (string appId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
+            SetStatus(appId, AppStatus.Inactive, c, db, w, l, t));
+        apps.MapAppAssignmentsApi();
+    }
+
+    private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var activate = JsonBody.QueryBool(context.Request, "activate", true);
+        var definition = AppDefinitions.Read(await JsonBody.ReadObjectAsync(context.Request));
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        var app = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var app = new AppEntity
+            {
+                Id = RandomIds.NewId(IdPrefix.App), OrgId = caller.OrgId, Name = definition.Name, Label = definition.Label,
+                LabelKey = definition.Label.ToLowerInvariant(), SignOnMode = definition.SignOnMode,
+                Status = activate ? AppStatus.Active : AppStatus.Inactive, Created = now, LastUpdated = now,
+                BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink),
+                AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, caller.OrgId, context.RequestAborted),
+            };
+            db.Apps.Add(app);
+            log.Stage(EventTypes.AppCreate, [AppResources.Target(app)]);
+            if (activate)
+            {
+                log.Stage(EventTypes.AppActivate, [AppResources.Target(app)]);
+            }
+
+            return app;
+        }, context.RequestAborted);
+        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+    }
+
+    private static async Task<IResult> Get(string appId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var app = await FindAsync(db, caller, appId, context.RequestAborted);
+        var apiBase = ApiUrls.ApiBase(context.Request);
+        var embedded = await ExpandUserAsync(context, db, caller, app);
+        return ApiResponses.Json(AppResources.ToResource(app, apiBase, embedded));
+    }
+
+    private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var request = context.Request;
+        var apps = db.Apps.AsNoTracking().Where(a => a.OrgId == caller.OrgId);
+        var q = request.Query["q"].ToString().ToLowerInvariant();
+        if (q.Length > 0)
+        {
+            apps = apps.Where(a => a.Name.StartsWith(q) || a.LabelKey.StartsWith(q));
+        }
+
+        if (Filters.ParseSearch(request, "filter", FilterRules) is { } filter)
+        {
+            foreach (var term in Conjuncts(filter))
+            {
+                var value = term.Value?.Text ?? "";
+                apps = term.Attribute switch
+                {
+                    "id" => apps.Where(a => a.Id == value),
+                    "status" => apps.Where(a => a.Status == value),
+                    "name" => apps.Where(a => a.Name == value),
+                    "user.id" => apps.Where(a => AppAssignments.AssignedAppIds(db, value).Contains(a.Id)),
+                    _ => apps.Where(a => db.AppGroups.Any(g => g.AppId == a.Id && g.GroupId == value)),
+                };
+            }
+        }
+
+        var pageSize = Paging.Limit(request, Limits);
+        var after = Paging.After(request);
+        var page = await apps.Where(a => after == null || string.Compare(a.Id, after) > 0)
+            .OrderBy(a => a.Id).Take(pageSize + 1).ToListAsync(context.RequestAborted);
+        var more = page.Count > pageSize;
+        if (more)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        Paging.WriteLinks(context, more ? page[^1].Id : null);
+        var apiBase = ApiUrls.ApiBase(request);
+        var result = new JsonArray();
+        foreach (var app in page)
+        {
+            result.Add(AppResources.ToResource(app, apiBase, await ExpandUserAsync(context, db, caller, app)));
+        }
+
+        return ApiResponses.Json(result);
+    }
+
+    /// <summary><c>expand=user/{id}</c>: embeds that user's assignment to the app.</summary>
+    private static async Task<JsonObject?> ExpandUserAsync(HttpContext context, LatchkeyDbContext db, ApiCaller caller, AppEntity app)
+    {
+        var expand = context.Request.Query["expand"].ToString();
+        if (!expand.StartsWith("user/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var user = await UserLookup.FindAsync(db, caller, expand["user/".Length..], context.RequestAborted);
+        return user is null ? null : await AppAssignments.AppUserAsync(db, app, user, ApiUrls.ApiBase(context.Request), context.RequestAborted);
+    }
+
+    private static IEnumerable<ComparisonNode> Conjuncts(FilterNode node) => node switch
+    {
+        AndNode a => Conjuncts(a.Left).Concat(Conjuncts(a.Right)),
+        ComparisonNode { Value.Kind: FilterValueKind.String } c => [c],
+        _ => throw new ApiException(ApiErrors.InvalidSearch("Apps filters combine quoted eq comparisons with and.")),
+    };
+
+    private static async Task<IResult> Replace(string appId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var input = await JsonBody.ReadObjectAsync(context.Request);
+        var app = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var app = await FindAsync(db, caller, appId, context.RequestAborted, track: true);
+            var definition = AppDefinitions.Read(input, app.Name);
+            if (definition.SignOnMode != app.SignOnMode)
+            {
+                throw new ApiException(ApiErrors.Validation("signOnMode", "The sign-on mode of an app cannot be changed."));
+            }
+
+            app.Label = definition.Label;
+            app.LabelKey = definition.Label.ToLowerInvariant();
+            app.BodyJson = definition.Body.ToJsonString();
+            app.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
+            log.Stage(EventTypes.AppUpdate, [AppResources.Target(app)]);
+            return app;
+        }, context.RequestAborted);
+        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+    }
+
+    private static async Task<IResult> SetStatus(string appId, string status, HttpContext context, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var app = await FindAsync(db, caller, appId, context.RequestAborted, track: true);
+            if (app.Status != status)
+            {
+                app.Status = status;
+                app.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
+                log.Stage(status == AppStatus.Active ? EventTypes.AppActivate : EventTypes.AppDeactivate, [AppResources.Target(app)]);
+            }
+        }, context.RequestAborted);
+        return ApiResponses.EmptyObject();
+    }
+
+    private static async Task<IResult> Delete(string appId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
+    {
+        var caller = ApiCaller.Required(context);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var ct = context.RequestAborted;
+            var app = await FindAsync(db, caller, appId, ct, track: true);
+            if (app.Status == AppStatus.Active)
+            {
+                throw new ApiException(ApiErrors.AppDeleteForbidden());
+            }
+
+            await db.AppUsers.Where(a => a.AppId == app.Id).ExecuteDeleteAsync(ct);
+            await db.AppGroups.Where(a => a.AppId == app.Id).ExecuteDeleteAsync(ct);
+            db.Apps.Remove(app);
+            log.Stage(EventTypes.AppDelete, [AppResources.Target(app)]);
+        }, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    public static async Task<AppEntity> FindAsync(LatchkeyDbContext db, ApiCaller caller, string appId, CancellationToken ct, bool track = false)
+    {
+        var query = track ? db.Apps : db.Apps.AsNoTracking();
+        return await query.FirstOrDefaultAsync(a => a.Id == appId && a.OrgId == caller.OrgId, ct)
+            ?? throw new ApiException(ApiErrors.NotFound(appId, "AppInstance"));
+    }
+}

@@ -1,0 +1,315 @@
+using System.Text.Json.Nodes;
+using Latchkey.Contracts;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Filtering;
+using Latchkey.Core.Ids;
+using Latchkey.Core.Security;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.Groups;
+
+/// <summary><c>/api/v1/groups</c>: CRUD, members, the apps assigned to a group.</summary>
+public static class GroupsApi
+{
+    private static readonly PageLimits ListLimits = new(200, 10_000);
+    private static readonly PageLimits MemberLimits = new(1000, 10_000);
+    private static readonly FilterOperator[] Ordered = [FilterOperator.Eq, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le];
+
+    private static readonly FilterGrammar FilterRules = new FilterGrammar()
+        .Allow("id", FilterOperator.Eq).Allow("type", FilterOperator.Eq)
+        .Allow("lastUpdated", Ordered).Allow("lastMembershipUpdated", Ordered).WithNot(false);
+
+    private static readonly FilterGrammar SearchRules = new FilterGrammar()
+        .AllowPrefix("profile.", FilterOperator.Eq, FilterOperator.Sw, FilterOperator.Pr)
+        .Allow("profile.name", FilterOperator.Co).Allow("profile.description", FilterOperator.Co)
+        .Allow("id", FilterOperator.Eq).Allow("type", FilterOperator.Eq).Allow("source.id", FilterOperator.Eq)
+        .Allow("created", Ordered).Allow("lastUpdated", Ordered).Allow("lastMembershipUpdated", Ordered).WithNot(false);
+
+    private static readonly FilterColumns<GroupEntity> Columns = new FilterColumns<GroupEntity>()
+        .String("id", g => g.Id).String("type", g => g.Type).String("profile.name", g => g.Name)
+        .String("profile.description", g => g.Description)
+        .Date("created", g => g.Created).Date("lastUpdated", g => g.LastUpdated).Date("lastMembershipUpdated", g => g.LastMembershipUpdated);
+
+    public static void MapGroupsApi(this RouteGroupBuilder api)
+    {
+        var groups = api.MapGroup("/groups");
+        groups.MapGet("", List);
+        groups.MapPost("", Create);
+        groups.MapGet("/{groupId}", Get);
+        groups.MapPut("/{groupId}", Replace);
+        groups.MapDelete("/{groupId}", Delete);
+        groups.MapGet("/{groupId}/users", Members);
+        groups.MapPut("/{groupId}/users/{userId}", AddMember);
+        groups.MapDelete("/{groupId}/users/{userId}", RemoveMember);
+        groups.MapGet("/{groupId}/apps", Apps);
+    }
+
+    private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var request = context.Request;
+        var groups = db.Groups.AsNoTracking().Where(g => g.OrgId == caller.OrgId);
+        var q = request.Query["q"].ToString();
+        var limits = q.Length > 0 ? new PageLimits(10, 10_000) : ListLimits;
+        var pageSize = Paging.Limit(request, limits);
+        var after = Paging.After(request);
+        if (q.Length > 0)
+        {
+            var prefix = q.ToLowerInvariant();
+            groups = groups.Where(g => g.NameKey.StartsWith(prefix));
+        }
+
+        if (Filters.ParseSearch(request, "filter", FilterRules) is { } filter)
+        {
+            groups = groups.Where(Columns.Translate(filter, ignoreCase: false));
+        }
+
+        if (Filters.ParseSearch(request, "search", SearchRules) is { } search)
+        {
+            if (!Columns.Covers(search))
+            {
+                // Groups carry no custom profile attributes yet, so an unknown profile attribute matches nothing.
+                Paging.WriteLinks(context, null);
+                return ApiResponses.Json(Array.Empty<GroupResource>());
+            }
+
+            groups = groups.Where(Columns.Translate(search, ignoreCase: true));
+        }
+
+        var page = await groups.Where(g => after == null || string.Compare(g.Id, after) > 0)
+            .OrderBy(g => g.Id).Take(pageSize + 1).ToListAsync(context.RequestAborted);
+        var more = page.Count > pageSize && q.Length == 0;
+        if (page.Count > pageSize)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        Paging.WriteLinks(context, more ? page[^1].Id : null);
+        var withStats = request.Query["expand"].ToString().Split(',').Contains("stats");
+        var apiBase = ApiUrls.ApiBase(request);
+        var result = new List<GroupResource>(page.Count);
+        foreach (var group in page)
+        {
+            result.Add(GroupResources.ToResource(group, apiBase, withStats ? await StatsAsync(db, group, context.RequestAborted) : null));
+        }
+
+        return ApiResponses.Json(result);
+    }
+
+    private static async Task<GroupStatsResource> StatsAsync(LatchkeyDbContext db, GroupEntity group, CancellationToken ct) =>
+        new(await db.GroupMembers.CountAsync(m => m.GroupId == group.Id, ct),
+            await db.AppGroups.CountAsync(a => a.GroupId == group.Id, ct), 0, false);
+
+    private static async Task<IResult> Get(string groupId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var group = await FindAsync(db, caller, groupId, context.RequestAborted);
+        var withStats = context.Request.Query["expand"].ToString().Split(',').Contains("stats");
+        return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request),
+            withStats ? await StatsAsync(db, group, context.RequestAborted) : null));
+    }
+
+    private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var profile = await ReadProfileAsync(context.Request);
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        var group = new GroupEntity
+        {
+            Id = RandomIds.NewId(IdPrefix.Group), OrgId = caller.OrgId, Type = GroupTypes.Okta, Name = "", NameKey = "",
+            ProfileJson = "{}", Created = now, LastUpdated = now, LastMembershipUpdated = now,
+        };
+        Apply(group, profile);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            await EnsureNameFreeAsync(db, group, context.RequestAborted);
+            db.Groups.Add(group);
+            log.Stage(EventTypes.GroupCreate, [GroupResources.Target(group)]);
+        }, context.RequestAborted);
+        return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request)));
+    }
+
+    private static async Task<IResult> Replace(string groupId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var profile = await ReadProfileAsync(context.Request);
+        var group = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var group = await FindAsync(db, caller, groupId, context.RequestAborted, track: true);
+            if (group.Type != GroupTypes.Okta)
+            {
+                throw new ApiException(ApiErrors.Forbidden());
+            }
+
+            Apply(group, profile);
+            await EnsureNameFreeAsync(db, group, context.RequestAborted);
+            group.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
+            log.Stage(EventTypes.GroupUpdate, [GroupResources.Target(group)]);
+            return group;
+        }, context.RequestAborted);
+        return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request)));
+    }
+
+    private static async Task<IResult> Delete(string groupId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
+    {
+        var caller = ApiCaller.Required(context);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var ct = context.RequestAborted;
+            var group = await FindAsync(db, caller, groupId, ct, track: true);
+            if (group.Type == GroupTypes.BuiltIn)
+            {
+                throw new ApiException(ApiErrors.Forbidden());
+            }
+
+            await db.GroupMembers.Where(m => m.GroupId == group.Id).ExecuteDeleteAsync(ct);
+            await db.AppGroups.Where(a => a.GroupId == group.Id).ExecuteDeleteAsync(ct);
+            db.Groups.Remove(group);
+            log.Stage(EventTypes.GroupDelete, [GroupResources.Target(group)]);
+        }, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    private static async Task<IResult> Members(string groupId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var group = await FindAsync(db, caller, groupId, context.RequestAborted);
+        var pageSize = Paging.Limit(context.Request, MemberLimits);
+        var after = Paging.After(context.Request);
+        var page = await db.GroupMembers.Where(m => m.GroupId == group.Id && (after == null || string.Compare(m.UserId, after) > 0))
+            .OrderBy(m => m.UserId).Take(pageSize + 1)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
+            .AsNoTracking().ToListAsync(context.RequestAborted);
+        page = page.OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
+        var more = page.Count > pageSize;
+        if (more)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        Paging.WriteLinks(context, more ? page[^1].Id : null);
+        var apiBase = ApiUrls.ApiBase(context.Request);
+        return ApiResponses.Json(page.Select(u => UserResources.ToResource(u, apiBase)).ToList());
+    }
+
+    private static async Task<IResult> AddMember(string groupId, string userId, HttpContext context, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var ct = context.RequestAborted;
+            var group = await FindAsync(db, caller, groupId, ct, track: true);
+            var user = await UserLookup.GetAsync(db, caller, userId, ct);
+            GroupMembership.EnsureChangeable(group);
+            if (!await db.GroupMembers.AnyAsync(m => m.GroupId == group.Id && m.UserId == user.Id, ct))
+            {
+                GroupMembership.Add(db, log, group, user, IsoTime.Truncate(time.GetUtcNow()));
+            }
+        }, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    private static async Task<IResult> RemoveMember(string groupId, string userId, HttpContext context, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var ct = context.RequestAborted;
+            var group = await FindAsync(db, caller, groupId, ct, track: true);
+            var user = await UserLookup.GetAsync(db, caller, userId, ct);
+            GroupMembership.EnsureChangeable(group);
+            var membership = await db.GroupMembers.FirstOrDefaultAsync(m => m.GroupId == group.Id && m.UserId == user.Id, ct);
+            if (membership is not null)
+            {
+                db.GroupMembers.Remove(membership);
+                group.LastMembershipUpdated = IsoTime.Truncate(time.GetUtcNow());
+                log.Stage(EventTypes.GroupMemberRemove, [UserResources.Target(user), GroupResources.Target(group)]);
+            }
+        }, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    private static async Task<IResult> Apps(string groupId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var group = await FindAsync(db, caller, groupId, context.RequestAborted);
+        var pageSize = Paging.Limit(context.Request, new PageLimits(20, 200));
+        var after = Paging.After(context.Request);
+        var page = await db.AppGroups.Where(a => a.GroupId == group.Id)
+            .Join(db.Apps, a => a.AppId, app => app.Id, (a, app) => app)
+            .Where(app => after == null || string.Compare(app.Id, after) > 0)
+            .OrderBy(app => app.Id).Take(pageSize + 1).AsNoTracking().ToListAsync(context.RequestAborted);
+        var more = page.Count > pageSize;
+        if (more)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        Paging.WriteLinks(context, more ? page[^1].Id : null);
+        var apiBase = ApiUrls.ApiBase(context.Request);
+        return ApiResponses.Json(page.Select(a => AppResources.ToResource(a, apiBase)).ToList());
+    }
+
+    public static async Task<GroupEntity> FindAsync(LatchkeyDbContext db, ApiCaller caller, string groupId, CancellationToken ct, bool track = false)
+    {
+        var query = track ? db.Groups : db.Groups.AsNoTracking();
+        return await query.FirstOrDefaultAsync(g => g.Id == groupId && g.OrgId == caller.OrgId, ct)
+            ?? throw new ApiException(ApiErrors.NotFound(groupId, "UserGroup"));
+    }
+
+    private static async Task<JsonObject> ReadProfileAsync(HttpRequest request)
+    {
+        var body = await JsonBody.ReadObjectAsync(request);
+        var profile = JsonBody.Object(body, "profile", "profile") ?? [];
+        var name = JsonBody.String(profile, "name", "name");
+        var description = JsonBody.String(profile, "description", "description");
+        var failures = new List<(string, string)>();
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            failures.Add(("name", "The field cannot be left blank"));
+        }
+        else if (name.Length > 255)
+        {
+            failures.Add(("name", "The field is too long (maximum 255 characters)"));
+        }
+
+        if (description is { Length: > 1024 })
+        {
+            failures.Add(("description", "The field is too long (maximum 1024 characters)"));
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new ApiException(ApiErrors.Validation(failures));
+        }
+
+        return profile;
+    }
+
+    private static void Apply(GroupEntity group, JsonObject profile)
+    {
+        group.Name = (string)profile["name"]!;
+        group.NameKey = group.Name.ToLowerInvariant();
+        group.Description = (string?)profile["description"];
+        group.ProfileJson = profile.ToJsonString();
+    }
+
+    private static async Task EnsureNameFreeAsync(LatchkeyDbContext db, GroupEntity group, CancellationToken ct)
+    {
+        if (await db.Groups.AnyAsync(g => g.OrgId == group.OrgId && g.NameKey == group.NameKey && g.Id != group.Id && g.Type == GroupTypes.Okta, ct))
+        {
+            throw new ApiException(ApiErrors.Validation("name", Core.Users.ProfileRules.Taken));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Latchkey.Core.Errors;
+using Latchkey.Core.SystemLog;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Features.RateLimits;
+
+/// <summary>
+/// Fixed-window counters per (org, bucket), read through <see cref="TimeProvider"/>. Every response carries
+/// <c>X-Rate-Limit-Limit/Remaining/Reset</c> (reset in epoch seconds); over the ceiling the request is refused
+/// with 429 E0000047 before any work, and the first refusal of a window is written to the System Log.
+/// </summary>
+public sealed class RateLimiter(TimeProvider time)
+{
+    private sealed class Counter
+    {
+        public long WindowStart;
+        public int Count;
+        public bool Reported;
+    }
+
+    private readonly ConcurrentDictionary<(string Org, string Bucket), Counter> _counters = new();
+
+    public readonly record struct Decision(bool Allowed, int Limit, int Remaining, long ResetEpochSeconds, bool FirstRefusal);
+
+    public Decision Acquire(string orgId, RateLimitBucket bucket)
+    {
+        var counter = _counters.GetOrAdd((orgId, bucket.Name), _ => new Counter());
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var windowMs = (long)bucket.Window.TotalMilliseconds;
+        lock (counter)
+        {
+            var start = now - (now % windowMs);
+            if (counter.WindowStart != start)
+            {
+                counter.WindowStart = start;
+                counter.Count = 0;
+                counter.Reported = false;
+            }
+
+            var reset = (start + windowMs + 999) / 1000;
+            if (counter.Count >= bucket.Limit)
+            {
+                var first = !counter.Reported;
+                counter.Reported = true;
+                return new Decision(false, bucket.Limit, 0, reset, first);
+            }
+
+            counter.Count++;
+            return new Decision(true, bucket.Limit, bucket.Limit - counter.Count, reset, false);
+        }
+    }
+}
+
+public sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limiter, RateLimitBuckets buckets, IOptions<LatchkeyOptions> options)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!options.Value.RateLimits.Enabled || ApiCaller.Of(context) is not { } caller)
+        {
+            await next(context);
+            return;
+        }
+
+        var bucket = buckets.For(context.Request.Path);
+        var decision = limiter.Acquire(caller.OrgId, bucket);
+        var headers = context.Response.Headers;
+        headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["X-Rate-Limit-Reset"] = decision.ResetEpochSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!decision.Allowed)
+        {
+            if (decision.FirstRefusal)
+            {
+                await ReportAsync(context, caller, bucket, decision);
+            }
+
+            throw new ApiException(ApiErrors.RateLimited());
+        }
+
+        await next(context);
+    }
+
+    private static async Task ReportAsync(HttpContext context, ApiCaller caller, RateLimitBucket bucket, RateLimiter.Decision decision)
+    {
+        var services = context.RequestServices;
+        var log = services.GetRequiredService<SystemLogWriter>();
+        var write = services.GetRequiredService<OrgWrite>();
+        log.Stage(EventTypes.RateLimitViolation, [new LogTarget(bucket.Name, "RateLimitBucket", bucket.UrlPattern, bucket.UrlPattern)],
+            new LogOutcome(LogOutcomeResult.RateLimit),
+            $"Rate limit violation for {bucket.UrlPattern}",
+            new Dictionary<string, object?>
+            {
+                ["rateLimitBucketUuid"] = bucket.Name, ["urlPattern"] = bucket.UrlPattern, ["threshold"] = bucket.Limit,
+                ["timeSpan"] = (int)bucket.Window.TotalSeconds, ["timeUnit"] = "SECONDS", ["rateLimitScopeType"] = "ORG",
+                ["rateLimitSecondsToReset"] = decision.ResetEpochSeconds - services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds(),
+            });
+        await write.RunAsync(caller.OrgId, () => Task.CompletedTask, CancellationToken.None);
+    }
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Filtering;
+using Latchkey.Core.Time;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.SystemLog;
+
+/// <summary>
+/// <c>GET /api/v1/logs</c> with the real service's two modes: polling (no <c>until</c>, ascending) pages in
+/// persistence order and always answers a <c>next</c> link; bounded (<c>until</c> given, or descending)
+/// pages by <c>published</c> and ends.
+/// </summary>
+public static class SystemLogApi
+{
+    private static readonly PageLimits Limits = new(100, 1000, Min: 0);
+    private const int MaxScanned = 20_000;
+
+    private static readonly FilterGrammar Grammar = new FilterGrammar().AllowAny().Deny("published")
+        .Allow("debugContext.debugData.url", FilterOperator.Eq, FilterOperator.Ne, FilterOperator.Sw, FilterOperator.Ew, FilterOperator.Pr)
+        .Allow("debugContext.debugData.requestUri", FilterOperator.Eq, FilterOperator.Ne, FilterOperator.Sw, FilterOperator.Ew, FilterOperator.Pr);
+
+    public static void MapSystemLogApi(this RouteGroupBuilder api) => api.MapGet("/logs", Query);
+
+    private sealed record Window(DateTimeOffset Since, DateTimeOffset Until);
+
+    private static async Task<IResult> Query(HttpContext context, LatchkeyDbContext db, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var request = context.Request;
+        var ct = context.RequestAborted;
+        var now = time.GetUtcNow();
+        var until = ReadDate(request, "until");
+        var since = ReadDate(request, "since");
+        var sortOrder = request.Query["sortOrder"].ToString();
+        if (sortOrder.Length > 0 && sortOrder is not ("ASCENDING" or "DESCENDING"))
+        {
+            throw new ApiException(ApiErrors.Validation("sortOrder", "The sort order must be ASCENDING or DESCENDING."));
+        }
+
+        var descending = sortOrder == "DESCENDING";
+        var limit = Paging.Limit(request, Limits);
+        var filter = ParseFilter(request);
+        var keywords = ReadKeywords(request);
+        var events = db.LogEvents.AsNoTracking().Where(e => e.OrgId == caller.OrgId);
+        events = PushDown(events, filter);
+        var cursor = Paging.After(request);
+        var polling = until is null && !descending;
+        var effectiveUntil = until ?? now;
+        var effectiveSince = since ?? effectiveUntil.AddDays(-7);
+        if (effectiveSince > effectiveUntil)
+        {
+            throw new ApiException(ApiErrors.Validation("since", "since must not be later than until."));
+        }
+
+        var page = new List<LogEventEntity>(Math.Min(limit, 256));
+        string? next;
+        if (polling)
+        {
+            long position;
+            if (cursor is not null)
+            {
+                position = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p
+                    : throw new ApiException(ApiErrors.Validation("after", "The cursor is not one this server issued."));
+            }
+            else
+            {
+                var sinceValue = effectiveSince;
+                position = await events.Where(e => e.Published < sinceValue).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+            }
+
+            var scanned = 0;
+            while (page.Count < limit && scanned < MaxScanned)
+            {
+                var from = position;
+                var batch = await events.Where(e => e.Sequence > from).OrderBy(e => e.Sequence).Take(Math.Max(limit, 100)).ToListAsync(ct);
+                foreach (var e in batch)
+                {
+                    position = e.Sequence;
+                    if (Matches(e, filter, keywords) && page.Count < limit)
+                    {
+                        page.Add(e);
+                    }
+
+                    if (page.Count == limit)
+                    {
+                        break;
+                    }
+                }
+
+                scanned += batch.Count;
+                if (batch.Count < Math.Max(limit, 100) && page.Count < limit)
+                {
+                    break;
+                }
+            }
+
+            // Polling always answers with a next link, also on an empty page.
+            next = position.ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            var window = new Window(effectiveSince, effectiveUntil);
+            (long Ms, long Seq)? position = cursor is null ? null : ParseBoundedCursor(cursor);
+            var scanned = 0;
+            var exhausted = false;
+            while (page.Count < limit && scanned < MaxScanned && !exhausted)
+            {
+                var batchSize = Math.Max(limit, 100);
+                var batch = await BoundedBatch(events, window, position, descending, batchSize).ToListAsync(ct);
+                exhausted = batch.Count < batchSize;
+                foreach (var e in batch)
+                {
+                    position = (e.Published.ToUnixTimeMilliseconds(), e.Sequence);
+                    if (Matches(e, filter, keywords))
+                    {
+                        page.Add(e);
+                        if (page.Count == limit)
+                        {
+                            exhausted = exhausted && e == batch[^1];
+                            break;
+                        }
+                    }
+                }
+
+                scanned += batch.Count;
+            }
+
+            next = exhausted || position is null || limit == 0 ? null : $"{position.Value.Ms}_{position.Value.Seq}";
+        }
+
+        Paging.WriteLinks(context, next);
+        var body = new StringBuilder("[");
+        for (var i = 0; i < page.Count; i++)
+        {
+            body.Append(i == 0 ? "" : ",").Append(page[i].Json);
+        }
+
+        return TypedResults.Text(body.Append(']').ToString(), ApiResponses.JsonContentType, Encoding.UTF8);
+    }
+
+    private static IQueryable<LogEventEntity> BoundedBatch(IQueryable<LogEventEntity> events, Window window,
+        (long Ms, long Seq)? after, bool descending, int size)
+    {
+        var since = window.Since;
+        var until = window.Until;
+        events = events.Where(e => e.Published >= since && e.Published < until);
+        if (after is { } a)
+        {
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(a.Ms);
+            var seq = a.Seq;
+            events = descending
+                ? events.Where(e => e.Published < at || (e.Published == at && e.Sequence < seq))
+                : events.Where(e => e.Published > at || (e.Published == at && e.Sequence > seq));
+        }
+
+        return (descending
+            ? events.OrderByDescending(e => e.Published).ThenByDescending(e => e.Sequence)
+            : events.OrderBy(e => e.Published).ThenBy(e => e.Sequence)).Take(size);
+    }
+
+    private static (long, long) ParseBoundedCursor(string cursor)
+    {
+        var parts = cursor.Split('_');
+        return parts.Length == 2
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            ? (ms, seq)
+            : throw new ApiException(ApiErrors.Validation("after", "The cursor is not one this server issued."));
+    }
+
+    private static DateTimeOffset? ReadDate(HttpRequest request, string name)
+    {
+        var text = request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return IsoTime.TryParse(text, out var value) ? value : throw new ApiException(ApiErrors.Validation(name,
+            "The date format in your query is not recognized. Please enter dates using ISO8601 string format."));
+    }
+
+    private static FilterNode? ParseFilter(HttpRequest request)
+    {
+        var text = request.Query["filter"].ToString();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return FilterParser.Parse(text, Grammar);
+        }
+        catch (FilterException e) when (e.Kind == FilterErrorKind.UnsupportedOperator)
+        {
+            throw new ApiException(ApiErrors.InvalidSearch(e.Message));
+        }
+        catch (FilterException e)
+        {
+            throw new ApiException(ApiErrors.InvalidFilter(e.Message));
+        }
+    }
+
+    private static string[] ReadKeywords(HttpRequest request)
+    {
+        var q = request.Query["q"].ToString();
+        var keywords = q.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (keywords.Length > 10 || keywords.Any(k => k.Length > 40))
+        {
+            throw new ApiException(ApiErrors.Validation("q", "At most 10 keywords of at most 40 characters each."));
+        }
+
+        return keywords;
+    }
+
+    /// <summary>Equality terms of a top-level conjunction on indexed columns narrow the query in the database.</summary>
+    private static IQueryable<LogEventEntity> PushDown(IQueryable<LogEventEntity> events, FilterNode? filter)
+    {
+        foreach (var term in Conjuncts(filter))
+        {
+            if (term is not { Operator: FilterOperator.Eq, Value: { Kind: FilterValueKind.String, Text: { } value } })
+            {
+                continue;
+            }
+
+            events = term.Attribute switch
+            {
+                "eventType" => events.Where(e => e.EventType == value),
+                "actor.id" => events.Where(e => e.ActorId == value),
+                "outcome.result" => events.Where(e => e.OutcomeResult == value),
+                "uuid" => events.Where(e => e.Uuid == value),
+                _ => events,
+            };
+        }
+
+        return events;
+    }
+
+    private static IEnumerable<ComparisonNode> Conjuncts(FilterNode? node) => node switch
+    {
+        AndNode a => Conjuncts(a.Left).Concat(Conjuncts(a.Right)),
+        ComparisonNode c => [c],
+        _ => [],
+    };
+
+    private static bool Matches(LogEventEntity e, FilterNode? filter, string[] keywords) =>
+        (filter is null || JsonFilterEvaluator.Matches(filter, JsonNode.Parse(e.Json), StringComparison.Ordinal))
+        && keywords.All(k => e.Json.Contains(k, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,267 @@
+using System.Text.Json.Nodes;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Ids;
+using Latchkey.Core.Security;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Core.Users;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Groups;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.Users;
+
+/// <summary>Create, update, replace and delete users.</summary>
+public static class UserWrites
+{
+    public static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        PasswordHasher hasher, TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var request = context.Request;
+        var activate = JsonBody.QueryBool(request, "activate", true);
+        var nextLogin = request.Query["nextLogin"].ToString();
+        var body = await JsonBody.ReadObjectAsync(request);
+        var profile = UserProfiles.WithoutNulls(JsonBody.Object(body, "profile", "profile") ?? []);
+        UserProfiles.Validate(profile);
+        var credentials = JsonBody.Object(body, "credentials", "credentials");
+        var password = ReadPassword(credentials);
+        var recovery = ReadRecovery(credentials);
+        var groupIds = ReadGroupIds(body);
+        var typeId = JsonBody.Object(body, "type", "type") is { } type ? JsonBody.String(type, "id", "type.id") : null;
+        if (nextLogin.Length > 0 && (nextLogin != "changePassword" || !activate || password is null))
+        {
+            throw new ApiException(ApiErrors.Validation("nextLogin",
+                "nextLogin=changePassword needs activate=true and a password."));
+        }
+
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        var user = new UserEntity
+        {
+            Id = RandomIds.NewId(IdPrefix.User), OrgId = caller.OrgId, Status = UserStatus.Staged, Created = now,
+            LastUpdated = now, Login = "", LoginKey = "", Email = "", ProfileJson = "{}", TypeId = DefaultUserType(caller.OrgId),
+        };
+        if (typeId is not null && typeId != user.TypeId)
+        {
+            throw new ApiException(ApiErrors.Validation("type.id", $"The user type {typeId} does not exist."));
+        }
+
+        UserProfiles.Apply(user, profile);
+        if (password is not null)
+        {
+            CheckPasswordPolicy(password, user);
+            user.PasswordHash = hasher.Hash(password);
+            user.PasswordChanged = now;
+        }
+
+        SetRecovery(user, recovery, hasher);
+        user.Status = UserLifecycle.StatusAtCreate(activate, password is not null);
+        if (user.Status != UserStatus.Staged)
+        {
+            user.Activated = now;
+            user.StatusChanged = now;
+        }
+
+        if (nextLogin == "changePassword")
+        {
+            user.Status = UserStatus.PasswordExpired;
+        }
+
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            await EnsureLoginFreeAsync(db, user, context.RequestAborted);
+            db.Users.Add(user);
+            var target = UserResources.Target(user);
+            log.Stage(EventTypes.UserCreate, [target]);
+            if (user.Status != UserStatus.Staged)
+            {
+                log.Stage(EventTypes.UserActivate, [target]);
+            }
+
+            await GroupMembership.AddToEveryoneAsync(db, user, now, context.RequestAborted);
+            foreach (var groupId in groupIds)
+            {
+                var group = await db.Groups.FirstOrDefaultAsync(g => g.Id == groupId && g.OrgId == caller.OrgId, context.RequestAborted)
+                    ?? throw new ApiException(ApiErrors.Validation("groupIds", $"Group {groupId} was not found."));
+                GroupMembership.Add(db, log, group, user, now);
+            }
+        }, context.RequestAborted);
+
+        return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
+    }
+
+    /// <summary>POST /users/{id}: partial update; profile members given replace the stored ones.</summary>
+    public static Task<IResult> Update(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        PasswordHasher hasher, TimeProvider time) =>
+        Change(id, context, db, write, log, hasher, time, partial: true);
+
+    /// <summary>PUT /users/{id}: the profile is replaced whole.</summary>
+    public static Task<IResult> Replace(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        PasswordHasher hasher, TimeProvider time) =>
+        Change(id, context, db, write, log, hasher, time, partial: false);
+
+    private static async Task<IResult> Change(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, PasswordHasher hasher, TimeProvider time, bool partial)
+    {
+        var caller = ApiCaller.Required(context);
+        var body = await JsonBody.ReadObjectAsync(context.Request);
+        var profileChanges = JsonBody.Object(body, "profile", "profile");
+        var credentials = JsonBody.Object(body, "credentials", "credentials");
+        var password = ReadPassword(credentials);
+        var recovery = ReadRecovery(credentials);
+        if (!partial && profileChanges is null)
+        {
+            throw new ApiException(ApiErrors.Validation("profile", "The field cannot be left blank"));
+        }
+
+        var user = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var user = await UserLookup.GetForUpdateAsync(db, caller, id, context.RequestAborted);
+            var now = IsoTime.Truncate(time.GetUtcNow());
+            var target = UserResources.Target(user);
+            if (profileChanges is not null)
+            {
+                var stored = UserResources.ParseProfile(user.ProfileJson);
+                var profile = partial ? UserProfiles.Merge(stored, profileChanges) : UserProfiles.WithoutNulls(profileChanges);
+                UserProfiles.Validate(profile);
+                var oldLogin = user.LoginKey;
+                UserProfiles.Apply(user, profile);
+                if (user.LoginKey != oldLogin)
+                {
+                    await EnsureLoginFreeAsync(db, user, context.RequestAborted);
+                }
+
+                log.Stage(EventTypes.UserUpdateProfile, [target]);
+            }
+
+            if (password is not null)
+            {
+                CheckPasswordPolicy(password, user);
+                user.PasswordHash = hasher.Hash(password);
+                user.PasswordChanged = now;
+                log.Stage(EventTypes.UserUpdatePassword, [target]);
+            }
+
+            SetRecovery(user, recovery, hasher);
+            user.LastUpdated = now;
+            user.Version++;
+            return user;
+        }, context.RequestAborted);
+
+        return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>DELETE /users/{id}: the first call deactivates; on a DEPROVISIONED user it deletes for good.</summary>
+    public static async Task<IResult> Delete(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
+    {
+        var caller = ApiCaller.Required(context);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var user = await UserLookup.GetForUpdateAsync(db, caller, id, context.RequestAborted);
+            var target = UserResources.Target(user);
+            if (user.Status != UserStatus.Deprovisioned)
+            {
+                UserLifecycleEndpoints.ApplyDeactivate(user, IsoTime.Truncate(time.GetUtcNow()));
+                log.Stage(EventTypes.UserDeactivate, [target]);
+                return;
+            }
+
+            log.Stage(EventTypes.UserDeleteInitiated, [target]);
+            var ct = context.RequestAborted;
+            await db.GroupMembers.Where(m => m.UserId == user.Id).ExecuteDeleteAsync(ct);
+            await db.AppUsers.Where(a => a.UserId == user.Id).ExecuteDeleteAsync(ct);
+            var tokenIds = await db.ApiTokens.Where(t => t.UserId == user.Id).Select(t => t.Id).ToListAsync(ct);
+            await db.ApiTokens.Where(t => t.UserId == user.Id).ExecuteDeleteAsync(ct);
+            tokenIds.ForEach(tokens.ForgetToken);
+            db.Users.Remove(user);
+            log.Stage(EventTypes.UserDeleteCompleted, [target]);
+        }, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    public static string DefaultUserType(string orgId) => IdPrefix.UserType + orgId[3..];
+
+    internal static async Task EnsureLoginFreeAsync(LatchkeyDbContext db, UserEntity user, CancellationToken ct)
+    {
+        if (await db.Users.AnyAsync(u => u.OrgId == user.OrgId && u.LoginKey == user.LoginKey && u.Id != user.Id, ct))
+        {
+            throw new ApiException(ApiErrors.Validation("login", ProfileRules.Taken));
+        }
+    }
+
+    private static void CheckPasswordPolicy(string password, UserEntity user)
+    {
+        if (PasswordPolicy.Default.Check(password, user.Login, user.FirstName, user.LastName) is { } message)
+        {
+            throw new ApiException(ApiErrors.Validation("password", message));
+        }
+    }
+
+    private static string? ReadPassword(JsonObject? credentials)
+    {
+        if (credentials is null || JsonBody.Object(credentials, "password", "credentials.password") is not { } password)
+        {
+            return null;
+        }
+
+        if (password["hash"] is not null || password["hook"] is not null)
+        {
+            throw new ApiException(ApiErrors.Validation("credentials.password",
+                "Importing password hashes and password hooks is not supported; send a value."));
+        }
+
+        return JsonBody.String(password, "value", "password");
+    }
+
+    private static (string Question, string Answer)? ReadRecovery(JsonObject? credentials)
+    {
+        if (credentials is null || JsonBody.Object(credentials, "recovery_question", "recovery_question") is not { } rq)
+        {
+            return null;
+        }
+
+        var question = JsonBody.String(rq, "question", "recovery_question.question");
+        var answer = JsonBody.String(rq, "answer", "recovery_question.answer");
+        if (string.IsNullOrWhiteSpace(question) || question.Length > 255)
+        {
+            throw new ApiException(ApiErrors.Validation("recovery_question.question", "The security question must be 1 to 255 characters."));
+        }
+
+        if (answer is null || answer.Trim().Length < 4 || answer.Length > 255)
+        {
+            throw new ApiException(ApiErrors.Validation("recovery_question.answer",
+                "The security question answer must be at least 4 characters in length"));
+        }
+
+        return (question, answer);
+    }
+
+    private static void SetRecovery(UserEntity user, (string Question, string Answer)? recovery, PasswordHasher hasher)
+    {
+        if (recovery is { } r)
+        {
+            user.RecoveryQuestion = r.Question;
+            user.RecoveryAnswerHash = hasher.Hash(r.Answer.Trim().ToLowerInvariant());
+        }
+    }
+
+    private static List<string> ReadGroupIds(JsonObject body)
+    {
+        if (body["groupIds"] is null)
+        {
+            return [];
+        }
+
+        if (body["groupIds"] is not JsonArray array || array.Count > 100
+            || array.Any(n => n is not JsonValue v || !v.TryGetValue<string>(out _)))
+        {
+            throw new ApiException(ApiErrors.Validation("groupIds", "The value must be an array of at most 100 group ids."));
+        }
+
+        return array.Select(n => (string)n!).Distinct(StringComparer.Ordinal).ToList();
+    }
+}

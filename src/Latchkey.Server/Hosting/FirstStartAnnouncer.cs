@@ -1,0 +1,55 @@
+using Latchkey.Server.Persistence;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Latchkey.Server.Hosting;
+
+/// <summary>Once listening, prints where to go and, on a new database only, the admin sign-in and the API token.</summary>
+public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime lifetime, FirstStartHolder holder) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Announce);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Announce()
+    {
+        var url = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? LatchkeyHost.DefaultUrl;
+        var first = holder.Value;
+        var lines = new List<string>
+        {
+            "",
+            $"Latchkey is running at {url}",
+            $"  Management API:  {url}/api/v1   (Authorization: SSWS <token>)",
+            $"  Health:          {url}/healthz",
+        };
+        if (first is not null)
+        {
+            lines.Add("");
+            lines.Add("A new org was created" + (first.Demo ? " with the demo data (users alice, bob, carol, dave @example.com; groups Engineering, Sales; a Bookmark app)." : "."));
+            lines.Add($"  Admin sign-in:   {first.AdminLogin}");
+            lines.Add($"  Admin password:  {first.AdminPassword}" + (first.Demo ? "   (the demo users share it)" : ""));
+            lines.Add(first.TokenFromConfiguration
+                ? "  API token:       the value of Latchkey:BootstrapApiToken"
+                : $"  API token:       {first.ApiToken}");
+            lines.Add("  These are shown once; keep them. Try:");
+            lines.Add($"    curl -H 'Authorization: SSWS {(first.TokenFromConfiguration ? "<token>" : first.ApiToken)}' {url}/api/v1/users");
+        }
+        else
+        {
+            lines.Add("  (The admin sign-in and API token were printed when this database was created.)");
+        }
+
+        lines.Add("");
+        Console.Out.Write(string.Join(Environment.NewLine, lines) + Environment.NewLine);
+        Console.Out.Flush();
+    }
+}
+
+public sealed class FirstStartHolder
+{
+    public FirstStart? Value { get; set; }
+}

@@ -1,0 +1,97 @@
+using Latchkey.Core.Errors;
+using Latchkey.Core.Security;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.Groups;
+using Latchkey.Server.Features.Org;
+using Latchkey.Server.Features.RateLimits;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Hosting;
+
+/// <summary>Service registration and the request pipeline; Program.cs stays short.</summary>
+public static class LatchkeyHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    public static WebApplicationBuilder AddLatchkey(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["Urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var services = builder.Services;
+        services.AddOptions<LatchkeyOptions>().Bind(builder.Configuration.GetSection(LatchkeyOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LatchkeyOptions>, LatchkeyOptionsValidator>();
+        var options = builder.Configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>() ?? new LatchkeyOptions();
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.Limits.MaxRequestLineSize = 16 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.AddServerHeader = false;
+        });
+
+        services.AddDatabase(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.Passwords.Pbkdf2Iterations));
+        services.AddSingleton<ApiTokenCache>();
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
+        services.AddScoped<SystemLogWriter>();
+        services.AddScoped<OrgWrite>();
+        services.AddScoped<OrgSeeder>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<FirstStartHolder>();
+        services.AddHostedService<FirstStartAnnouncer>();
+        return builder;
+    }
+
+    private static void AddDatabase(this IServiceCollection services, LatchkeyOptions options)
+    {
+        if (options.Database.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContextPool<LatchkeyDbContext, NpgsqlLatchkeyDbContext>(o =>
+                o.UseNpgsql(options.Database.ConnectionString, n => n.MigrationsAssembly(typeof(LatchkeyDbContext).Assembly.FullName)));
+            return;
+        }
+
+        var connection = options.Database.ConnectionString;
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            var file = Path.GetFullPath(Path.Combine(options.DataDir, "latchkey.db"));
+            connection = $"Data Source={file};Pooling=True;Default Timeout=30";
+        }
+
+        services.AddDbContextPool<LatchkeyDbContext, SqliteLatchkeyDbContext>(o =>
+            o.UseSqlite(connection).AddInterceptors(new SqlitePragmas()));
+    }
+
+    public static WebApplication UseLatchkey(this WebApplication app)
+    {
+        app.UseRequestIds();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1"), api =>
+        {
+            api.UseMiddleware<ApiErrorHandling>();
+            api.UseMiddleware<ApiTokenAuthentication>();
+            api.UseMiddleware<RateLimitMiddleware>();
+        });
+
+        var v1 = app.MapGroup("/api/v1");
+        v1.MapUsersApi();
+        v1.MapGroupsApi();
+        v1.MapAppsApi();
+        v1.MapApiTokensApi();
+        v1.MapSystemLogApi();
+        app.MapOrgEndpoints();
+        return app;
+    }
+}

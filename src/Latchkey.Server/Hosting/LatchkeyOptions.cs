@@ -1,0 +1,59 @@
+namespace Latchkey.Server.Hosting;
+
+/// <summary>The <c>Latchkey</c> configuration section. Validated at start-up by <see cref="LatchkeyOptionsValidator"/>.</summary>
+public sealed class LatchkeyOptions
+{
+    public const string Section = "Latchkey";
+
+    /// <summary>Where the embedded database and other local state live. Relative paths are from the working directory.</summary>
+    public string DataDir { get; set; } = "data";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>On a new database: create a super-admin API token with exactly this value.</summary>
+    public string? BootstrapApiToken { get; set; }
+
+    /// <summary>Seed the demo org. Unset: only on a new database.</summary>
+    public bool? Demo { get; set; }
+
+    public PasswordOptions Passwords { get; set; } = new();
+
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Largest accepted request body, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>For Sqlite: optional (default: <c>DataDir/latchkey.db</c>). For Postgres: required.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+public sealed class PasswordOptions
+{
+    /// <summary>PBKDF2-HMAC-SHA256 iterations for new password hashes.</summary>
+    public int Pbkdf2Iterations { get; set; } = 100_000;
+}
+
+public sealed class RateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Per-bucket overrides, keyed by bucket name (see <c>RateLimitBuckets</c>).</summary>
+    public Dictionary<string, RateLimitBucketOptions> Buckets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class RateLimitBucketOptions
+{
+    public int? Limit { get; set; }
+    public int? WindowSeconds { get; set; }
+}

@@ -1,0 +1,47 @@
+using Latchkey.Server.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Persistence;
+
+/// <summary>
+/// Before the server listens: creates the data directory, applies migrations (creating the database if
+/// needed), and on a new database creates the org (and the demo, unless turned off).
+/// </summary>
+public static partial class DatabaseInitializer
+{
+    public static async Task<FirstStart?> InitializeAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var options = services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
+        Directory.CreateDirectory(options.DataDir);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Latchkey.Database");
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
+        }
+
+        await db.Database.MigrateAsync(ct);
+        LogMigrated(logger, options.Database.Provider.ToString());
+
+        var seeder = scope.ServiceProvider.GetRequiredService<OrgSeeder>();
+        if (!await db.Orgs.AnyAsync(ct))
+        {
+            return await seeder.CreateOrgAsync(options.BootstrapApiToken, options.Demo ?? true, ct);
+        }
+
+        if (options.Demo == true && !await seeder.HasDemoAsync(ct))
+        {
+            var orgId = await db.Orgs.OrderBy(o => o.Created).Select(o => o.Id).FirstAsync(ct);
+            await seeder.SeedDemoAsync(orgId, "Demo" + Core.Security.RandomIds.NewBase62(10) + "7x", ct);
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Provider}, migrations applied)")]
+    private static partial void LogMigrated(ILogger logger, string provider);
+}

@@ -1,0 +1,149 @@
+namespace Latchkey.Server.Persistence;
+
+// The stored model. Each feature owns the meaning of its rows; the shapes live together here so the
+// two providers' migrations are generated from one place. Timestamps are stored as Unix milliseconds
+// (see LatchkeyDbContext.ConfigureConventions) so both providers compare and order them alike.
+
+public sealed class OrgEntity
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public DateTimeOffset Created { get; set; }
+}
+
+public sealed class UserEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Status { get; set; }
+    public string? TransitioningToStatus { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset? Activated { get; set; }
+    public DateTimeOffset? StatusChanged { get; set; }
+    public DateTimeOffset? LastLogin { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+    public DateTimeOffset? PasswordChanged { get; set; }
+    public required string Login { get; set; }
+    /// <summary>Lower-cased login: logins are unique and looked up without regard to case.</summary>
+    public required string LoginKey { get; set; }
+    public required string Email { get; set; }
+    public string? FirstName { get; set; }
+    public string? LastName { get; set; }
+    public required string ProfileJson { get; set; }
+    public string? PasswordHash { get; set; }
+    public string? RecoveryQuestion { get; set; }
+    public string? RecoveryAnswerHash { get; set; }
+    public string? ActivationTokenHash { get; set; }
+    public required string TypeId { get; set; }
+    public bool IsSuperAdmin { get; set; }
+    /// <summary>Bumped on every change; the ETag.</summary>
+    public long Version { get; set; }
+}
+
+public sealed class GroupEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+    public required string NameKey { get; set; }
+    public string? Description { get; set; }
+    public required string ProfileJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+    public DateTimeOffset LastMembershipUpdated { get; set; }
+}
+
+public sealed class GroupMemberEntity
+{
+    public required string GroupId { get; set; }
+    public required string UserId { get; set; }
+    public DateTimeOffset Created { get; set; }
+}
+
+public sealed class AppEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Name { get; set; }
+    public required string Label { get; set; }
+    public required string LabelKey { get; set; }
+    public required string SignOnMode { get; set; }
+    public required string Status { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+    /// <summary>The app's configurable parts (accessibility, visibility, credentials, settings, profile, ...) as JSON.</summary>
+    public required string BodyJson { get; set; }
+    public required string AccessPolicyId { get; set; }
+    public required string AppLinkId { get; set; }
+}
+
+public sealed class AppUserEntity
+{
+    public required string AppId { get; set; }
+    public required string UserId { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+    public DateTimeOffset StatusChanged { get; set; }
+    public string? UserName { get; set; }
+    public required string ProfileJson { get; set; }
+}
+
+public sealed class AppGroupEntity
+{
+    public required string AppId { get; set; }
+    public required string GroupId { get; set; }
+    public int Priority { get; set; }
+    public required string ProfileJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}
+
+public sealed class ApiTokenEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    public required string Name { get; set; }
+    public required string TokenHash { get; set; }
+    public required string ClientName { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+}
+
+public sealed class PolicyEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public required string Status { get; set; }
+    public int Priority { get; set; }
+    public bool IsSystem { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}
+
+public sealed class LogEventEntity
+{
+    /// <summary>Persistence order across all nodes (taken under the org's chain-head lock).</summary>
+    public long Sequence { get; set; }
+    public required string OrgId { get; set; }
+    public required string Uuid { get; set; }
+    public DateTimeOffset Published { get; set; }
+    public required string EventType { get; set; }
+    public required string ActorId { get; set; }
+    public required string OutcomeResult { get; set; }
+    public required string Json { get; set; }
+    public required string PreviousHash { get; set; }
+    public required string Hash { get; set; }
+}
+
+public sealed class LogChainHeadEntity
+{
+    public required string OrgId { get; set; }
+    public long Sequence { get; set; }
+    public required string LastHash { get; set; }
+}

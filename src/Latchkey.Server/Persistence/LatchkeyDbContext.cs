@@ -1,0 +1,114 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Latchkey.Server.Persistence;
+
+/// <summary>The one model; <see cref="SqliteLatchkeyDbContext"/> and <see cref="NpgsqlLatchkeyDbContext"/> own a migration set each.</summary>
+public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<OrgEntity> Orgs => Set<OrgEntity>();
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+    public DbSet<GroupEntity> Groups => Set<GroupEntity>();
+    public DbSet<GroupMemberEntity> GroupMembers => Set<GroupMemberEntity>();
+    public DbSet<AppEntity> Apps => Set<AppEntity>();
+    public DbSet<AppUserEntity> AppUsers => Set<AppUserEntity>();
+    public DbSet<AppGroupEntity> AppGroups => Set<AppGroupEntity>();
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+    public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
+    public DbSet<LogEventEntity> LogEvents => Set<LogEventEntity>();
+    public DbSet<LogChainHeadEntity> LogChainHeads => Set<LogChainHeadEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+        configurationBuilder.Properties<string>().AreUnicode();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<OrgEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+        });
+
+        modelBuilder.Entity<UserEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.Login).HasMaxLength(100);
+            e.Property(x => x.LoginKey).HasMaxLength(100);
+            e.HasIndex(x => new { x.OrgId, x.LoginKey }).IsUnique();
+            e.HasIndex(x => new { x.OrgId, x.Status, x.Id });
+            e.HasIndex(x => new { x.OrgId, x.LastName });
+            e.HasIndex(x => new { x.OrgId, x.Email });
+            e.Property(x => x.Version).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<GroupEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.NameKey });
+            e.HasIndex(x => new { x.OrgId, x.Type });
+        });
+
+        modelBuilder.Entity<GroupMemberEntity>(e =>
+        {
+            e.HasKey(x => new { x.GroupId, x.UserId });
+            e.HasIndex(x => x.UserId);
+        });
+
+        modelBuilder.Entity<AppEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.LabelKey });
+        });
+
+        modelBuilder.Entity<AppUserEntity>(e =>
+        {
+            e.HasKey(x => new { x.AppId, x.UserId });
+            e.HasIndex(x => x.UserId);
+        });
+
+        modelBuilder.Entity<AppGroupEntity>(e =>
+        {
+            e.HasKey(x => new { x.AppId, x.GroupId });
+            e.HasIndex(x => x.GroupId);
+        });
+
+        modelBuilder.Entity<ApiTokenEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.TokenHash).IsUnique();
+            e.HasIndex(x => new { x.OrgId, x.Id });
+        });
+
+        modelBuilder.Entity<PolicyEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.OrgId, x.Type, x.Priority });
+        });
+
+        modelBuilder.Entity<LogEventEntity>(e =>
+        {
+            e.HasKey(x => new { x.OrgId, x.Sequence });
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.HasIndex(x => new { x.OrgId, x.Published, x.Sequence });
+            e.HasIndex(x => x.Uuid).IsUnique();
+        });
+
+        modelBuilder.Entity<LogChainHeadEntity>(e => e.HasKey(x => x.OrgId));
+    }
+
+    private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.ToUnixTimeMilliseconds(),
+        v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+}
+
+public sealed class SqliteLatchkeyDbContext(DbContextOptions<SqliteLatchkeyDbContext> options) : LatchkeyDbContext(options);
+
+public sealed class NpgsqlLatchkeyDbContext(DbContextOptions<NpgsqlLatchkeyDbContext> options) : LatchkeyDbContext(options);

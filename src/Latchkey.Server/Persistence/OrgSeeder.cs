@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using Latchkey.Core.Ids;
+using Latchkey.Core.Security;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Core.Users;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.Groups;
+using Latchkey.Server.Features.Policies;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Persistence;
+
+/// <summary>What a first start created and must tell the operator once.</summary>
+public sealed record FirstStart(string AdminLogin, string AdminPassword, string ApiToken, bool TokenFromConfiguration, bool Demo);
+
+/// <summary>
+/// Creates a new org as the real service's new org starts (Everyone group, default policies) with a
+/// super-admin and an API token, and optionally the demo org's users, groups and Bookmark app.
+/// </summary>
+public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time)
+{
+    public const string AdminLogin = "admin@example.com";
+
+    public async Task<FirstStart> CreateOrgAsync(string? bootstrapToken, bool demo, CancellationToken ct)
+    {
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        var org = new OrgEntity { Id = RandomIds.NewId(IdPrefix.Org), Name = "Latchkey", Created = now };
+        db.Orgs.Add(org);
+        db.LogChainHeads.Add(new LogChainHeadEntity { OrgId = org.Id, Sequence = 0, LastHash = LogChainHasher.Genesis });
+        await db.SaveChangesAsync(ct);
+
+        var password = GeneratePassword();
+        var token = bootstrapToken ?? "00" + RandomIds.NewBase62(40);
+        await write.RunAsync(org.Id, async () =>
+        {
+            db.Groups.Add(NewGroup(org.Id, GroupTypes.BuiltIn, GroupTypes.EveryoneName, "All users in your organization", now));
+            DefaultPolicies.Seed(db, org.Id, now);
+            await db.SaveChangesAsync(ct);
+
+            var admin = await AddUserAsync(org.Id, AdminLogin, "Ada", "Admin", password, now, ct);
+            admin.IsSuperAdmin = true;
+            var tokenRow = new ApiTokenEntity
+            {
+                Id = RandomIds.NewId(IdPrefix.ApiToken), OrgId = org.Id, UserId = admin.Id,
+                Name = bootstrapToken is null ? "First-start token" : "Bootstrap token", TokenHash = SecretHasher.Hash(token),
+                ClientName = "Okta API", Created = now, LastUpdated = now, ExpiresAt = now.AddDays(30),
+            };
+            db.ApiTokens.Add(tokenRow);
+            log.Stage(EventTypes.ApiTokenCreate, [new LogTarget(tokenRow.Id, "Token", tokenRow.Name, tokenRow.Name)]);
+        }, ct);
+
+        if (demo)
+        {
+            await SeedDemoAsync(org.Id, password, ct);
+        }
+
+        return new FirstStart(AdminLogin, password, token, bootstrapToken is not null, demo);
+    }
+
+    /// <summary>The demo org: a few users in two groups and a Bookmark app assigned to one group.</summary>
+    public async Task SeedDemoAsync(string orgId, string password, CancellationToken ct)
+    {
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        await write.RunAsync(orgId, async () =>
+        {
+            var alice = await AddUserAsync(orgId, "alice@example.com", "Alice", "Anders", password, now, ct);
+            var bob = await AddUserAsync(orgId, "bob@example.com", "Bob", "Brown", password, now, ct);
+            var carol = await AddUserAsync(orgId, "carol@example.com", "Carol", "Chen", password, now, ct);
+            await AddUserAsync(orgId, "dave@example.com", "Dave", "Diaz", null, now, ct, activate: false);
+
+            var engineering = NewGroup(orgId, GroupTypes.Okta, "Engineering", "People who build things", now);
+            var sales = NewGroup(orgId, GroupTypes.Okta, "Sales", "People who sell things", now);
+            db.Groups.AddRange(engineering, sales);
+            log.Stage(EventTypes.GroupCreate, [GroupResources.Target(engineering)]);
+            log.Stage(EventTypes.GroupCreate, [GroupResources.Target(sales)]);
+            GroupMembership.Add(db, log, engineering, alice, now);
+            GroupMembership.Add(db, log, engineering, bob, now);
+            GroupMembership.Add(db, log, sales, carol, now);
+
+            var body = new JsonObject { ["signOnMode"] = "BOOKMARK", ["label"] = "Managed Device Check",
+                ["settings"] = new JsonObject { ["app"] = new JsonObject { ["url"] = "https://example.com/managed-device-check" } } };
+            var definition = AppDefinitions.Read(body);
+            var app = new AppEntity
+            {
+                Id = RandomIds.NewId(IdPrefix.App), OrgId = orgId, Name = definition.Name, Label = definition.Label,
+                LabelKey = definition.Label.ToLowerInvariant(), SignOnMode = definition.SignOnMode, Status = AppStatus.Active,
+                Created = now, LastUpdated = now, BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink),
+                AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, orgId, ct),
+            };
+            db.Apps.Add(app);
+            log.Stage(EventTypes.AppCreate, [AppResources.Target(app)]);
+            db.AppGroups.Add(new AppGroupEntity { AppId = app.Id, GroupId = engineering.Id, Priority = 0, ProfileJson = "{}", Created = now, LastUpdated = now });
+            log.Stage(EventTypes.GroupAppAssign, [GroupResources.Target(engineering), AppResources.Target(app)]);
+        }, ct);
+    }
+
+    public async Task<bool> HasDemoAsync(CancellationToken ct) => await db.Users.AnyAsync(u => u.LoginKey == "alice@example.com", ct);
+
+    private async Task<UserEntity> AddUserAsync(string orgId, string login, string first, string last, string? password,
+        DateTimeOffset now, CancellationToken ct, bool activate = true)
+    {
+        var profile = new JsonObject { ["firstName"] = first, ["lastName"] = last, ["email"] = login, ["login"] = login };
+        var user = new UserEntity
+        {
+            Id = RandomIds.NewId(IdPrefix.User), OrgId = orgId, Status = UserLifecycle.StatusAtCreate(activate, password is not null),
+            Created = now, LastUpdated = now, Login = login, LoginKey = login, Email = login, ProfileJson = "{}",
+            TypeId = UserWrites.DefaultUserType(orgId),
+        };
+        UserProfiles.Apply(user, profile);
+        if (password is not null)
+        {
+            user.PasswordHash = hasher.Hash(password);
+            user.PasswordChanged = now;
+        }
+
+        if (activate)
+        {
+            user.Activated = now;
+            user.StatusChanged = now;
+        }
+
+        db.Users.Add(user);
+        log.Stage(EventTypes.UserCreate, [UserResources.Target(user)]);
+        await GroupMembership.AddToEveryoneAsync(db, user, now, ct);
+        return user;
+    }
+
+    private static GroupEntity NewGroup(string orgId, string type, string name, string description, DateTimeOffset now) => new()
+    {
+        Id = RandomIds.NewId(IdPrefix.Group), OrgId = orgId, Type = type, Name = name, NameKey = name.ToLowerInvariant(),
+        Description = description, ProfileJson = new JsonObject { ["name"] = name, ["description"] = description }.ToJsonString(),
+        Created = now, LastUpdated = now, LastMembershipUpdated = now,
+    };
+
+    /// <summary>A random password that meets the default policy (upper, lower, digit; 16 characters).</summary>
+    private static string GeneratePassword() => "Lk" + RandomIds.NewBase62(12) + "9a";
+}

@@ -1,0 +1,24 @@
+using Latchkey.Server.Hosting;
+using Latchkey.Server.Persistence;
+using Microsoft.Extensions.Options;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddLatchkey();
+    var app = builder.Build();
+    _ = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
+    app.Services.GetRequiredService<FirstStartHolder>().Value =
+        await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+    app.UseLatchkey();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is OptionsValidationException or InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" })
+{
+    await Console.Error.WriteLineAsync($"latchkey: configuration error: {e.Message}");
+    return 2;
+}
+
+/// <summary>The entry point, visible to <c>WebApplicationFactory</c> in tests.</summary>
+public partial class Program;
