@@ -48,6 +48,7 @@ public static class LatchkeyHost
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();
+        services.AddSingleton(new WriteGate(serialize: options.Database.Provider == DatabaseProvider.Sqlite));
         services.AddScoped<OrgSeeder>();
         services.AddHttpContextAccessor();
         services.AddSingleton<FirstStartHolder>();

@@ -29,7 +29,8 @@ public static class GroupsApi
 
     private static readonly FilterGrammar SearchRules = new FilterGrammar()
         .AllowPrefix("profile.", FilterOperator.Eq, FilterOperator.Sw, FilterOperator.Pr)
-        .Allow("profile.name", FilterOperator.Co).Allow("profile.description", FilterOperator.Co)
+        .Allow("profile.name", FilterOperator.Eq, FilterOperator.Sw, FilterOperator.Co, FilterOperator.Pr)
+        .Allow("profile.description", FilterOperator.Eq, FilterOperator.Sw, FilterOperator.Co, FilterOperator.Pr)
         .Allow("id", FilterOperator.Eq).Allow("type", FilterOperator.Eq).Allow("source.id", FilterOperator.Eq)
         .Allow("created", Ordered).Allow("lastUpdated", Ordered).Allow("lastMembershipUpdated", Ordered).WithNot(false);
 

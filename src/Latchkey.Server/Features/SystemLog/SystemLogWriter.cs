@@ -98,12 +98,13 @@ public sealed class SystemLogWriter(LatchkeyDbContext db, TimeProvider time, IHt
 /// are serialised on every node and database), runs the change, appends the staged log events and
 /// commits. A failure anywhere rolls everything back: no partial write, no orphan event.
 /// </summary>
-public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log)
+public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGate gate)
 {
     private sealed record ChainHead(long Sequence, string LastHash);
 
     public async Task<T> RunAsync<T>(string orgId, Func<Task<T>> change, CancellationToken ct)
     {
+        using var turn = await gate.EnterAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
@@ -136,4 +137,40 @@ public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log)
 
     public Task RunAsync(string orgId, Func<Task> change, CancellationToken ct) =>
         RunAsync(orgId, async () => { await change(); return true; }, ct);
+}
+
+/// <summary>
+/// SQLite has one writer at a time and makes a waiting writer sleep and retry, which collapses throughput
+/// when many requests write at once. Writers of one process therefore queue here first, in order, and
+/// meet no lock in the database. PostgreSQL needs no gate: its row lock on the chain head queues writers.
+/// </summary>
+public sealed class WriteGate(bool serialize) : IDisposable
+{
+    private readonly SemaphoreSlim _semaphore = new(1, 1);
+
+    public async ValueTask<IDisposable?> EnterAsync(CancellationToken ct)
+    {
+        if (!serialize)
+        {
+            return null;
+        }
+
+        await _semaphore.WaitAsync(ct);
+        return new Turn(_semaphore);
+    }
+
+    public void Dispose() => _semaphore.Dispose();
+
+    private sealed class Turn(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
 }

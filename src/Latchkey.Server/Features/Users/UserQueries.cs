@@ -22,6 +22,9 @@ public static class UserQueries
 
     private static readonly FilterOperator[] Ordered = [FilterOperator.Eq, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le];
 
+    private static readonly FilterOperator[] WithContains =
+        [FilterOperator.Eq, FilterOperator.Sw, FilterOperator.Co, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le, FilterOperator.Pr];
+
     /// <summary>The users <c>filter</c> of the real service: few attributes, eq (and ranges on lastUpdated), and/or, no not.</summary>
     internal static readonly FilterGrammar FilterRules = new FilterGrammar()
         .Allow("status", FilterOperator.Eq).Allow("id", FilterOperator.Eq).Allow("lastUpdated", Ordered)
@@ -32,8 +35,8 @@ public static class UserQueries
     /// <summary>The users <c>search</c>: any profile attribute and the top-level dates; no <c>ne</c>; <c>co</c> on four attributes only.</summary>
     internal static readonly FilterGrammar SearchRules = new FilterGrammar()
         .AllowPrefix("profile.", FilterOperator.Eq, FilterOperator.Sw, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le, FilterOperator.Pr)
-        .Allow("profile.firstName", FilterOperator.Co).Allow("profile.lastName", FilterOperator.Co)
-        .Allow("profile.email", FilterOperator.Co).Allow("profile.login", FilterOperator.Co)
+        .Allow("profile.firstName", WithContains).Allow("profile.lastName", WithContains)
+        .Allow("profile.email", WithContains).Allow("profile.login", WithContains)
         .Allow("id", FilterOperator.Eq, FilterOperator.Sw).Allow("status", FilterOperator.Eq).Allow("type.id", FilterOperator.Eq)
         .Allow("created", Ordered).Allow("activated", Ordered).Allow("statusChanged", Ordered).Allow("lastUpdated", Ordered)
         .Allow("lastLogin", Ordered).Allow("passwordChanged", Ordered)

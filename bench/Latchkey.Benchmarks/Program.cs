@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Latchkey.Benchmarks.SystemLogBenchmarks).Assembly).Run(args);
