@@ -13,11 +13,13 @@ public sealed class PasswordHasher(int iterations)
 {
     private const string Scheme = "pbkdf2-sha256";
     private const int SaltBytes = 16;
+    private const int MinSaltBytes = 4;
     private const int HashBytes = 32;
+    public const int MaxIterations = 10_000_000;
 
-    public int Iterations { get; } = iterations >= 1000
+    public int Iterations { get; } = iterations is >= 1000 and <= MaxIterations
         ? iterations
-        : throw new ArgumentOutOfRangeException(nameof(iterations), "PBKDF2 needs at least 1000 iterations.");
+        : throw new ArgumentOutOfRangeException(nameof(iterations), "PBKDF2 needs 1000 to 10000000 iterations.");
 
     public string Hash(string password)
     {
@@ -31,7 +33,8 @@ public sealed class PasswordHasher(int iterations)
     {
         var parts = stored.Split('$');
         if (parts.Length != 4 || parts[0] != Scheme
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var iterations) || iterations < 1000)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var iterations)
+            || iterations is < 1000 or > MaxIterations)
         {
             return false;
         }
@@ -43,6 +46,12 @@ public sealed class PasswordHasher(int iterations)
             expected = Convert.FromBase64String(parts[3]);
         }
         catch (FormatException)
+        {
+            return false;
+        }
+
+        // Fail closed: a stored hash must have the full salt and digest; an empty digest would "match" anything.
+        if (salt.Length < MinSaltBytes || expected.Length != HashBytes)
         {
             return false;
         }

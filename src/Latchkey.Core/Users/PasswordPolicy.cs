@@ -2,11 +2,11 @@ namespace Latchkey.Core.Users;
 
 /// <summary>
 /// The default password policy of a new org (okta-api.md section 0.4): at least 8 characters, a lower-case
-/// letter, an upper-case letter, a number, no parts of the username. Returns the message the real service
-/// gives, or null when the password is acceptable.
+/// letter, an upper-case letter, a number, no parts of the username, none of the last 4 passwords. Returns
+/// the message the real service gives, or null when the password is acceptable.
 /// </summary>
 public sealed record PasswordPolicy(int MinLength = 8, bool RequireLowerCase = true, bool RequireUpperCase = true,
-    bool RequireNumber = true, bool ExcludeUsername = true, int MaxLength = 256)
+    bool RequireNumber = true, bool ExcludeUsername = true, int MaxLength = 256, int HistoryCount = 4)
 {
     public static PasswordPolicy Default { get; } = new();
 
@@ -20,6 +20,9 @@ public sealed record PasswordPolicy(int MinLength = 8, bool RequireLowerCase = t
             ExcludeUsername ? "no parts of your username" : null,
         }.Where(s => s is not null)) + ".";
 
+    public string Refusal => $"Password requirements were not met. Password requirements: {Requirements}"
+        + (HistoryCount > 0 ? $" Your password cannot be any of your last {HistoryCount} passwords." : "");
+
     public string? Check(string password, string login, string? firstName, string? lastName)
     {
         var ok = password.Length >= MinLength && password.Length <= MaxLength
@@ -27,7 +30,7 @@ public sealed record PasswordPolicy(int MinLength = 8, bool RequireLowerCase = t
             && (!RequireUpperCase || password.Any(char.IsUpper))
             && (!RequireNumber || password.Any(char.IsDigit))
             && (!ExcludeUsername || !ContainsUsernamePart(password, login, firstName, lastName));
-        return ok ? null : $"Password requirements were not met. Password requirements: {Requirements}";
+        return ok ? null : Refusal;
     }
 
     private static bool ContainsUsernamePart(string password, string login, string? firstName, string? lastName)

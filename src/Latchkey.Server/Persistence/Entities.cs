@@ -31,6 +31,8 @@ public sealed class UserEntity
     public string? LastName { get; set; }
     public required string ProfileJson { get; set; }
     public string? PasswordHash { get; set; }
+    /// <summary>JSON array of the previous password hashes, newest first (the policy's history).</summary>
+    public string? PasswordHistory { get; set; }
     public string? RecoveryQuestion { get; set; }
     public string? RecoveryAnswerHash { get; set; }
     public string? ActivationTokenHash { get; set; }

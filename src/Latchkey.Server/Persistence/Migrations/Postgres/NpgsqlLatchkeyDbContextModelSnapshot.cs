@@ -485,6 +485,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsUnicode(true)
                         .HasColumnType("text");
 
+                    b.Property<string>("PasswordHistory")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
                     b.Property<string>("ProfileJson")
                         .IsRequired()
                         .IsUnicode(true)

@@ -480,6 +480,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PasswordHistory")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ProfileJson")
                         .IsRequired()
                         .IsUnicode(true)

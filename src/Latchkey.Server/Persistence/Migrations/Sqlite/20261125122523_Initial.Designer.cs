@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLatchkeyDbContext))]
-    [Migration("20261125121010_Initial")]
+    [Migration("20261125122523_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -480,6 +480,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("PasswordHash")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PasswordHistory")
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 

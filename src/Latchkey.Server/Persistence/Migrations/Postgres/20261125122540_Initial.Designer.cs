@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261125121228_Initial")]
+    [Migration("20261125122540_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -485,6 +485,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.Property<string>("PasswordHash")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("PasswordHistory")
                         .IsUnicode(true)
                         .HasColumnType("text");
 

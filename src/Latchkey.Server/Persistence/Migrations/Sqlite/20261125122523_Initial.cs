@@ -204,6 +204,7 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     LastName = table.Column<string>(type: "TEXT", nullable: true),
                     ProfileJson = table.Column<string>(type: "TEXT", nullable: false),
                     PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
+                    PasswordHistory = table.Column<string>(type: "TEXT", nullable: true),
                     RecoveryQuestion = table.Column<string>(type: "TEXT", nullable: true),
                     RecoveryAnswerHash = table.Column<string>(type: "TEXT", nullable: true),
                     ActivationTokenHash = table.Column<string>(type: "TEXT", nullable: true),

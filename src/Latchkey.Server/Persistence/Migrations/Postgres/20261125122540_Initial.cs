@@ -204,6 +204,7 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     LastName = table.Column<string>(type: "text", nullable: true),
                     ProfileJson = table.Column<string>(type: "text", nullable: false),
                     PasswordHash = table.Column<string>(type: "text", nullable: true),
+                    PasswordHistory = table.Column<string>(type: "text", nullable: true),
                     RecoveryQuestion = table.Column<string>(type: "text", nullable: true),
                     RecoveryAnswerHash = table.Column<string>(type: "text", nullable: true),
                     ActivationTokenHash = table.Column<string>(type: "text", nullable: true),
