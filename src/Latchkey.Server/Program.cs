@@ -19,6 +19,12 @@ catch (Exception e) when (e is OptionsValidationException or InvalidOperationExc
     await Console.Error.WriteLineAsync($"latchkey: configuration error: {e.Message}");
     return 2;
 }
+catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException)
+{
+    await Console.Error.WriteLineAsync($"latchkey: cannot open the database: {e.Message} " +
+        "(check Latchkey:Database:Provider and Latchkey:Database:ConnectionString)");
+    return 3;
+}
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c> in tests.</summary>
 public partial class Program;

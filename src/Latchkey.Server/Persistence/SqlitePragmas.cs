@@ -1,16 +1,20 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Latchkey.Server.Persistence;
 
 /// <summary>
 /// Every SQLite connection: NORMAL sync (with the write-ahead log, set once per file by
-/// <see cref="DatabaseInitializer"/>, this cannot corrupt the database) and a busy timeout so concurrent
-/// writers queue instead of failing.
+/// <see cref="DatabaseInitializer"/>, this cannot corrupt the database) and a busy timeout so a writer of
+/// another process queues instead of failing. Set once per native connection: pooled connections are
+/// opened many times a request.
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+    private static readonly ConditionalWeakTable<object, object> Configured = [];
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Run(connection);
 
@@ -22,6 +26,12 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static void Run(DbConnection connection)
     {
+        object key = (connection as SqliteConnection)?.Handle ?? (object)connection;
+        if (!Configured.TryAdd(key, key))
+        {
+            return;
+        }
+
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
