@@ -53,6 +53,12 @@ public static class ApiErrors
 
     public static ApiError UnsupportedOperation(string cause) => new(501, "E0000060", "Unsupported operation.", [cause]);
 
+    public static ApiError ExpireOnCreateNeedsPassword() => new(400, "E0000124",
+        "Could not create user. To create a user and expire their password immediately, a password must be specified");
+
+    public static ApiError ExpireOnCreateNeedsActivation() => new(400, "E0000125",
+        "Could not create user. To create a user and expire their password immediately, \"activate\" must be true");
+
     public static ApiError PayloadTooLarge(long limit) =>
         new(413, "E0000003", "The request body was not well-formed.", [$"The request body is larger than {limit} bytes."]);
 

@@ -35,13 +35,31 @@ public static class JsonBody
             return null;
         }
 
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         try
         {
-            return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), documentOptions: ApiJson.DocumentOptions);
+            CheckStrings(bytes);
+            return JsonNode.Parse(bytes, documentOptions: ApiJson.DocumentOptions);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new ApiException(ApiErrors.MalformedBody());
+        }
+    }
+
+    /// <summary>
+    /// JSON trees decode strings only when read, so an escape that is no valid UTF-16 (a lone surrogate such
+    /// as <c>\uD800</c>) would fail later, deep in a handler. Decode every string once, up front.
+    /// </summary>
+    private static void CheckStrings(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ApiJson.DocumentOptions.MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                _ = reader.GetString();
+            }
         }
     }
 

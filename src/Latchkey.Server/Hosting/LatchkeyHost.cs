@@ -45,6 +45,7 @@ public static class LatchkeyHost
         services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.Passwords.Pbkdf2Iterations));
         services.AddSingleton<ApiTokenCache>();
         services.AddSingleton<RateLimiter>();
+        services.AddSingleton<RateLimitGate>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Server.Api;
+using Latchkey.Server.Features.RateLimits;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ namespace Latchkey.Server.Features.ApiTokens;
 /// hash (tokens are never stored in clear). No header: 403 E0000005, as the real service answers when
 /// it falls back to a session cookie; an unknown, revoked or expired token: 401 E0000011.
 /// </summary>
-public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache cache, TimeProvider time)
+public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache cache, TimeProvider time, RateLimitGate limits)
 {
     public const string Scheme = "SSWS";
 
@@ -21,25 +22,31 @@ public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache c
         string header = context.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
         {
-            throw new ApiException(ApiErrors.InvalidSession());
+            await RefuseAsync(context, ApiErrors.InvalidSession());
         }
 
         var space = header.IndexOf(' ', StringComparison.Ordinal);
-        if (space <= 0 || !header.AsSpan(0, space).Equals(Scheme, StringComparison.OrdinalIgnoreCase))
+        var token = space <= 0 ? "" : header[(space + 1)..].Trim();
+        if (space <= 0 || !header.AsSpan(0, space).Equals(Scheme, StringComparison.OrdinalIgnoreCase) || token.Length is 0 or > 200)
         {
-            throw new ApiException(ApiErrors.InvalidToken());
+            await RefuseAsync(context, ApiErrors.InvalidToken());
         }
 
-        var token = header[(space + 1)..].Trim();
-        if (token.Length is 0 or > 200)
+        var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, time, context.RequestAborted);
+        if (caller is null)
         {
-            throw new ApiException(ApiErrors.InvalidToken());
+            await RefuseAsync(context, ApiErrors.InvalidToken());
         }
 
-        var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, time, context.RequestAborted)
-            ?? throw new ApiException(ApiErrors.InvalidToken());
-        caller.Attach(context);
+        caller!.Attach(context);
         await next(context);
+    }
+
+    /// <summary>A refused call still counts, per client address: token guessing is rate limited (429 first).</summary>
+    private async Task RefuseAsync(HttpContext context, ApiError error)
+    {
+        await limits.ChargeAsync(context, "client:" + context.Connection.RemoteIpAddress, orgIdToReport: null);
+        throw new ApiException(error);
     }
 }
 
@@ -85,6 +92,18 @@ public sealed class ApiTokenCache
     }
 
     public void Forget(string tokenHash) => _entries.TryRemove(tokenHash, out _);
+
+    /// <summary>After the owner is suspended or deactivated: their tokens stop working at once on this node.</summary>
+    public void ForgetUser(string userId)
+    {
+        foreach (var (hash, entry) in _entries)
+        {
+            if (entry.Caller.UserId == userId)
+            {
+                _entries.TryRemove(hash, out _);
+            }
+        }
+    }
 
     public void ForgetToken(string tokenId)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Latchkey.Core.Errors;
 using Latchkey.Core.SystemLog;
 using Latchkey.Server.Features.ApiTokens;
@@ -55,36 +56,40 @@ public sealed class RateLimiter(TimeProvider time)
     }
 }
 
-public sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limiter, RateLimitBuckets buckets, IOptions<LatchkeyOptions> options)
+/// <summary>
+/// Charges a request to its bucket and writes the <c>X-Rate-Limit-*</c> headers; refuses with 429 E0000047
+/// over the ceiling. Authenticated calls count per org; calls whose token failed count per client address
+/// (so guessing tokens is rate limited too, and every answer carries the headers).
+/// </summary>
+public sealed class RateLimitGate(RateLimiter limiter, RateLimitBuckets buckets, IOptions<LatchkeyOptions> options, TimeProvider time)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public async Task ChargeAsync(HttpContext context, string scope, string? orgIdToReport)
     {
-        if (!options.Value.RateLimits.Enabled || ApiCaller.Of(context) is not { } caller)
+        if (!options.Value.RateLimits.Enabled)
         {
-            await next(context);
             return;
         }
 
         var bucket = buckets.For(context.Request.Path);
-        var decision = limiter.Acquire(caller.OrgId, bucket);
+        var decision = limiter.Acquire(scope, bucket);
         var headers = context.Response.Headers;
-        headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        headers["X-Rate-Limit-Reset"] = decision.ResetEpochSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!decision.Allowed)
+        headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers["X-Rate-Limit-Reset"] = decision.ResetEpochSeconds.ToString(CultureInfo.InvariantCulture);
+        if (decision.Allowed)
         {
-            if (decision.FirstRefusal)
-            {
-                await ReportAsync(context, caller, bucket, decision);
-            }
-
-            throw new ApiException(ApiErrors.RateLimited());
+            return;
         }
 
-        await next(context);
+        if (decision.FirstRefusal && orgIdToReport is not null)
+        {
+            await ReportAsync(context, orgIdToReport, bucket, decision);
+        }
+
+        throw new ApiException(ApiErrors.RateLimited());
     }
 
-    private static async Task ReportAsync(HttpContext context, ApiCaller caller, RateLimitBucket bucket, RateLimiter.Decision decision)
+    private async Task ReportAsync(HttpContext context, string orgId, RateLimitBucket bucket, RateLimiter.Decision decision)
     {
         var services = context.RequestServices;
         var log = services.GetRequiredService<SystemLogWriter>();
@@ -96,8 +101,22 @@ public sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limite
             {
                 ["rateLimitBucketUuid"] = bucket.Name, ["urlPattern"] = bucket.UrlPattern, ["threshold"] = bucket.Limit,
                 ["timeSpan"] = (int)bucket.Window.TotalSeconds, ["timeUnit"] = "SECONDS", ["rateLimitScopeType"] = "ORG",
-                ["rateLimitSecondsToReset"] = decision.ResetEpochSeconds - services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds(),
+                ["rateLimitSecondsToReset"] = decision.ResetEpochSeconds - time.GetUtcNow().ToUnixTimeSeconds(),
             });
-        await write.RunAsync(caller.OrgId, () => Task.CompletedTask, CancellationToken.None);
+        await write.RunAsync(orgId, () => Task.CompletedTask, CancellationToken.None);
+    }
+}
+
+/// <summary>Rate limits every authenticated /api/v1 call against its org's bucket.</summary>
+public sealed class RateLimitMiddleware(RequestDelegate next, RateLimitGate gate)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (ApiCaller.Of(context) is { } caller)
+        {
+            await gate.ChargeAsync(context, caller.OrgId, caller.OrgId);
+        }
+
+        await next(context);
     }
 }

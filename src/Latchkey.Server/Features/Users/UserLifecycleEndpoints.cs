@@ -15,7 +15,7 @@ namespace Latchkey.Server.Features.Users;
 public static class UserLifecycleEndpoints
 {
     public static async Task<IResult> Run(string id, string operation, HttpContext context, LatchkeyDbContext db,
-        OrgWrite write, SystemLogWriter log, TimeProvider time)
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
     {
         var caller = ApiCaller.Required(context);
         var request = context.Request;
@@ -27,9 +27,11 @@ public static class UserLifecycleEndpoints
         }
 
         var sendEmail = JsonBody.QueryBool(request, "sendEmail", operation == "activate");
-        return await write.RunAsync(caller.OrgId, async () =>
+        string? userId = null;
+        var result = await write.RunAsync(caller.OrgId, async () =>
         {
             var user = await UserLookup.GetForUpdateAsync(db, caller, id, context.RequestAborted);
+            userId = user.Id;
             var now = IsoTime.Truncate(time.GetUtcNow());
             var target = UserResources.Target(user);
             var hasPassword = user.PasswordHash is not null;
@@ -82,6 +84,12 @@ public static class UserLifecycleEndpoints
 
             return result;
         }, context.RequestAborted);
+        if (operation is "deactivate" or "suspend" && userId is not null)
+        {
+            tokens.ForgetUser(userId);
+        }
+
+        return result;
     }
 
     internal static void ApplyDeactivate(UserEntity user, DateTimeOffset now) =>

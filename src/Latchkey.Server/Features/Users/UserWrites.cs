@@ -33,10 +33,22 @@ public static class UserWrites
         var recovery = ReadRecovery(credentials);
         var groupIds = ReadGroupIds(body);
         var typeId = JsonBody.Object(body, "type", "type") is { } type ? JsonBody.String(type, "id", "type.id") : null;
-        if (nextLogin.Length > 0 && (nextLogin != "changePassword" || !activate || password is null))
+        if (nextLogin.Length > 0)
         {
-            throw new ApiException(ApiErrors.Validation("nextLogin",
-                "nextLogin=changePassword needs activate=true and a password."));
+            if (nextLogin != "changePassword")
+            {
+                throw new ApiException(ApiErrors.Validation("nextLogin", "The only accepted value is changePassword."));
+            }
+
+            if (!activate)
+            {
+                throw new ApiException(ApiErrors.ExpireOnCreateNeedsActivation());
+            }
+
+            if (password is null)
+            {
+                throw new ApiException(ApiErrors.ExpireOnCreateNeedsPassword());
+            }
         }
 
         var now = IsoTime.Truncate(time.GetUtcNow());
@@ -171,6 +183,7 @@ public static class UserWrites
             {
                 UserLifecycleEndpoints.ApplyDeactivate(user, IsoTime.Truncate(time.GetUtcNow()));
                 log.Stage(EventTypes.UserDeactivate, [target]);
+                tokens.ForgetUser(user.Id);
                 return;
             }
 
