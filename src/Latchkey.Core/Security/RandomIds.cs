@@ -22,6 +22,33 @@ public static class RandomIds
         });
     }
 
+    /// <summary>
+    /// A time-ordered id for a stored row: the prefix, the creation time in milliseconds as 7 base62 digits,
+    /// and 10 random base62 characters (59 bits). Ids of later rows sort after earlier ones, so new rows land at
+    /// the end of every index that holds an id instead of on a random page, and id order is creation order.
+    /// </summary>
+    public static string NewId(string prefix, DateTimeOffset created)
+    {
+        if (prefix.Length != 3)
+        {
+            throw new ArgumentException("An id prefix has exactly three characters.", nameof(prefix));
+        }
+
+        var ms = Math.Max(0, created.ToUnixTimeMilliseconds());
+        return string.Create(20, (prefix, ms), static (span, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(span);
+            var value = state.ms;
+            for (var i = 9; i >= 3; i--)
+            {
+                span[i] = Base62[(int)(value % 62)];
+                value /= 62;
+            }
+
+            RandomNumberGenerator.GetItems(Base62, span[10..]);
+        });
+    }
+
     /// <summary>A random base62 string of the given length (tokens, cursors, request ids).</summary>
     public static string NewBase62(int length) => RandomNumberGenerator.GetString(Base62, length);
 

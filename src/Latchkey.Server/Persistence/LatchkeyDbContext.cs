@@ -40,10 +40,9 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Status).HasMaxLength(20);
             e.Property(x => x.Login).HasMaxLength(100);
             e.Property(x => x.LoginKey).HasMaxLength(100);
+            // Few indexes on purpose: each one is another page written per user created. Lists walk the
+            // primary key in id order; logins are unique and looked up by key.
             e.HasIndex(x => new { x.OrgId, x.LoginKey }).IsUnique();
-            e.HasIndex(x => new { x.OrgId, x.Status, x.Id });
-            e.HasIndex(x => new { x.OrgId, x.LastName });
-            e.HasIndex(x => new { x.OrgId, x.Email });
             e.Property(x => x.Version).IsConcurrencyToken();
         });
 
@@ -98,7 +97,6 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.HasKey(x => new { x.OrgId, x.Sequence });
             e.Property(x => x.Sequence).ValueGeneratedNever();
             e.HasIndex(x => new { x.OrgId, x.Published, x.Sequence });
-            e.HasIndex(x => x.Uuid).IsUnique();
         });
 
         modelBuilder.Entity<LogChainHeadEntity>(e => e.HasKey(x => x.OrgId));

@@ -28,7 +28,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
     public async Task<FirstStart> CreateOrgAsync(string? bootstrapToken, bool demo, CancellationToken ct)
     {
         var now = IsoTime.Truncate(time.GetUtcNow());
-        var org = new OrgEntity { Id = RandomIds.NewId(IdPrefix.Org), Name = "Latchkey", Created = now };
+        var org = new OrgEntity { Id = RandomIds.NewId(IdPrefix.Org, now), Name = "Latchkey", Created = now };
         db.Orgs.Add(org);
         db.LogChainHeads.Add(new LogChainHeadEntity { OrgId = org.Id, Sequence = 0, LastHash = LogChainHasher.Genesis });
         await db.SaveChangesAsync(ct);
@@ -45,7 +45,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
             admin.IsSuperAdmin = true;
             var tokenRow = new ApiTokenEntity
             {
-                Id = RandomIds.NewId(IdPrefix.ApiToken), OrgId = org.Id, UserId = admin.Id,
+                Id = RandomIds.NewId(IdPrefix.ApiToken, now), OrgId = org.Id, UserId = admin.Id,
                 Name = bootstrapToken is null ? "First-start token" : "Bootstrap token", TokenHash = SecretHasher.Hash(token),
                 ClientName = "Okta API", Created = now, LastUpdated = now, ExpiresAt = now.AddDays(30),
             };
@@ -86,9 +86,9 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
             var definition = AppDefinitions.Read(body);
             var app = new AppEntity
             {
-                Id = RandomIds.NewId(IdPrefix.App), OrgId = orgId, Name = definition.Name, Label = definition.Label,
+                Id = RandomIds.NewId(IdPrefix.App, now), OrgId = orgId, Name = definition.Name, Label = definition.Label,
                 LabelKey = definition.Label.ToLowerInvariant(), SignOnMode = definition.SignOnMode, Status = AppStatus.Active,
-                Created = now, LastUpdated = now, BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink),
+                Created = now, LastUpdated = now, BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink, now),
                 AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, orgId, ct),
             };
             db.Apps.Add(app);
@@ -106,7 +106,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         var profile = new JsonObject { ["firstName"] = first, ["lastName"] = last, ["email"] = login, ["login"] = login };
         var user = new UserEntity
         {
-            Id = RandomIds.NewId(IdPrefix.User), OrgId = orgId, Status = UserLifecycle.StatusAtCreate(activate, password is not null),
+            Id = RandomIds.NewId(IdPrefix.User, now), OrgId = orgId, Status = UserLifecycle.StatusAtCreate(activate, password is not null),
             Created = now, LastUpdated = now, Login = login, LoginKey = login, Email = login, ProfileJson = "{}",
             TypeId = UserWrites.DefaultUserType(orgId),
         };
@@ -131,7 +131,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
 
     private static GroupEntity NewGroup(string orgId, string type, string name, string description, DateTimeOffset now) => new()
     {
-        Id = RandomIds.NewId(IdPrefix.Group), OrgId = orgId, Type = type, Name = name, NameKey = name.ToLowerInvariant(),
+        Id = RandomIds.NewId(IdPrefix.Group, now), OrgId = orgId, Type = type, Name = name, NameKey = name.ToLowerInvariant(),
         Description = description, ProfileJson = new JsonObject { ["name"] = name, ["description"] = description }.ToJsonString(),
         Created = now, LastUpdated = now, LastMembershipUpdated = now,
     };

@@ -95,4 +95,30 @@ public sealed class RandomIdsTests
     {
         Assert.Equal(7, RandomIds.NewUuid().Version);
     }
+
+    [Fact]
+    public void A_stored_rows_id_is_20_base62_characters_and_sorts_by_creation_time()
+    {
+        var start = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        var ids = Enumerable.Range(0, 1000).Select(i => RandomIds.NewId(IdPrefix.User, start.AddMilliseconds(i * 7))).ToList();
+
+        Assert.All(ids, id =>
+        {
+            Assert.Equal(20, id.Length);
+            Assert.StartsWith(IdPrefix.User, id, StringComparison.Ordinal);
+            Assert.All(id[3..], c => Assert.Contains(c, Base62));
+        });
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void Ids_created_in_the_same_millisecond_differ_in_their_random_part()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        var ids = Enumerable.Range(0, 10_000).Select(_ => RandomIds.NewId(IdPrefix.Group, now)).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Single(ids.Select(id => id[..10]).Distinct());
+    }
 }

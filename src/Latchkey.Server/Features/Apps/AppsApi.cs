@@ -49,10 +49,10 @@ public static class AppsApi
         {
             var app = new AppEntity
             {
-                Id = RandomIds.NewId(IdPrefix.App), OrgId = caller.OrgId, Name = definition.Name, Label = definition.Label,
+                Id = RandomIds.NewId(IdPrefix.App, now), OrgId = caller.OrgId, Name = definition.Name, Label = definition.Label,
                 LabelKey = definition.Label.ToLowerInvariant(), SignOnMode = definition.SignOnMode,
                 Status = activate ? AppStatus.Active : AppStatus.Inactive, Created = now, LastUpdated = now,
-                BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink),
+                BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink, now),
                 AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, caller.OrgId, context.RequestAborted),
             };
             db.Apps.Add(app);

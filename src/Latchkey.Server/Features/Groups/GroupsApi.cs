@@ -125,7 +125,7 @@ public static class GroupsApi
         var now = IsoTime.Truncate(time.GetUtcNow());
         var group = new GroupEntity
         {
-            Id = RandomIds.NewId(IdPrefix.Group), OrgId = caller.OrgId, Type = GroupTypes.Okta, Name = "", NameKey = "",
+            Id = RandomIds.NewId(IdPrefix.Group, now), OrgId = caller.OrgId, Type = GroupTypes.Okta, Name = "", NameKey = "",
             ProfileJson = "{}", Created = now, LastUpdated = now, LastMembershipUpdated = now,
         };
         Apply(group, profile);

@@ -54,7 +54,7 @@ public static class UserWrites
         var now = IsoTime.Truncate(time.GetUtcNow());
         var user = new UserEntity
         {
-            Id = RandomIds.NewId(IdPrefix.User), OrgId = caller.OrgId, Status = UserStatus.Staged, Created = now,
+            Id = RandomIds.NewId(IdPrefix.User, now), OrgId = caller.OrgId, Status = UserStatus.Staged, Created = now,
             LastUpdated = now, Login = "", LoginKey = "", Email = "", ProfileJson = "{}", TypeId = DefaultUserType(caller.OrgId),
         };
         if (typeId is not null && typeId != user.TypeId)

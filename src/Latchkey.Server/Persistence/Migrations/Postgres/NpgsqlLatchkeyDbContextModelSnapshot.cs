@@ -344,9 +344,6 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("OrgId", "Sequence");
 
-                    b.HasIndex("Uuid")
-                        .IsUnique();
-
                     b.HasIndex("OrgId", "Published", "Sequence");
 
                     b.ToTable("LogEvents");
@@ -526,14 +523,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("OrgId", "Email");
-
-                    b.HasIndex("OrgId", "LastName");
-
                     b.HasIndex("OrgId", "LoginKey")
                         .IsUnique();
-
-                    b.HasIndex("OrgId", "Status", "Id");
 
                     b.ToTable("Users");
                 });

@@ -339,9 +339,6 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("OrgId", "Sequence");
 
-                    b.HasIndex("Uuid")
-                        .IsUnique();
-
                     b.HasIndex("OrgId", "Published", "Sequence");
 
                     b.ToTable("LogEvents");
@@ -521,14 +518,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("OrgId", "Email");
-
-                    b.HasIndex("OrgId", "LastName");
-
                     b.HasIndex("OrgId", "LoginKey")
                         .IsUnique();
-
-                    b.HasIndex("OrgId", "Status", "Id");
 
                     b.ToTable("Users");
                 });

@@ -264,36 +264,15 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                 columns: new[] { "OrgId", "Published", "Sequence" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_LogEvents_Uuid",
-                table: "LogEvents",
-                column: "Uuid",
-                unique: true);
-
-            migrationBuilder.CreateIndex(
                 name: "IX_Policies_OrgId_Type_Priority",
                 table: "Policies",
                 columns: new[] { "OrgId", "Type", "Priority" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Users_OrgId_Email",
-                table: "Users",
-                columns: new[] { "OrgId", "Email" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Users_OrgId_LastName",
-                table: "Users",
-                columns: new[] { "OrgId", "LastName" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_OrgId_LoginKey",
                 table: "Users",
                 columns: new[] { "OrgId", "LoginKey" },
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Users_OrgId_Status_Id",
-                table: "Users",
-                columns: new[] { "OrgId", "Status", "Id" });
         }
 
         /// <inheritdoc />
