@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // appsettings.json ships beside the executable; relative data paths are taken from the working directory.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddLatchkey();
     var app = builder.Build();
     _ = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;

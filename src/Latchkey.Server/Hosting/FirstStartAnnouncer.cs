@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace Latchkey.Server.Hosting;
 
 /// <summary>Once listening, prints where to go and, on a new database only, the admin sign-in and the API token.</summary>
-public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime lifetime, FirstStartHolder holder) : IHostedService
+public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime lifetime, FirstStartHolder holder,
+    Microsoft.Extensions.Options.IOptions<LatchkeyOptions> options) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,6 +26,9 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
             $"Latchkey is running at {url}",
             $"  Management API:  {url}/api/v1   (Authorization: SSWS <token>)",
             $"  Health:          {url}/healthz",
+            options.Value.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(options.Value.Database.ConnectionString)
+                ? $"  Database:        {Path.GetFullPath(Path.Combine(options.Value.DataDir, "latchkey.db"))} (SQLite)"
+                : $"  Database:        {options.Value.Database.Provider}",
         };
         if (first is not null)
         {
