@@ -40,9 +40,10 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Status).HasMaxLength(20);
             e.Property(x => x.Login).HasMaxLength(100);
             e.Property(x => x.LoginKey).HasMaxLength(100);
-            // Few indexes on purpose: each one is another page written per user created. Lists walk the
-            // primary key in id order; logins are unique and looked up by key.
+            // Few indexes on purpose: each one is another page written per user created. Lists walk an org's
+            // users in id order (ids are time-ordered, so this index only ever appends); logins are unique.
             e.HasIndex(x => new { x.OrgId, x.LoginKey }).IsUnique();
+            e.HasIndex(x => new { x.OrgId, x.Id });
             e.Property(x => x.Version).IsConcurrencyToken();
         });
 
@@ -50,6 +51,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
         {
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.Id });
             e.HasIndex(x => new { x.OrgId, x.NameKey });
             e.HasIndex(x => new { x.OrgId, x.Type });
         });
@@ -64,6 +66,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
         {
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.Id });
             e.HasIndex(x => new { x.OrgId, x.LabelKey });
         });
 

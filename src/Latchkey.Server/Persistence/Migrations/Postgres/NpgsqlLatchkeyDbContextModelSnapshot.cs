@@ -131,6 +131,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("OrgId", "Id");
+
                     b.HasIndex("OrgId", "LabelKey");
 
                     b.ToTable("Apps");
@@ -248,6 +250,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Id");
 
                     b.HasIndex("OrgId", "NameKey");
 
@@ -522,6 +526,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Id");
 
                     b.HasIndex("OrgId", "LoginKey")
                         .IsUnique();

@@ -126,6 +126,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("OrgId", "Id");
+
                     b.HasIndex("OrgId", "LabelKey");
 
                     b.ToTable("Apps");
@@ -243,6 +245,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Id");
 
                     b.HasIndex("OrgId", "NameKey");
 
@@ -517,6 +521,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Id");
 
                     b.HasIndex("OrgId", "LoginKey")
                         .IsUnique();

@@ -239,6 +239,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Apps_OrgId_Id",
+                table: "Apps",
+                columns: new[] { "OrgId", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Apps_OrgId_LabelKey",
                 table: "Apps",
                 columns: new[] { "OrgId", "LabelKey" });
@@ -247,6 +252,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                 name: "IX_GroupMembers_UserId",
                 table: "GroupMembers",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Groups_OrgId_Id",
+                table: "Groups",
+                columns: new[] { "OrgId", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Groups_OrgId_NameKey",
@@ -267,6 +277,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                 name: "IX_Policies_OrgId_Type_Priority",
                 table: "Policies",
                 columns: new[] { "OrgId", "Type", "Priority" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Users_OrgId_Id",
+                table: "Users",
+                columns: new[] { "OrgId", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_OrgId_LoginKey",
