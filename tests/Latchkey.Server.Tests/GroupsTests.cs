@@ -118,6 +118,26 @@ public sealed class GroupsTests(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Everyones_last_membership_update_follows_user_creation_and_deletion()
+    {
+        var user = await server.CreateUserAsync();
+        var created = DateTimeOffset.Parse((string)user["created"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var everyone = await EveryoneAsync();
+        var afterCreate = DateTimeOffset.Parse((string)everyone["lastMembershipUpdated"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(afterCreate >= created, $"{afterCreate:o} should not be before the user's creation {created:o}");
+
+        var fetched = (await Api.GetAsync($"/api/v1/groups/{ServerFixture.Id(everyone)}")).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal((string?)everyone["lastMembershipUpdated"], (string?)fetched["lastMembershipUpdated"]);
+
+        await Task.Delay(5, TestContext.Current.CancellationToken);
+        var id = ServerFixture.Id(user);
+        (await Api.DeleteAsync($"/api/v1/users/{id}")).Expect(HttpStatusCode.NoContent);
+        (await Api.DeleteAsync($"/api/v1/users/{id}")).Expect(HttpStatusCode.NoContent);
+        var afterDelete = DateTimeOffset.Parse((string)(await EveryoneAsync())["lastMembershipUpdated"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(afterDelete > afterCreate, $"{afterDelete:o} should be after {afterCreate:o}");
+    }
+
+    [Fact]
     public async Task Changing_the_membership_of_everyone_is_501_E0000060()
     {
         var everyone = ServerFixture.Id(await EveryoneAsync());

@@ -267,6 +267,11 @@ public static class AppAssignments
         }
 
         var expandGroup = context.Request.Query["expand"].ToString().Split(',').Contains("group");
+        if (expandGroup)
+        {
+            await GroupMembership.WithEveryoneFreshnessAsync(db, rows.Select(x => x.Group).ToList(), ct);
+        }
+
         var apiBase = ApiUrls.ApiBase(context.Request);
         Paging.WriteLinks(context, more ? rows[^1].Assignment.GroupId : null);
         return ApiResponses.Json(new JsonArray(rows.Select(x => (JsonNode)GroupResource(x.Assignment, apiBase, expandGroup ? x.Group : null)).ToArray()));

@@ -22,8 +22,28 @@ public static class GroupMembership
             EveryoneIds[user.OrgId] = everyoneId;
         }
 
+        // Everyone's lastMembershipUpdated is not written here (one statement and page less per user created):
+        // joining Everyone is creating a user, so it is read from the newest user (see WithEveryoneFreshnessAsync).
         db.GroupMembers.Add(new GroupMemberEntity { GroupId = everyoneId, UserId = user.Id, Created = now });
-        await db.Groups.Where(g => g.Id == everyoneId).ExecuteUpdateAsync(s => s.SetProperty(g => g.LastMembershipUpdated, now), ct);
+    }
+
+    /// <summary>
+    /// Completes the BUILT_IN group's <c>lastMembershipUpdated</c>: the later of the stored value (written when
+    /// a user leaves by deletion) and the newest user's creation (ids are time-ordered: one index seek).
+    /// </summary>
+    public static async Task<IReadOnlyList<GroupEntity>> WithEveryoneFreshnessAsync(LatchkeyDbContext db, IReadOnlyList<GroupEntity> groups, CancellationToken ct)
+    {
+        foreach (var group in groups.Where(g => g.Type == GroupTypes.BuiltIn))
+        {
+            var newest = await db.Users.Where(u => u.OrgId == group.OrgId).OrderByDescending(u => u.Id)
+                .Select(u => (DateTimeOffset?)u.Created).FirstOrDefaultAsync(ct);
+            if (newest > group.LastMembershipUpdated)
+            {
+                group.LastMembershipUpdated = newest.Value;
+            }
+        }
+
+        return groups;
     }
 
     /// <summary>Refuses a membership change the real service refuses: 501 E0000060 for BUILT_IN, 403 E0000006 for APP_GROUP.</summary>

@@ -94,6 +94,7 @@ public static class GroupsApi
         }
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
+        await GroupMembership.WithEveryoneFreshnessAsync(db, page, context.RequestAborted);
         var withStats = request.Query["expand"].ToString().Split(',').Contains("stats");
         var apiBase = ApiUrls.ApiBase(request);
         var result = new List<GroupResource>(page.Count);
@@ -113,6 +114,7 @@ public static class GroupsApi
     {
         var caller = ApiCaller.Required(context);
         var group = await FindAsync(db, caller, groupId, context.RequestAborted);
+        await GroupMembership.WithEveryoneFreshnessAsync(db, [group], context.RequestAborted);
         var withStats = context.Request.Query["expand"].ToString().Split(',').Contains("stats");
         return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request),
             withStats ? await StatsAsync(db, group, context.RequestAborted) : null));

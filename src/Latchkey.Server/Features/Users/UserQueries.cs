@@ -125,6 +125,7 @@ public static class UserQueries
         var groups = await db.GroupMembers.Where(m => m.UserId == user.Id)
             .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => g)
             .OrderBy(g => g.Id).AsNoTracking().ToListAsync(context.RequestAborted);
+        await GroupMembership.WithEveryoneFreshnessAsync(db, groups, context.RequestAborted);
         Paging.WriteLinks(context, null);
         var apiBase = ApiUrls.ApiBase(context.Request);
         return ApiResponses.Json(groups.Select(g => GroupResources.ToResource(g, apiBase)).ToList());

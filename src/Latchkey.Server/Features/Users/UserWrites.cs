@@ -189,6 +189,9 @@ public static class UserWrites
 
             log.Stage(EventTypes.UserDeleteInitiated, [target]);
             var ct = context.RequestAborted;
+            var now = IsoTime.Truncate(time.GetUtcNow());
+            await db.Groups.Where(g => db.GroupMembers.Any(m => m.GroupId == g.Id && m.UserId == user.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(g => g.LastMembershipUpdated, now), ct);
             await db.GroupMembers.Where(m => m.UserId == user.Id).ExecuteDeleteAsync(ct);
             await db.AppUsers.Where(a => a.UserId == user.Id).ExecuteDeleteAsync(ct);
             var tokenIds = await db.ApiTokens.Where(t => t.UserId == user.Id).Select(t => t.Id).ToListAsync(ct);
