@@ -41,6 +41,18 @@ public static class Paging
         return DecodeCursor(text) ?? throw new ApiException(ApiErrors.Validation("after", "The cursor is not one this server issued."));
     }
 
+    /// <summary>Pages are read one row long: drops that extra row and says whether there was one (a next page).</summary>
+    public static bool Trim<T>(List<T> rows, int pageSize)
+    {
+        if (rows.Count <= pageSize)
+        {
+            return false;
+        }
+
+        rows.RemoveRange(pageSize, rows.Count - pageSize);
+        return true;
+    }
+
     public static string EncodeCursor(string position) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(position));
 
     public static string? DecodeCursor(string cursor)

@@ -101,11 +101,7 @@ public static class AppAssignments
         var after = Paging.After(context.Request);
         var ids = await AssignedUserIds(db, app.Id).Where(id => after == null || string.Compare(id, after) > 0)
             .OrderBy(id => id).Take(pageSize + 1).ToListAsync(ct);
-        var more = ids.Count > pageSize;
-        if (more)
-        {
-            ids.RemoveAt(ids.Count - 1);
-        }
+        var more = Paging.Trim(ids, pageSize);
 
         var users = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         var apiBase = ApiUrls.ApiBase(context.Request);
@@ -260,11 +256,7 @@ public static class AppAssignments
             .Join(db.Groups, a => a.GroupId, g => g.Id, (a, g) => new { Assignment = a, Group = g })
             .Where(x => (q == "" || x.Group.NameKey.StartsWith(q)) && (after == null || string.Compare(x.Assignment.GroupId, after) > 0))
             .OrderBy(x => x.Assignment.GroupId).Take(pageSize + 1).AsNoTracking().ToListAsync(ct);
-        var more = rows.Count > pageSize;
-        if (more)
-        {
-            rows.RemoveAt(rows.Count - 1);
-        }
+        var more = Paging.Trim(rows, pageSize);
 
         var expandGroup = context.Request.Query["expand"].ToString().Split(',').Contains("group");
         if (expandGroup)

@@ -107,11 +107,7 @@ public static class AppsApi
         var after = Paging.After(request);
         var page = await apps.Where(a => after == null || string.Compare(a.Id, after) > 0)
             .OrderBy(a => a.Id).Take(pageSize + 1).ToListAsync(context.RequestAborted);
-        var more = page.Count > pageSize;
-        if (more)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
+        var more = Paging.Trim(page, pageSize);
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         var apiBase = ApiUrls.ApiBase(request);

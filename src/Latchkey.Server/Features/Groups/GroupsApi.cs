@@ -87,11 +87,7 @@ public static class GroupsApi
 
         var page = await groups.Where(g => after == null || string.Compare(g.Id, after) > 0)
             .OrderBy(g => g.Id).Take(pageSize + 1).ToListAsync(context.RequestAborted);
-        var more = page.Count > pageSize && q.Length == 0;
-        if (page.Count > pageSize)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
+        var more = Paging.Trim(page, pageSize) && q.Length == 0;
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         await GroupMembership.WithEveryoneFreshnessAsync(db, page, context.RequestAborted);
@@ -193,11 +189,7 @@ public static class GroupsApi
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
             .AsNoTracking().ToListAsync(context.RequestAborted);
         page = page.OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
-        var more = page.Count > pageSize;
-        if (more)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
+        var more = Paging.Trim(page, pageSize);
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         var apiBase = ApiUrls.ApiBase(context.Request);
@@ -253,11 +245,7 @@ public static class GroupsApi
             .Join(db.Apps, a => a.AppId, app => app.Id, (a, app) => app)
             .Where(app => after == null || string.Compare(app.Id, after) > 0)
             .OrderBy(app => app.Id).Take(pageSize + 1).AsNoTracking().ToListAsync(context.RequestAborted);
-        var more = page.Count > pageSize;
-        if (more)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
+        var more = Paging.Trim(page, pageSize);
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         var apiBase = ApiUrls.ApiBase(context.Request);

@@ -108,11 +108,7 @@ public static class UserQueries
         var page = search is null
             ? await users.Where(u => after == null || string.Compare(u.Id, after) > 0).OrderBy(u => u.Id).Take(pageSize + 1).ToListAsync(ct)
             : await ScanAsync(users, search, after, pageSize + 1, ct);
-        var more = page.Count > pageSize;
-        if (more)
-        {
-            page.RemoveAt(page.Count - 1);
-        }
+        var more = Paging.Trim(page, pageSize);
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         return ApiResponses.Json(page.Select(u => UserResources.ToResource(u, apiBase)).ToList());
