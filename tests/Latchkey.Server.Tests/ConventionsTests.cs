@@ -189,6 +189,8 @@ public sealed class ConventionsTests(ServerFixture server) : IClassFixture<Serve
     [InlineData("POST", "/api/v1/users", "{\"profile\": {\"login\": \"a@example.com\", \"email\": \"a@example.com\", \"firstName\": \"A\", \"lastName\": \"B\"}, \"credentials\": []}")]
     [InlineData("POST", "/api/v1/users", "{\"profile\": {\"login\": \"a@example.com\", \"email\": \"a@example.com\", \"firstName\": \"A\", \"lastName\": \"B\"}, \"credentials\": {\"password\": {\"value\": 12345678}}}")]
     [InlineData("POST", "/api/v1/users", "{\"profile\": {\"login\": \"\\uD800@example.com\"}}")]
+    [InlineData("POST", "/api/v1/users", "{\"profile\": {\"login\": \"a@example.com\", \"email\": \"a@example.com\", \"firstName\": \"A\", \"lastName\": \"B\", \"login\": \"b@example.com\"}}")]
+    [InlineData("POST", "/api/v1/groups", "{\"profile\": {\"name\": \"a\"}, \"profile\": {\"name\": \"b\"}}")]
     [InlineData("POST", "/api/v1/users", "{\"profile\": {\"login\": \"a@example.com\"}, \"groupIds\": \"00g\"}")]
     [InlineData("POST", "/api/v1/users?activate=maybe", "{}")]
     [InlineData("GET", "/api/v1/users?limit=abc", null)]

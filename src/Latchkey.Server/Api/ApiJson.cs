@@ -23,7 +23,8 @@ public static class ApiJson
         return options;
     }
 
-    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
+    // A duplicate member is refused when read (E0000003): which of two values counts would be a guess.
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow, AllowDuplicateProperties = false };
 
     private sealed class IsoDateConverter : JsonConverter<DateTimeOffset>
     {

@@ -41,7 +41,7 @@ public static class JsonBody
             CheckStrings(bytes);
             return JsonNode.Parse(bytes, documentOptions: ApiJson.DocumentOptions);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             throw new ApiException(ApiErrors.MalformedBody());
         }

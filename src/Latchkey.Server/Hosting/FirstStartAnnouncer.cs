@@ -34,7 +34,7 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
         {
             lines.Add("");
             lines.Add("A new org was created" + (first.Demo ? " with the demo data (users alice, bob, carol, dave @example.com; groups Engineering, Sales; a Bookmark app)." : "."));
-            lines.Add($"  Admin sign-in:   {first.AdminLogin}");
+            lines.Add($"  Admin sign-in:   {first.AdminLogin}   (super-admin; the web console comes with the sign-in pipeline)");
             lines.Add($"  Admin password:  {first.AdminPassword}" + (first.Demo ? "   (the demo users share it)" : ""));
             lines.Add(first.TokenFromConfiguration
                 ? "  API token:       the value of Latchkey:BootstrapApiToken"
