@@ -20,6 +20,7 @@ public static class EventTypes
     public static readonly EventType UserUnlockByAdmin = new("user.account.unlock_by_admin", "Unlock user account by admin");
     public static readonly EventType UserUpdateProfile = new("user.account.update_profile", "Update user profile for Okta");
     public static readonly EventType UserUpdatePassword = new("user.account.update_password", "Update password for Okta user");
+    public static readonly EventType UserExpirePassword = new("user.account.expire_password", "Expire password for Okta user");
     public static readonly EventType UserResetPassword = new("user.account.reset_password", "Reset password for Okta user");
 
     public static readonly EventType GroupCreate = new("group.lifecycle.create", "Create Okta group");
@@ -28,6 +29,7 @@ public static class EventTypes
     public static readonly EventType GroupMemberAdd = new("group.user_membership.add", "Add user to group membership");
     public static readonly EventType GroupMemberRemove = new("group.user_membership.remove", "Remove user from group membership");
     public static readonly EventType GroupAppAssign = new("group.application_assignment.add", "Add assigned application to group");
+    public static readonly EventType GroupAppUpdate = new("group.application_assignment.update", "Update assigned application in group");
     public static readonly EventType GroupAppUnassign = new("group.application_assignment.remove", "Remove assigned application from group");
 
     public static readonly EventType AppCreate = new("application.lifecycle.create", "Create application");

@@ -63,6 +63,14 @@ public static class UserLifecycle
         _ => Transition.Refuse(ApiErrors.StatusForbids()),
     };
 
+    /// <summary>Sets a temporary password that must be changed: any signed-up status but STAGED/DEPROVISIONED/SUSPENDED.</summary>
+    public static Transition ExpirePasswordWithTemporary(string status) => status switch
+    {
+        UserStatus.Active or UserStatus.PasswordExpired or UserStatus.Recovery or UserStatus.Provisioned or UserStatus.LockedOut
+            => Transition.To(UserStatus.PasswordExpired),
+        _ => Transition.Refuse(ApiErrors.StatusForbids()),
+    };
+
     public static Transition ResetPassword(string status) => status switch
     {
         UserStatus.Active or UserStatus.PasswordExpired or UserStatus.Recovery or UserStatus.LockedOut

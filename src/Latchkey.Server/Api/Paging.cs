@@ -20,13 +20,13 @@ public static class Paging
             return limits.Default;
         }
 
-        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit))
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var limit))
         {
             throw new ApiException(ApiErrors.Validation("limit", "The limit must be a whole number."));
         }
 
-        // The real service uses the default for a non-positive limit and caps a larger one at the maximum.
-        return limit < limits.Min ? (limit < 0 ? limits.Default : limits.Min) : Math.Min(limit, limits.Max);
+        // Below the endpoint's minimum (0 for the System Log, 1 elsewhere): the default; above its maximum: the maximum.
+        return limit < limits.Min ? limits.Default : (int)Math.Min(limit, limits.Max);
     }
 
     /// <summary>The decoded <c>after</c> cursor, or null on the first page.</summary>

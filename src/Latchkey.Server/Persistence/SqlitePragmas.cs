@@ -38,5 +38,9 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
+
+        // SQLite's lower() folds ASCII only; case-insensitive search compares against .NET's invariant folding,
+        // so "Öz" finds "öz" as it does on PostgreSQL.
+        (connection as SqliteConnection)?.CreateFunction("lower", (string? value) => value?.ToLowerInvariant(), isDeterministic: true);
     }
 }

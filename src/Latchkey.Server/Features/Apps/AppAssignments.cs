@@ -309,11 +309,13 @@ public static class AppAssignments
                 db.AppGroups.Add(assignment);
                 log.Stage(EventTypes.GroupAppAssign, [GroupResources.Target(group), AppResources.Target(app)]);
             }
-            else
+            else if ((priority is { } p && p != assignment.Priority)
+                || (profile is not null && !JsonNode.DeepEquals(profile, JsonNode.Parse(assignment.ProfileJson))))
             {
                 assignment.Priority = priority ?? assignment.Priority;
                 assignment.ProfileJson = profile?.ToJsonString() ?? assignment.ProfileJson;
                 assignment.LastUpdated = now;
+                log.Stage(EventTypes.GroupAppUpdate, [GroupResources.Target(group), AppResources.Target(app)]);
             }
 
             return GroupResource(assignment, ApiUrls.ApiBase(context.Request), null);

@@ -23,7 +23,7 @@ public static class AppResources
         var result = new JsonObject
         {
             ["id"] = app.Id,
-            ["orn"] = $"orn:latchkey:idp:{app.OrgId}:apps:{app.Name}:{app.Id}",
+            ["orn"] = $"orn:okta:idp:{app.OrgId}:apps:{app.Name}:{app.Id}",
             ["name"] = app.Name,
             ["label"] = app.Label,
             ["status"] = app.Status,

@@ -55,6 +55,7 @@ public static class AppsApi
                 BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink, now),
                 AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, caller.OrgId, context.RequestAborted),
             };
+            await EnsureLabelFreeAsync(db, app, context.RequestAborted);
             db.Apps.Add(app);
             log.Stage(EventTypes.AppCreate, [AppResources.Target(app)]);
             if (activate)
@@ -156,6 +157,7 @@ public static class AppsApi
 
             app.Label = definition.Label;
             app.LabelKey = definition.Label.ToLowerInvariant();
+            await EnsureLabelFreeAsync(db, app, context.RequestAborted);
             app.BodyJson = definition.Body.ToJsonString();
             app.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
             log.Stage(EventTypes.AppUpdate, [AppResources.Target(app)]);
@@ -199,6 +201,14 @@ public static class AppsApi
             log.Stage(EventTypes.AppDelete, [AppResources.Target(app)]);
         }, context.RequestAborted);
         return ApiResponses.NoContent();
+    }
+
+    private static async Task EnsureLabelFreeAsync(LatchkeyDbContext db, AppEntity app, CancellationToken ct)
+    {
+        if (await db.Apps.AnyAsync(a => a.OrgId == app.OrgId && a.LabelKey == app.LabelKey && a.Id != app.Id, ct))
+        {
+            throw new ApiException(ApiErrors.DuplicateAppLabel());
+        }
     }
 
     public static async Task<AppEntity> FindAsync(LatchkeyDbContext db, ApiCaller caller, string appId, CancellationToken ct, bool track = false)

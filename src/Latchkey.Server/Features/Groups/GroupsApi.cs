@@ -73,16 +73,30 @@ public static class GroupsApi
             groups = groups.Where(Columns.Translate(filter, ignoreCase: false));
         }
 
+        FilterNode? residual = null;
         if (Filters.ParseSearch(request, "search", SearchRules) is { } search)
         {
-            if (!Columns.Covers(search))
+            if (Columns.Covers(search))
             {
-                // Groups carry no custom profile attributes yet, so an unknown profile attribute matches nothing.
-                Paging.WriteLinks(context, null);
-                return ApiResponses.Json(Array.Empty<GroupResource>());
+                groups = groups.Where(Columns.Translate(search, ignoreCase: true));
             }
+            else
+            {
+                residual = search; // custom profile attributes or source.id: evaluated on each group below
+            }
+        }
 
-            groups = groups.Where(Columns.Translate(search, ignoreCase: true));
+        if (residual is not null)
+        {
+            var scanned = await groups.Where(g => after == null || string.Compare(g.Id, after) > 0)
+                .OrderBy(g => g.Id).Take(MaxScanned).ToListAsync(context.RequestAborted);
+            var matches = scanned.Where(g => JsonFilterEvaluator.Matches(residual, AsDocument(g), StringComparison.OrdinalIgnoreCase))
+                .Take(pageSize + 1).ToList();
+            var hasMore = Paging.Trim(matches, pageSize);
+            Paging.WriteLinks(context, hasMore ? matches[^1].Id : scanned.Count == MaxScanned ? scanned[^1].Id : null);
+            await GroupMembership.WithEveryoneFreshnessAsync(db, matches, context.RequestAborted);
+            var apiBaseForScan = ApiUrls.ApiBase(request);
+            return ApiResponses.Json(matches.Select(g => GroupResources.ToResource(g, apiBaseForScan)).ToList());
         }
 
         var page = await groups.Where(g => after == null || string.Compare(g.Id, after) > 0)
@@ -101,6 +115,18 @@ public static class GroupsApi
 
         return ApiResponses.Json(result);
     }
+
+    private const int MaxScanned = 10_000;
+
+    private static JsonObject AsDocument(GroupEntity g) => new()
+    {
+        ["id"] = g.Id,
+        ["type"] = g.Type,
+        ["created"] = IsoTime.Write(g.Created),
+        ["lastUpdated"] = IsoTime.Write(g.LastUpdated),
+        ["lastMembershipUpdated"] = IsoTime.Write(g.LastMembershipUpdated),
+        ["profile"] = JsonNode.Parse(g.ProfileJson, documentOptions: ApiJson.DocumentOptions),
+    };
 
     private static async Task<GroupStatsResource> StatsAsync(LatchkeyDbContext db, GroupEntity group, CancellationToken ct) =>
         new(await db.GroupMembers.CountAsync(m => m.GroupId == group.Id, ct),
@@ -184,11 +210,11 @@ public static class GroupsApi
         var group = await FindAsync(db, caller, groupId, context.RequestAborted);
         var pageSize = Paging.Limit(context.Request, MemberLimits);
         var after = Paging.After(context.Request);
+        // Ordered and cut in the database after the join: the cursor must follow the database's own order.
         var page = await db.GroupMembers.Where(m => m.GroupId == group.Id && (after == null || string.Compare(m.UserId, after) > 0))
-            .OrderBy(m => m.UserId).Take(pageSize + 1)
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
+            .OrderBy(u => u.Id).Take(pageSize + 1)
             .AsNoTracking().ToListAsync(context.RequestAborted);
-        page = page.OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
         var more = Paging.Trim(page, pageSize);
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);

@@ -40,10 +40,11 @@ public sealed class RateLimitBuckets
 
     public RateLimitBucket For(PathString path)
     {
-        var p = path.Value ?? "";
+        // Routing ignores case and a trailing slash, so bucket selection must too (else /API/V1/USERS escapes its bucket).
+        var p = (path.Value ?? "").TrimEnd('/').ToLowerInvariant();
         var name = p switch
         {
-            "/api/v1/users" or "/api/v1/users/" => "users",
+            "/api/v1/users" => "users",
             _ when p.StartsWith("/api/v1/users/", StringComparison.Ordinal) => "user",
             _ when p.StartsWith("/api/v1/groups", StringComparison.Ordinal) => "groups",
             _ when p.StartsWith("/api/v1/apps", StringComparison.Ordinal) => "apps",

@@ -20,6 +20,7 @@ public static class SystemLogApi
 {
     private static readonly PageLimits Limits = new(100, 1000, Min: 0);
     private const int MaxScanned = 20_000;
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     private static readonly FilterOperator[] NoContains =
         [FilterOperator.Eq, FilterOperator.Ne, FilterOperator.Sw, FilterOperator.Ew, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le, FilterOperator.Pr];
@@ -63,9 +64,10 @@ public static class SystemLogApi
         var cursor = Paging.After(request);
         var polling = until is null && !descending;
         var effectiveUntil = until ?? now;
-        var effectiveSince = since ?? effectiveUntil.AddDays(-7);
-        if (effectiveSince > effectiveUntil)
+        var effectiveSince = since ?? (effectiveUntil - DateTimeOffset.MinValue < TimeSpan.FromDays(7) ? DateTimeOffset.MinValue : effectiveUntil.AddDays(-7));
+        if (!polling && effectiveSince > effectiveUntil)
         {
+            // Polling has no end: a since in the future is a page that is empty for now, with its next link.
             throw new ApiException(ApiErrors.Validation("since", "since must not be later than until."));
         }
 
@@ -181,6 +183,7 @@ public static class SystemLogApi
         return parts.Length == 2
             && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            && ms <= MaxUnixMilliseconds
             ? (ms, seq)
             : throw new ApiException(ApiErrors.Validation("after", "The cursor is not one this server issued."));
     }

@@ -15,13 +15,13 @@ namespace Latchkey.Server.Features.Users;
 public static class UserLifecycleEndpoints
 {
     public static async Task<IResult> Run(string id, string operation, HttpContext context, LatchkeyDbContext db,
-        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens, Core.Security.PasswordHasher hasher)
     {
         var caller = ApiCaller.Required(context);
         var request = context.Request;
         var orgUrl = ApiUrls.OrgUrl(request);
         if (operation is not ("activate" or "reactivate" or "deactivate" or "suspend" or "unsuspend" or "unlock"
-            or "expire_password" or "reset_password" or "reset_factors"))
+            or "expire_password" or "expire_password_with_temp_password" or "reset_password" or "reset_factors"))
         {
             throw new ApiException(ApiErrors.NotFoundPath());
         }
@@ -67,9 +67,23 @@ public static class UserLifecycleEndpoints
                     break;
                 case "expire_password":
                     Apply(user, UserLifecycle.ExpirePassword(user.Status, hasPassword), now);
-                    log.Stage(EventTypes.UserUpdatePassword, [target], displayMessage: "Expire password for Okta user");
+                    log.Stage(EventTypes.UserExpirePassword, [target]);
                     result = ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
                     break;
+                case "expire_password_with_temp_password":
+                {
+                    // A temporary password the user must change at the next sign-in; shown once, stored hashed.
+                    Apply(user, UserLifecycle.ExpirePasswordWithTemporary(user.Status), now);
+                    var temporary = UserWrites.TemporaryPassword();
+                    user.PasswordHash = hasher.Hash(temporary);
+                    user.PasswordChanged = now;
+                    log.Stage(EventTypes.UserExpirePassword, [target]);
+                    var resource = System.Text.Json.JsonSerializer.SerializeToNode(UserResources.ToResource(user, ApiUrls.ApiBase(request)), ApiJson.Options)!;
+                    resource["tempPassword"] = temporary;
+                    result = ApiResponses.Json(resource);
+                    break;
+                }
+
                 case "reset_password":
                     Apply(user, UserLifecycle.ResetPassword(user.Status), now);
                     log.Stage(EventTypes.UserResetPassword, [target]);

@@ -105,9 +105,14 @@ public static class UserQueries
             return await SortedPage(context, users, search, sortBy, pageSize, after, apiBase);
         }
 
-        var page = search is null
-            ? await users.Where(u => after == null || string.Compare(u.Id, after) > 0).OrderBy(u => u.Id).Take(pageSize + 1).ToListAsync(ct)
-            : await ScanAsync(users, search, after, pageSize + 1, ct);
+        if (search is not null)
+        {
+            var (found, resumeAfter) = await ScanAsync(users, search, after, pageSize, ct);
+            Paging.WriteLinks(context, resumeAfter);
+            return ApiResponses.Json(found.Select(u => UserResources.ToResource(u, apiBase)).ToList());
+        }
+
+        var page = await users.Where(u => after == null || string.Compare(u.Id, after) > 0).OrderBy(u => u.Id).Take(pageSize + 1).ToListAsync(ct);
         var more = Paging.Trim(page, pageSize);
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
@@ -127,28 +132,45 @@ public static class UserQueries
         return ApiResponses.Json(groups.Select(g => GroupResources.ToResource(g, apiBase)).ToList());
     }
 
-    /// <summary>Search on attributes with no column (custom profile attributes): evaluate in memory, in id order, a bounded scan per page.</summary>
-    private static async Task<List<UserEntity>> ScanAsync(IQueryable<UserEntity> users, FilterNode search, string? after,
-        int wanted, CancellationToken ct)
+    /// <summary>
+    /// Search on attributes with no column (custom profile attributes): evaluated in memory, in id order, over a
+    /// bounded scan per page. When the scan budget runs out first, the page ends early and its next link
+    /// resumes where the scan stopped, so no match is lost.
+    /// </summary>
+    private static async Task<(List<UserEntity> Found, string? ResumeAfter)> ScanAsync(IQueryable<UserEntity> users, FilterNode search,
+        string? after, int pageSize, CancellationToken ct)
     {
         var found = new List<UserEntity>();
         var position = after;
-        for (var scanned = 0; scanned < MaxScanned && found.Count < wanted; scanned += ScanBatch)
+        for (var scanned = 0; scanned < MaxScanned; scanned += ScanBatch)
         {
             var from = position;
             var batch = await users.Where(u => from == null || string.Compare(u.Id, from) > 0)
                 .OrderBy(u => u.Id).Take(ScanBatch).ToListAsync(ct);
-            found.AddRange(batch.Where(u => JsonFilterEvaluator.Matches(search, AsDocument(u), StringComparison.OrdinalIgnoreCase))
-                .Take(wanted - found.Count));
-            if (batch.Count < ScanBatch)
+            foreach (var user in batch)
             {
-                break;
+                if (!JsonFilterEvaluator.Matches(search, AsDocument(user), StringComparison.OrdinalIgnoreCase))
+                {
+                    position = user.Id;
+                    continue;
+                }
+
+                if (found.Count == pageSize)
+                {
+                    return (found, found[^1].Id);
+                }
+
+                found.Add(user);
+                position = user.Id;
             }
 
-            position = batch[^1].Id;
+            if (batch.Count < ScanBatch)
+            {
+                return (found, null);
+            }
         }
 
-        return found;
+        return (found, position);
     }
 
     /// <summary>Search with <c>sortBy</c>: the cursor is the offset into the sorted result.</summary>
@@ -169,11 +191,23 @@ public static class UserQueries
             "profile.lastName" => descending ? users.OrderByDescending(u => u.LastName) : users.OrderBy(u => u.LastName),
             _ => throw new Core.Errors.ApiException(Core.Errors.ApiErrors.InvalidSearch($"sortBy: {sortBy} is not a sortable attribute.")),
         };
-        var rows = await sorted.ThenBy(u => u.Id).ToListAsync(context.RequestAborted);
-        var matching = residual is null ? rows
-            : rows.Where(u => JsonFilterEvaluator.Matches(residual, AsDocument(u), StringComparison.OrdinalIgnoreCase)).ToList();
-        var page = matching.Skip(offset).Take(pageSize).ToList();
-        Paging.WriteLinks(context, offset + pageSize < matching.Count ? (offset + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        List<UserEntity> page;
+        bool more;
+        if (residual is null)
+        {
+            page = await sorted.ThenBy(u => u.Id).Skip(offset).Take(pageSize + 1).ToListAsync(context.RequestAborted);
+            more = Paging.Trim(page, pageSize);
+        }
+        else
+        {
+            // A custom attribute cannot be sorted in the database: sort the matches of a bounded scan in memory.
+            var rows = await sorted.ThenBy(u => u.Id).Take(MaxScanned).ToListAsync(context.RequestAborted);
+            var matching = rows.Where(u => JsonFilterEvaluator.Matches(residual, AsDocument(u), StringComparison.OrdinalIgnoreCase)).ToList();
+            page = matching.Skip(offset).Take(pageSize).ToList();
+            more = offset + pageSize < matching.Count;
+        }
+
+        Paging.WriteLinks(context, more ? (offset + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         return ApiResponses.Json(page.Select(u => UserResources.ToResource(u, apiBase)).ToList());
     }
 
@@ -185,6 +219,8 @@ public static class UserQueries
         ["lastUpdated"] = IsoTime.Write(u.LastUpdated),
         ["activated"] = u.Activated is { } a ? IsoTime.Write(a) : null,
         ["statusChanged"] = u.StatusChanged is { } s ? IsoTime.Write(s) : null,
+        ["lastLogin"] = u.LastLogin is { } l ? IsoTime.Write(l) : null,
+        ["passwordChanged"] = u.PasswordChanged is { } p ? IsoTime.Write(p) : null,
         ["type"] = new JsonObject { ["id"] = u.TypeId },
         ["profile"] = JsonNode.Parse(u.ProfileJson, documentOptions: new JsonDocumentOptions { MaxDepth = 32 }),
     };

@@ -135,37 +135,59 @@ public static class UserWrites
             throw new ApiException(ApiErrors.Validation("profile", "The field cannot be left blank"));
         }
 
+        // Validation and password hashing (deliberately slow) happen before the write, on a snapshot, so
+        // they never hold the org's write turn; the write re-plans only if the user changed meanwhile.
+        var ct = context.RequestAborted;
+        var snapshot = await UserLookup.GetAsync(db, caller, id, ct);
+        var plan = PlanChange(snapshot, profileChanges, password, recovery, partial, hasher);
         var user = await write.RunAsync(caller.OrgId, async () =>
         {
-            var user = await UserLookup.GetForUpdateAsync(db, caller, id, context.RequestAborted);
+            var user = await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct)
+                ?? throw new ApiException(ApiErrors.NotFound(id, "User"));
+            if (user.Version != snapshot.Version)
+            {
+                plan = PlanChange(user, profileChanges, password, recovery, partial, hasher);
+            }
+
             var now = IsoTime.Truncate(time.GetUtcNow());
             var target = UserResources.Target(user);
-            if (profileChanges is not null)
+            var changed = false;
+            if (plan.Profile is { } profile && !JsonNode.DeepEquals(profile, UserResources.ParseProfile(user.ProfileJson)))
             {
-                var stored = UserResources.ParseProfile(user.ProfileJson);
-                var profile = partial ? UserProfiles.Merge(stored, profileChanges) : UserProfiles.WithoutNulls(profileChanges);
-                UserProfiles.Validate(profile);
                 var oldLogin = user.LoginKey;
                 UserProfiles.Apply(user, profile);
                 if (user.LoginKey != oldLogin)
                 {
-                    await EnsureLoginFreeAsync(db, user, context.RequestAborted);
+                    await EnsureLoginFreeAsync(db, user, ct);
                 }
 
                 log.Stage(EventTypes.UserUpdateProfile, [target]);
+                changed = true;
             }
 
-            if (password is not null)
+            if (plan.Password is { } newPassword)
             {
-                SetPassword(user, password, hasher, now);
+                (user.PasswordHash, user.PasswordHistory, user.PasswordChanged) = (newPassword.Hash, newPassword.History, now);
                 log.Stage(EventTypes.UserUpdatePassword, [target]);
+                changed = true;
             }
 
-            SetRecovery(user, recovery, hasher);
-            user.LastUpdated = now;
-            user.Version++;
+            if (plan.Recovery is { } newRecovery)
+            {
+                (user.RecoveryQuestion, user.RecoveryAnswerHash) = newRecovery;
+                log.Stage(EventTypes.UserUpdateProfile, [target], displayMessage: "Update recovery question for Okta user",
+                    debugData: new Dictionary<string, object?> { ["changedAttributes"] = "credentials.recovery_question" });
+                changed = true;
+            }
+
+            if (changed)
+            {
+                user.LastUpdated = now;
+                user.Version++;
+            }
+
             return user;
-        }, context.RequestAborted);
+        }, ct);
 
         return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(context.Request)));
     }
@@ -213,26 +235,59 @@ public static class UserWrites
         }
     }
 
-    /// <summary>Checks the policy, including that the password is none of the last ones, then stores its hash.</summary>
-    private static void SetPassword(UserEntity user, string password, PasswordHasher hasher, DateTimeOffset now)
+    private sealed record ChangePlan(JsonObject? Profile, (string Hash, string? History)? Password, (string Question, string AnswerHash)? Recovery);
+
+    /// <summary>Everything an update will write, computed from <paramref name="user"/> without changing it.</summary>
+    private static ChangePlan PlanChange(UserEntity user, JsonObject? profileChanges, string? password,
+        (string Question, string Answer)? recovery, bool partial, PasswordHasher hasher)
+    {
+        JsonObject? profile = null;
+        if (profileChanges is not null)
+        {
+            var stored = UserResources.ParseProfile(user.ProfileJson);
+            profile = partial ? UserProfiles.Merge(stored, profileChanges) : UserProfiles.WithoutNulls(profileChanges);
+            UserProfiles.Validate(profile);
+        }
+
+        var login = (string?)profile?["login"] ?? user.Login;
+        var first = profile is null ? user.FirstName : (string?)profile["firstName"];
+        var last = profile is null ? user.LastName : (string?)profile["lastName"];
+        var newPassword = password is null ? ((string, string?)?)null : PlanPassword(password, login, first, last, user.PasswordHash, user.PasswordHistory, hasher);
+        var newRecovery = recovery is { } r ? (r.Question, hasher.Hash(NormalizeAnswer(r.Answer))) : ((string, string)?)null;
+        return new ChangePlan(profile, newPassword, newRecovery);
+    }
+
+    /// <summary>Checks the policy, including that the password is none of the last ones; returns its hash and the new history.</summary>
+    private static (string Hash, string? History) PlanPassword(string password, string login, string? firstName, string? lastName,
+        string? currentHash, string? history, PasswordHasher hasher)
     {
         var policy = PasswordPolicy.Default;
-        if (policy.Check(password, user.Login, user.FirstName, user.LastName) is { } message)
+        if (policy.Check(password, login, firstName, lastName) is { } message)
         {
             throw new ApiException(ApiErrors.Validation("password", message));
         }
 
-        var recent = (user.PasswordHistory is null ? [] : JsonSerializer.Deserialize<List<string>>(user.PasswordHistory) ?? [])
-            .Prepend(user.PasswordHash).OfType<string>().Take(policy.HistoryCount).ToList();
+        var recent = (history is null ? [] : JsonSerializer.Deserialize<List<string>>(history) ?? [])
+            .Prepend(currentHash).OfType<string>().Take(policy.HistoryCount).ToList();
         if (recent.Any(hash => PasswordHasher.Verify(password, hash)))
         {
             throw new ApiException(ApiErrors.Validation("password", policy.Refusal));
         }
 
-        user.PasswordHistory = recent.Count == 0 ? null : JsonSerializer.Serialize(recent.Take(policy.HistoryCount - 1).ToList());
-        user.PasswordHash = hasher.Hash(password);
+        return (hasher.Hash(password), recent.Count == 0 ? null : JsonSerializer.Serialize(recent.Take(policy.HistoryCount - 1).ToList()));
+    }
+
+    private static void SetPassword(UserEntity user, string password, PasswordHasher hasher, DateTimeOffset now)
+    {
+        (user.PasswordHash, user.PasswordHistory) = PlanPassword(password, user.Login, user.FirstName, user.LastName,
+            user.PasswordHash, user.PasswordHistory, hasher);
         user.PasswordChanged = now;
     }
+
+    /// <summary>A random password that meets the default policy: upper, lower and digits, 14 characters.</summary>
+    public static string TemporaryPassword() => "Tp" + RandomIds.NewBase62(10) + "4x";
+
+    private static string NormalizeAnswer(string answer) => answer.Trim().ToLowerInvariant();
 
     private static string? ReadPassword(JsonObject? credentials)
     {
@@ -278,7 +333,7 @@ public static class UserWrites
         if (recovery is { } r)
         {
             user.RecoveryQuestion = r.Question;
-            user.RecoveryAnswerHash = hasher.Hash(r.Answer.Trim().ToLowerInvariant());
+            user.RecoveryAnswerHash = hasher.Hash(NormalizeAnswer(r.Answer));
         }
     }
 
