@@ -153,4 +153,21 @@ public sealed class RobustnessTests(ServerFixture server) : IClassFixture<Server
         Assert.Equal(["N4", "N3", "N2", "N1", "N0"], seen);
         Assert.Equal(3, pages.Count);
     }
+
+    [Fact]
+    public async Task An_update_with_a_stale_if_match_is_412_E0000231_and_changes_nothing()
+    {
+        var id = ServerFixture.Id(await server.CreateUserAsync(lastName: "Before"));
+        var read = (await Api.GetAsync($"/api/v1/users/{id}")).Expect(HttpStatusCode.OK);
+        var etag = read.Headers.ETag!.ToString();
+        var change = new JsonObject { ["profile"] = new JsonObject { ["lastName"] = "After" } };
+
+        (await Api.SendWithHeaderAsync(HttpMethod.Post, $"/api/v1/users/{id}", change, "If-Match", etag)).Expect(HttpStatusCode.OK);
+
+        var stale = await Api.SendWithHeaderAsync(HttpMethod.Post, $"/api/v1/users/{id}",
+            new JsonObject { ["profile"] = new JsonObject { ["lastName"] = "Lost" } }, "If-Match", etag);
+        stale.ExpectError(HttpStatusCode.PreconditionFailed, "E0000231");
+        var now = (await Api.GetAsync($"/api/v1/users/{id}")).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal("After", (string?)now["profile"]!["lastName"]);
+    }
 }

@@ -51,6 +51,8 @@ public static class ApiErrors
     public static ApiError AppDeleteForbidden() =>
         new(403, "E0000056", "Delete application forbidden.", ["The application must be deactivated before deletion."]);
 
+    public static ApiError ETagMismatch() => new(412, "E0000231", "ETag value doesn't match.");
+
     public static ApiError DuplicateAppLabel() =>
         new(400, "E0000040", "Application label must not be the same as an existing application label.", ["label: An application with this label already exists."]);
 

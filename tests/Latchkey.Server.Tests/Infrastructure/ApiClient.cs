@@ -26,11 +26,20 @@ public sealed class ApiClient(HttpClient http, string token)
         SendRawAsync(method, path, body?.ToJsonString(), Token);
 
     /// <summary>Sends <paramref name="rawBody"/> as is (null: no body, Content-Length 0 on POST/PUT); <paramref name="auth"/> null: no Authorization.</summary>
-    public async Task<ApiResponse> SendRawAsync(HttpMethod method, string path, string? rawBody, string? auth, string scheme = "SSWS")
+    public Task<ApiResponse> SendWithHeaderAsync(HttpMethod method, string path, JsonNode? body, string header, string value) =>
+        SendRawAsync(method, path, body?.ToJsonString(), Token, extraHeader: (header, value));
+
+    public async Task<ApiResponse> SendRawAsync(HttpMethod method, string path, string? rawBody, string? auth, string scheme = "SSWS",
+        (string Name, string Value)? extraHeader = null)
     {
         var uri = new Uri(BaseAddress, path);
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (extraHeader is { } h)
+        {
+            request.Headers.TryAddWithoutValidation(h.Name, h.Value);
+        }
+
         if (auth is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {auth}");

@@ -144,6 +144,13 @@ public static class UserWrites
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct)
                 ?? throw new ApiException(ApiErrors.NotFound(id, "User"));
+            // If-Match: the change applies only to the version the client read (no lost update).
+            var ifMatch = context.Request.Headers.IfMatch.ToString();
+            if (ifMatch.Length > 0 && ifMatch != "*" && ifMatch != UserResources.ETag(user))
+            {
+                throw new ApiException(ApiErrors.ETagMismatch());
+            }
+
             if (user.Version != snapshot.Version)
             {
                 plan = PlanChange(user, profileChanges, password, recovery, partial, hasher);
@@ -189,6 +196,7 @@ public static class UserWrites
             return user;
         }, ct);
 
+        context.Response.Headers.ETag = UserResources.ETag(user);
         return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(context.Request)));
     }
 
