@@ -66,7 +66,4 @@ public static class ApiErrors
 
     public static ApiError PayloadTooLarge(long limit) =>
         new(413, "E0000003", "The request body was not well-formed.", [$"The request body is larger than {limit} bytes."]);
-
-    public static ApiError RequestTooLarge(string what) =>
-        new(400, "E0000001", $"Api validation failed: {what}", [$"{what}: is too long"]);
 }
