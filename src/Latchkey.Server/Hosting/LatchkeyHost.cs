@@ -44,7 +44,8 @@ public static class LatchkeyHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.Passwords.Pbkdf2Iterations));
         services.AddSingleton<ApiTokenCache>();
-        services.AddSingleton<RateLimiter>();
+        services.AddSingleton(sp => new RateLimiter(sp.GetRequiredService<TimeProvider>(),
+            shared: options.RateLimits.Shared ?? options.Database.Provider == DatabaseProvider.Postgres));
         services.AddSingleton<RateLimitGate>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();

@@ -48,6 +48,9 @@ public sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Count in the database so that several nodes share one limit. Unset: on for Postgres, off for Sqlite.</summary>
+    public bool? Shared { get; set; }
+
     /// <summary>Per-bucket overrides, keyed by bucket name (see <c>RateLimitBuckets</c>).</summary>
     public Dictionary<string, RateLimitBucketOptions> Buckets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

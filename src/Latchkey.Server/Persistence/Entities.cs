@@ -149,3 +149,12 @@ public sealed class LogChainHeadEntity
     public long Sequence { get; set; }
     public required string LastHash { get; set; }
 }
+
+/// <summary>A shared fixed-window rate-limit counter (several nodes on one database count together).</summary>
+public sealed class RateLimitCounterEntity
+{
+    public required string Scope { get; set; }
+    public required string Bucket { get; set; }
+    public long WindowStart { get; set; }
+    public int Count { get; set; }
+}

@@ -17,6 +17,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
     public DbSet<LogEventEntity> LogEvents => Set<LogEventEntity>();
     public DbSet<LogChainHeadEntity> LogChainHeads => Set<LogChainHeadEntity>();
+    public DbSet<RateLimitCounterEntity> RateLimitCounters => Set<RateLimitCounterEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -103,6 +104,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
         });
 
         modelBuilder.Entity<LogChainHeadEntity>(e => e.HasKey(x => x.OrgId));
+        modelBuilder.Entity<RateLimitCounterEntity>(e => e.HasKey(x => new { x.Scope, x.Bucket }));
     }
 
     private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(

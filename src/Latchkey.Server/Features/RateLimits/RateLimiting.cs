@@ -5,16 +5,19 @@ using Latchkey.Core.SystemLog;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Hosting;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Features.RateLimits;
 
 /// <summary>
-/// Fixed-window counters per (org, bucket), read through <see cref="TimeProvider"/>. Every response carries
+/// Fixed-window counters per (scope, bucket), read through <see cref="TimeProvider"/>. Every response carries
 /// <c>X-Rate-Limit-Limit/Remaining/Reset</c> (reset in epoch seconds); over the ceiling the request is refused
 /// with 429 E0000047 before any work, and the first refusal of a window is written to the System Log.
+/// Counted in memory (one node), or in the database when several nodes share an org (<c>Shared</c>).
 /// </summary>
-public sealed class RateLimiter(TimeProvider time)
+public sealed class RateLimiter(TimeProvider time, bool shared)
 {
     private sealed class Counter
     {
@@ -26,6 +29,30 @@ public sealed class RateLimiter(TimeProvider time)
     private readonly ConcurrentDictionary<(string Org, string Bucket), Counter> _counters = new();
 
     public readonly record struct Decision(bool Allowed, int Limit, int Remaining, long ResetEpochSeconds, bool FirstRefusal);
+
+    public async ValueTask<Decision> AcquireAsync(string scope, RateLimitBucket bucket, LatchkeyDbContext db, CancellationToken ct)
+    {
+        if (!shared)
+        {
+            return Acquire(scope, bucket);
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var windowMs = (long)bucket.Window.TotalMilliseconds;
+        var start = now - (now % windowMs);
+        var reset = (start + windowMs + 999) / 1000;
+        // One statement on the row every node shares: a new window restarts the count; RETURNING gives this call's number.
+        var count = (await db.Database.SqlQuery<int>($"""
+            INSERT INTO "RateLimitCounters" ("Scope", "Bucket", "WindowStart", "Count") VALUES ({scope}, {bucket.Name}, {start}, 1)
+            ON CONFLICT ("Scope", "Bucket") DO UPDATE SET
+                "Count" = CASE WHEN "RateLimitCounters"."WindowStart" = excluded."WindowStart" THEN "RateLimitCounters"."Count" + 1 ELSE 1 END,
+                "WindowStart" = excluded."WindowStart"
+            RETURNING "Count" AS "Value"
+            """).ToListAsync(ct)).Single();
+        return count <= bucket.Limit
+            ? new Decision(true, bucket.Limit, bucket.Limit - count, reset, false)
+            : new Decision(false, bucket.Limit, 0, reset, FirstRefusal: count == bucket.Limit + 1);
+    }
 
     public Decision Acquire(string orgId, RateLimitBucket bucket)
     {
@@ -71,7 +98,8 @@ public sealed class RateLimitGate(RateLimiter limiter, RateLimitBuckets buckets,
         }
 
         var bucket = buckets.For(context.Request.Path);
-        var decision = limiter.Acquire(scope, bucket);
+        var db = context.RequestServices.GetRequiredService<LatchkeyDbContext>();
+        var decision = await limiter.AcquireAsync(scope, bucket, db, context.RequestAborted);
         var headers = context.Response.Headers;
         headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
         headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);

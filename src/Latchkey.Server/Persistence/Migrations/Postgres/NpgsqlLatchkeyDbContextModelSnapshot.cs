@@ -422,6 +422,27 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("Policies");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.RateLimitCounterEntity", b =>
+                {
+                    b.Property<string>("Scope")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Bucket")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Scope", "Bucket");
+
+                    b.ToTable("RateLimitCounters");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.UserEntity", b =>
                 {
                     b.Property<string>("Id")

@@ -417,6 +417,27 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("Policies");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.RateLimitCounterEntity", b =>
+                {
+                    b.Property<string>("Scope")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Bucket")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Scope", "Bucket");
+
+                    b.ToTable("RateLimitCounters");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.UserEntity", b =>
                 {
                     b.Property<string>("Id")

@@ -184,6 +184,20 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "RateLimitCounters",
+                columns: table => new
+                {
+                    Scope = table.Column<string>(type: "text", nullable: false),
+                    Bucket = table.Column<string>(type: "text", nullable: false),
+                    WindowStart = table.Column<long>(type: "bigint", nullable: false),
+                    Count = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RateLimitCounters", x => new { x.Scope, x.Bucket });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Users",
                 columns: table => new
                 {
@@ -322,6 +336,9 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "Policies");
+
+            migrationBuilder.DropTable(
+                name: "RateLimitCounters");
 
             migrationBuilder.DropTable(
                 name: "Users");
