@@ -29,6 +29,11 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static void Run(DbConnection connection)
     {
+        // SQLite's lower() folds ASCII only; case-insensitive search compares against .NET's invariant folding,
+        // so "Öz" finds "öz" as it does on PostgreSQL. Registered at every open: a pooled native connection
+        // loses the functions of the connection object that registered them when that object closes.
+        (connection as SqliteConnection)?.CreateFunction("lower", (string? value) => value?.ToLowerInvariant(), isDeterministic: true);
+
         object key = (connection as SqliteConnection)?.Handle ?? (object)connection;
         if (!Configured.TryAdd(key, key))
         {
@@ -38,9 +43,5 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
-
-        // SQLite's lower() folds ASCII only; case-insensitive search compares against .NET's invariant folding,
-        // so "Öz" finds "öz" as it does on PostgreSQL.
-        (connection as SqliteConnection)?.CreateFunction("lower", (string? value) => value?.ToLowerInvariant(), isDeterministic: true);
     }
 }
