@@ -146,6 +146,19 @@ describe('update and replace', { timeout: 30_000 }, () => {
     assert.equal(fetched.status, 'ACTIVE', 'replacing the profile keeps the status');
   });
 
+  it('updateUser with ifMatch applies only to the version read (stale ETag: 412 E0000231)', async () => {
+    const user = await createActive('etag');
+    await users.getUser({ userId: user.id });
+    const etag = sdk.last().headers.etag;
+    assert.ok(etag, 'getUser answers with an ETag');
+    const updated = await users.updateUser({ userId: user.id, user: { profile: { nickName: 'First' } }, ifMatch: etag });
+    assert.equal(updated.profile.nickName, 'First');
+    assert.equal(sdk.last().requestHeaders['If-Match'] ?? sdk.last().requestHeaders['if-match'], etag, 'the SDK sent If-Match');
+    await expectOktaError(users.updateUser({ userId: user.id, user: { profile: { nickName: 'Lost' } }, ifMatch: etag }),
+      { status: 412, errorCode: 'E0000231' });
+    assert.equal((await users.getUser({ userId: user.id })).profile.nickName, 'First', 'the stale update changed nothing');
+  });
+
   it('update with an invalid email gives 400 E0000001 naming the field', async () => {
     const user = await createActive('badupd');
     const e = await expectOktaError(users.updateUser({ userId: user.id, user: { profile: { email: 'not-an-email' } } }),
@@ -222,6 +235,20 @@ describe('lifecycle', { timeout: 30_000 }, () => {
 
   it('lifecycle on an unknown user gives 404 E0000007', async () => {
     await expectOktaError(users.suspendUser({ userId: '00u' + 'y'.repeat(17) }), { status: 404, errorCode: 'E0000007' });
+  });
+});
+
+describe('expire password with a temporary password', { timeout: 30_000 }, () => {
+  it('expirePasswordAndGetTemporaryPassword gives the user in PASSWORD_EXPIRED; the raw answer carries the temporary password', async () => {
+    const user = await createActive('temp');
+    const expired = await users.expirePasswordAndGetTemporaryPassword({ userId: user.id });
+    assert.equal(sdk.last().url, `${server.url}/api/v1/users/${user.id}/lifecycle/expire_password_with_temp_password`);
+    assert.equal(expired.status, 'PASSWORD_EXPIRED');
+    const other = await createActive('temp2');
+    const res = await raw(server, `/api/v1/users/${other.id}/lifecycle/expire_password_with_temp_password`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    assert.equal(typeof res.json.tempPassword, 'string');
+    assert.ok(res.json.tempPassword.length >= 8, 'the temporary password meets the policy length');
   });
 });
 
