@@ -54,13 +54,17 @@ public static class AppAssignments
 
         var viaGroup = await db.AppGroups.Where(a => a.AppId == app.Id)
             .Join(db.GroupMembers.Where(m => m.UserId == user.Id), a => a.GroupId, m => m.GroupId, (a, m) => a)
-            .OrderBy(a => a.Priority).AsNoTracking().FirstOrDefaultAsync(ct);
-        return viaGroup is null ? null : ToResource(new AppUserEntity
+            .OrderBy(a => a.Priority).ThenBy(a => a.GroupId).AsNoTracking().FirstOrDefaultAsync(ct);
+        return viaGroup is null ? null : FromGroup(app.Id, user, viaGroup, apiBase);
+    }
+
+    /// <summary>The AppUser of a user assigned through a group (scope GROUP): dates and profile from the group's assignment.</summary>
+    private static JsonObject FromGroup(string appId, UserEntity user, AppGroupEntity viaGroup, string apiBase) =>
+        ToResource(new AppUserEntity
         {
-            AppId = app.Id, UserId = user.Id, Created = viaGroup.Created, LastUpdated = viaGroup.LastUpdated,
+            AppId = appId, UserId = user.Id, Created = viaGroup.Created, LastUpdated = viaGroup.LastUpdated,
             StatusChanged = viaGroup.Created, UserName = user.Login, ProfileJson = viaGroup.ProfileJson,
         }, user, apiBase, viaGroup.GroupId);
-    }
 
     private static JsonObject ToResource(AppUserEntity a, UserEntity user, string apiBase, string? groupId)
     {
@@ -103,12 +107,21 @@ public static class AppAssignments
             .OrderBy(id => id).Take(pageSize + 1).ToListAsync(ct);
         var more = Paging.Trim(ids, pageSize);
 
+        // Three queries for the whole page, not one or two per user: the users, their direct assignments,
+        // and their group-derived ones (the lowest priority number wins, as for a single user).
         var users = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
+        var direct = await db.AppUsers.AsNoTracking().Where(a => a.AppId == app.Id && ids.Contains(a.UserId)).ToDictionaryAsync(a => a.UserId, ct);
+        var viaGroups = (await db.AppGroups.Where(a => a.AppId == app.Id)
+                .Join(db.GroupMembers.Where(m => ids.Contains(m.UserId)), a => a.GroupId, m => m.GroupId, (a, m) => new { m.UserId, Assignment = a })
+                .AsNoTracking().ToListAsync(ct))
+            .GroupBy(x => x.UserId).ToDictionary(g => g.Key, g => g.OrderBy(x => x.Assignment.Priority).ThenBy(x => x.Assignment.GroupId, StringComparer.Ordinal).First().Assignment);
         var apiBase = ApiUrls.ApiBase(context.Request);
         var result = new JsonArray();
         foreach (var id in ids)
         {
-            result.Add(await AppUserAsync(db, app, users[id], apiBase, ct));
+            result.Add(direct.TryGetValue(id, out var assignment)
+                ? ToResource(assignment, users[id], apiBase, null)
+                : FromGroup(app.Id, users[id], viaGroups[id], apiBase));
         }
 
         Paging.WriteLinks(context, more ? ids[^1] : null);
