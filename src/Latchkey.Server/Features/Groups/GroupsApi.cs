@@ -106,14 +106,9 @@ public static class GroupsApi
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         await GroupMembership.WithEveryoneFreshnessAsync(db, page, context.RequestAborted);
         var withStats = request.Query["expand"].ToString().Split(',').Contains("stats");
+        var stats = withStats ? await StatsAsync(db, page.Select(g => g.Id).ToList(), context.RequestAborted) : null;
         var apiBase = ApiUrls.ApiBase(request);
-        var result = new List<GroupResource>(page.Count);
-        foreach (var group in page)
-        {
-            result.Add(GroupResources.ToResource(group, apiBase, withStats ? await StatsAsync(db, group, context.RequestAborted) : null));
-        }
-
-        return ApiResponses.Json(result);
+        return ApiResponses.Json(page.Select(g => GroupResources.ToResource(g, apiBase, stats?[g.Id])).ToList());
     }
 
     private const int MaxScanned = 10_000;
@@ -128,9 +123,15 @@ public static class GroupsApi
         ["profile"] = JsonNode.Parse(g.ProfileJson, documentOptions: ApiJson.DocumentOptions),
     };
 
-    private static async Task<GroupStatsResource> StatsAsync(LatchkeyDbContext db, GroupEntity group, CancellationToken ct) =>
-        new(await db.GroupMembers.CountAsync(m => m.GroupId == group.Id, ct),
-            await db.AppGroups.CountAsync(a => a.GroupId == group.Id, ct), 0, false);
+    /// <summary><c>_embedded.stats</c> for a page of groups: two grouped counts, whatever the page size.</summary>
+    private static async Task<Dictionary<string, GroupStatsResource>> StatsAsync(LatchkeyDbContext db, List<string> groupIds, CancellationToken ct)
+    {
+        var users = await db.GroupMembers.Where(m => groupIds.Contains(m.GroupId)).GroupBy(m => m.GroupId)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        var apps = await db.AppGroups.Where(a => groupIds.Contains(a.GroupId)).GroupBy(a => a.GroupId)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        return groupIds.ToDictionary(id => id, id => new GroupStatsResource(users.GetValueOrDefault(id), apps.GetValueOrDefault(id), 0, false));
+    }
 
     private static async Task<IResult> Get(string groupId, HttpContext context, LatchkeyDbContext db)
     {
@@ -139,7 +140,7 @@ public static class GroupsApi
         await GroupMembership.WithEveryoneFreshnessAsync(db, [group], context.RequestAborted);
         var withStats = context.Request.Query["expand"].ToString().Split(',').Contains("stats");
         return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request),
-            withStats ? await StatsAsync(db, group, context.RequestAborted) : null));
+            withStats ? (await StatsAsync(db, [group.Id], context.RequestAborted))[group.Id] : null));
     }
 
     private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
