@@ -73,7 +73,8 @@ public static class AppsApi
         var caller = ApiCaller.Required(context);
         var app = await FindAsync(db, caller, appId, context.RequestAborted);
         var apiBase = ApiUrls.ApiBase(context.Request);
-        var embedded = await ExpandUserAsync(context, db, caller, app);
+        var expanded = await ExpandedUserAsync(context, db, caller);
+        var embedded = expanded is null ? null : await AppAssignments.AppUserAsync(db, app, expanded, apiBase, context.RequestAborted);
         return ApiResponses.Json(AppResources.ToResource(app, apiBase, embedded));
     }
 
@@ -112,26 +113,24 @@ public static class AppsApi
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
         var apiBase = ApiUrls.ApiBase(request);
+        var expanded = await ExpandedUserAsync(context, db, caller);
         var result = new JsonArray();
         foreach (var app in page)
         {
-            result.Add(AppResources.ToResource(app, apiBase, await ExpandUserAsync(context, db, caller, app)));
+            var embedded = expanded is null ? null : await AppAssignments.AppUserAsync(db, app, expanded, apiBase, context.RequestAborted);
+            result.Add(AppResources.ToResource(app, apiBase, embedded));
         }
 
         return ApiResponses.Json(result);
     }
 
-    /// <summary><c>expand=user/{id}</c>: embeds that user's assignment to the app.</summary>
-    private static async Task<JsonObject?> ExpandUserAsync(HttpContext context, LatchkeyDbContext db, ApiCaller caller, AppEntity app)
+    /// <summary><c>expand=user/{id}</c>: the user whose assignment each app embeds (looked up once per request).</summary>
+    private static async Task<UserEntity?> ExpandedUserAsync(HttpContext context, LatchkeyDbContext db, ApiCaller caller)
     {
         var expand = context.Request.Query["expand"].ToString();
-        if (!expand.StartsWith("user/", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var user = await UserLookup.FindAsync(db, caller, expand["user/".Length..], context.RequestAborted);
-        return user is null ? null : await AppAssignments.AppUserAsync(db, app, user, ApiUrls.ApiBase(context.Request), context.RequestAborted);
+        return expand.StartsWith("user/", StringComparison.Ordinal)
+            ? await UserLookup.FindAsync(db, caller, expand["user/".Length..], context.RequestAborted)
+            : null;
     }
 
     private static IEnumerable<ComparisonNode> Conjuncts(FilterNode node) => node switch
