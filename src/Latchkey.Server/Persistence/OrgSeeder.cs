@@ -33,7 +33,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         db.LogChainHeads.Add(new LogChainHeadEntity { OrgId = org.Id, Sequence = 0, LastHash = LogChainHasher.Genesis });
         await db.SaveChangesAsync(ct);
 
-        var password = GeneratePassword();
+        var password = UserWrites.TemporaryPassword();
         var token = bootstrapToken ?? "00" + RandomIds.NewBase62(40);
         await write.RunAsync(org.Id, async () =>
         {
@@ -104,23 +104,11 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         DateTimeOffset now, CancellationToken ct, bool activate = true)
     {
         var profile = new JsonObject { ["firstName"] = first, ["lastName"] = last, ["email"] = login, ["login"] = login };
-        var user = new UserEntity
-        {
-            Id = RandomIds.NewId(IdPrefix.User, now), OrgId = orgId, Status = UserLifecycle.StatusAtCreate(activate, password is not null),
-            Created = now, LastUpdated = now, Login = login, LoginKey = login, Email = login, ProfileJson = "{}",
-            TypeId = UserWrites.DefaultUserType(orgId),
-        };
-        UserProfiles.Apply(user, profile);
+        var user = UserWrites.NewUser(orgId, profile, activate, hasPassword: password is not null, now);
         if (password is not null)
         {
             user.PasswordHash = hasher.Hash(password);
             user.PasswordChanged = now;
-        }
-
-        if (activate)
-        {
-            user.Activated = now;
-            user.StatusChanged = now;
         }
 
         db.Users.Add(user);
@@ -135,7 +123,4 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         Description = description, ProfileJson = new JsonObject { ["name"] = name, ["description"] = description }.ToJsonString(),
         Created = now, LastUpdated = now, LastMembershipUpdated = now,
     };
-
-    /// <summary>A random password that meets the default policy (upper, lower, digit; 16 characters).</summary>
-    private static string GeneratePassword() => "Lk" + RandomIds.NewBase62(12) + "9a";
 }

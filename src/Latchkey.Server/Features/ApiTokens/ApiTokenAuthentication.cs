@@ -22,31 +22,31 @@ public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache c
         string header = context.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
         {
-            await RefuseAsync(context, ApiErrors.InvalidSession());
+            throw await RefusalAsync(context, ApiErrors.InvalidSession());
         }
 
         var space = header.IndexOf(' ', StringComparison.Ordinal);
         var token = space <= 0 ? "" : header[(space + 1)..].Trim();
         if (space <= 0 || !header.AsSpan(0, space).Equals(Scheme, StringComparison.OrdinalIgnoreCase) || token.Length is 0 or > 200)
         {
-            await RefuseAsync(context, ApiErrors.InvalidToken());
+            throw await RefusalAsync(context, ApiErrors.InvalidToken());
         }
 
         var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, time, context.RequestAborted);
         if (caller is null)
         {
-            await RefuseAsync(context, ApiErrors.InvalidToken());
+            throw await RefusalAsync(context, ApiErrors.InvalidToken());
         }
 
-        caller!.Attach(context);
+        caller.Attach(context);
         await next(context);
     }
 
-    /// <summary>A refused call still counts, per client address: token guessing is rate limited (429 first).</summary>
-    private async Task RefuseAsync(HttpContext context, ApiError error)
+    /// <summary>A refused call still counts, per client address: token guessing is rate limited (429 wins over the refusal).</summary>
+    private async Task<ApiException> RefusalAsync(HttpContext context, ApiError error)
     {
         await limits.ChargeAsync(context, "client:" + context.Connection.RemoteIpAddress, orgIdToReport: null);
-        throw new ApiException(error);
+        return new ApiException(error);
     }
 }
 

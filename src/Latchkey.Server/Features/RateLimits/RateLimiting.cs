@@ -30,13 +30,14 @@ public sealed class RateLimiter(TimeProvider time, bool shared)
 
     public readonly record struct Decision(bool Allowed, int Limit, int Remaining, long ResetEpochSeconds, bool FirstRefusal);
 
-    public async ValueTask<Decision> AcquireAsync(string scope, RateLimitBucket bucket, LatchkeyDbContext db, CancellationToken ct)
+    public async ValueTask<Decision> AcquireAsync(string scope, RateLimitBucket bucket, IServiceProvider requestServices, CancellationToken ct)
     {
         if (!shared)
         {
             return Acquire(scope, bucket);
         }
 
+        var db = requestServices.GetRequiredService<LatchkeyDbContext>();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var windowMs = (long)bucket.Window.TotalMilliseconds;
         var start = now - (now % windowMs);
@@ -54,7 +55,7 @@ public sealed class RateLimiter(TimeProvider time, bool shared)
             : new Decision(false, bucket.Limit, 0, reset, FirstRefusal: count == bucket.Limit + 1);
     }
 
-    public Decision Acquire(string orgId, RateLimitBucket bucket)
+    private Decision Acquire(string orgId, RateLimitBucket bucket)
     {
         var counter = _counters.GetOrAdd((orgId, bucket.Name), _ => new Counter());
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -98,8 +99,7 @@ public sealed class RateLimitGate(RateLimiter limiter, RateLimitBuckets buckets,
         }
 
         var bucket = buckets.For(context.Request.Path);
-        var db = context.RequestServices.GetRequiredService<LatchkeyDbContext>();
-        var decision = await limiter.AcquireAsync(scope, bucket, db, context.RequestAborted);
+        var decision = await limiter.AcquireAsync(scope, bucket, context.RequestServices, context.RequestAborted);
         var headers = context.Response.Headers;
         headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
         headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);

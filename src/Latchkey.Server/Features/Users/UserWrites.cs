@@ -51,30 +51,19 @@ public static class UserWrites
             }
         }
 
-        var now = IsoTime.Truncate(time.GetUtcNow());
-        var user = new UserEntity
-        {
-            Id = RandomIds.NewId(IdPrefix.User, now), OrgId = caller.OrgId, Status = UserStatus.Staged, Created = now,
-            LastUpdated = now, Login = "", LoginKey = "", Email = "", ProfileJson = "{}", TypeId = DefaultUserType(caller.OrgId),
-        };
-        if (typeId is not null && typeId != user.TypeId)
+        if (typeId is not null && typeId != DefaultUserType(caller.OrgId))
         {
             throw new ApiException(ApiErrors.Validation("type.id", $"The user type {typeId} does not exist."));
         }
 
-        UserProfiles.Apply(user, profile);
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        var user = NewUser(caller.OrgId, profile, activate, hasPassword: password is not null, now);
         if (password is not null)
         {
             SetPassword(user, password, hasher, now);
         }
 
         SetRecovery(user, recovery, hasher);
-        user.Status = UserLifecycle.StatusAtCreate(activate, password is not null);
-        if (user.Status != UserStatus.Staged)
-        {
-            user.Activated = now;
-            user.StatusChanged = now;
-        }
 
         if (nextLogin == "changePassword")
         {
@@ -234,6 +223,24 @@ public static class UserWrites
     }
 
     public static string DefaultUserType(string orgId) => IdPrefix.UserType + orgId[3..];
+
+    /// <summary>A new user row from a validated profile, in the status and with the dates creation gives it (no password set yet).</summary>
+    public static UserEntity NewUser(string orgId, JsonObject profile, bool activate, bool hasPassword, DateTimeOffset now)
+    {
+        var user = new UserEntity
+        {
+            Id = RandomIds.NewId(IdPrefix.User, now), OrgId = orgId, Status = UserLifecycle.StatusAtCreate(activate, hasPassword),
+            Created = now, LastUpdated = now, Login = "", LoginKey = "", Email = "", ProfileJson = "{}", TypeId = DefaultUserType(orgId),
+        };
+        UserProfiles.Apply(user, profile);
+        if (user.Status != UserStatus.Staged)
+        {
+            user.Activated = now;
+            user.StatusChanged = now;
+        }
+
+        return user;
+    }
 
     internal static async Task EnsureLoginFreeAsync(LatchkeyDbContext db, UserEntity user, CancellationToken ct)
     {
