@@ -32,6 +32,14 @@ public static class LatchkeyHost
         services.AddSingleton<IValidateOptions<LatchkeyOptions>, LatchkeyOptionsValidator>();
         var options = builder.Configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>() ?? new LatchkeyOptions();
 
+        // Validated here, before any option configures Kestrel or the database, so a bad value is a message naming
+        // its key rather than a framework exception (ValidateOnStart checks again when the host starts).
+        var validation = new LatchkeyOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(LatchkeyOptions.Section, typeof(LatchkeyOptions), validation.Failures);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;

@@ -42,7 +42,7 @@ public static class UserLookup
         var prefix = idOrLogin.ToLowerInvariant() + "@";
         var matches = await db.Users.AsNoTracking()
             .Where(u => u.OrgId == caller.OrgId && u.LoginKey.StartsWith(prefix))
-            .Take(2).ToListAsync(ct);
+            .OrderBy(u => u.LoginKey).Take(2).ToListAsync(ct);
         return matches.Count == 1 ? matches[0] : null;
     }
 

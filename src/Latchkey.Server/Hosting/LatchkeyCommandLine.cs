@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Latchkey.Server.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Hosting;
+
+/// <summary>
+/// The <c>latchkey</c> executable's command line. <c>latchkey</c> and <c>latchkey serve</c> start the server;
+/// <c>--help</c> and <c>--version</c> print and exit 0; an unknown command or option prints the usage to
+/// standard error and exits 2 without creating anything. Configuration overrides (<c>--Latchkey:DataDir=...</c>)
+/// are accepted by every command (see <see cref="ConfigurationArguments"/>).
+/// </summary>
+public static class LatchkeyCommandLine
+{
+    /// <summary>Exit codes: 0 success, 1 a command's negative answer (e.g. a broken log), 2 usage or configuration, 3 database.</summary>
+    public const int UsageError = 2;
+    public const int DatabaseError = 3;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (settings, rest) = ConfigurationArguments.Split(args);
+        var root = Build(settings);
+        var parse = root.Parse(rest);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"latchkey: {error.Message}");
+            }
+
+            await Console.Error.WriteLineAsync();
+            await root.Parse([.. CommandPath(parse), "--help"]).InvokeAsync(new InvocationConfiguration { Output = Console.Error });
+            return UsageError;
+        }
+
+        // The server handles Ctrl+C and SIGTERM itself (a graceful stop); other commands are cancelled by it.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    public static RootCommand Build(string[] settings)
+    {
+        var root = new RootCommand(
+            "Latchkey: a self-hostable identity engine (Okta-compatible Management API, System Log, device trust).\n" +
+            "Without a command, starts the server (as `latchkey serve`).\n" +
+            "Any configuration key can be set as --Key=value, e.g. --Latchkey:DataDir=/var/lib/latchkey --urls=http://127.0.0.1:9090.");
+        var serve = new Command("serve", "Start the server: the Management API, System Log and web pages (the default command).");
+        serve.SetAction(_ => ServeAsync(settings));
+        root.SetAction(_ => ServeAsync(settings));
+        root.Subcommands.Add(serve);
+        return root;
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+        {
+            path.Insert(0, result.Command.Name);
+        }
+
+        return path;
+    }
+
+    private static async Task<int> ServeAsync(string[] settings)
+    {
+        try
+        {
+            // appsettings.json ships beside the executable; relative data paths are taken from the working directory.
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = settings, ContentRootPath = AppContext.BaseDirectory });
+            builder.AddLatchkey();
+            var app = builder.Build();
+            _ = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
+            app.Services.GetRequiredService<FirstStartHolder>().Value =
+                await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+            app.UseLatchkey();
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (ConfigurationError(e) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"latchkey: configuration error: {message}");
+            return UsageError;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException)
+        {
+            await Console.Error.WriteLineAsync($"latchkey: cannot open the database: {e.Message} " +
+                "(check Latchkey:Database:Provider and Latchkey:Database:ConnectionString)");
+            return DatabaseError;
+        }
+    }
+
+    /// <summary>The message of a configuration mistake (a failed validation or a value of the wrong type), else null.</summary>
+    public static string? ConfigurationError(Exception e) => e switch
+    {
+        OptionsValidationException v => v.Message,
+        InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b => b.Message,
+        _ when e.InnerException is { } inner => ConfigurationError(inner),
+        _ => null,
+    };
+}
