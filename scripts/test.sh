@@ -79,6 +79,14 @@ node_suite() { # name [env...]
   count_node "$name" "$LOGS/$name.log"
 }
 
+ensure_tools() { # strace: the durability test watches the server's fsyncs (Debian package)
+  command -v strace >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then echo "strace is not installed and this is not root: apt-get install strace" >&2; return 1; fi
+  say "Installing strace (Debian package)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null
+}
+ensure_tools || BROKEN+=("strace install")
+
 say "Build (Release)"
 if ! dotnet build Latchkey.slnx -c Release -nologo -v quiet 2>&1 | tee "$LOGS/build.log" | grep -E 'error|Error|Warn' ; then :; fi
 if ! grep -q 'Build succeeded' "$LOGS/build.log"; then echo "build failed"; echo "0 passed, 1 failed"; exit 1; fi

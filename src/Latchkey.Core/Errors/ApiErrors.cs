@@ -17,6 +17,11 @@ public static class ApiErrors
 
     public static ApiError MalformedBody() => new(400, "E0000003", "The request body was not well-formed.");
 
+    /// <summary>A body that is not JSON in UTF-8 (the real service's "HTTP media type not supported" code, with status 415).</summary>
+    public static ApiError UnsupportedMediaType(string contentType) => new(415, "E0000021",
+        "Bad request.  Accept and/or Content-Type headers likely do not match supported values.",
+        [$"Content-Type '{contentType}' is not supported: send application/json in UTF-8."]);
+
     public static ApiError InvalidSession() => new(403, "E0000005", "Invalid session");
 
     public static ApiError Forbidden() => new(403, "E0000006", "You do not have permission to perform the requested action");

@@ -68,6 +68,41 @@ public static class ProfileRules
         return failures;
     }
 
+    /// <summary>
+    /// Attribute names are unique regardless of case: <c>Login</c> beside <c>login</c> would be a second attribute
+    /// that every case-insensitive reader (search, filters, the real service) confuses with the first. Returns a
+    /// failure for each name that repeats an earlier one, or a base attribute, in another case.
+    /// </summary>
+    public static IReadOnlyList<(string Field, string Message)> CaseClashes(IEnumerable<string> names, IEnumerable<string> baseNames)
+    {
+        var failures = new List<(string, string)>();
+        var bases = baseNames.ToHashSet(StringComparer.Ordinal);
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in bases)
+        {
+            seen[name] = name;
+        }
+
+        foreach (var name in names)
+        {
+            if (bases.Contains(name))
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(name, out var first))
+            {
+                failures.Add((name, $"The attribute name differs from '{first}' only by case"));
+            }
+            else
+            {
+                seen[name] = name;
+            }
+        }
+
+        return failures;
+    }
+
     public static bool IsEmail(string value) =>
         value.Length <= 254 && !value.Any(char.IsWhiteSpace)
         && MailAddress.TryCreate(value, out var address) && address.Address == value

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Unicode;
+using Microsoft.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Latchkey.Core.Errors;
 
@@ -28,6 +30,8 @@ public static class JsonBody
             return null;
         }
 
+        RequireJsonContentType(request);
+
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         if (buffer.Length == 0)
@@ -36,32 +40,104 @@ public static class JsonBody
         }
 
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+
+        // RFC 8259 section 8.1: JSON text exchanged between systems is UTF-8. The reader decodes lazily, so
+        // invalid bytes (0xFF, overlong forms such as C0 AF, CESU-8 surrogates such as ED A0 80) would otherwise
+        // fail deep in a handler, or be stored as U+FFFD. Refuse them here, once, for every body.
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new ApiException(ApiErrors.MalformedBody());
+        }
+
+        string? nulAt;
         try
         {
-            CheckStrings(bytes);
-            return JsonNode.Parse(bytes, documentOptions: ApiJson.DocumentOptions);
+            nulAt = CheckStrings(bytes);
+            if (nulAt is null)
+            {
+                return JsonNode.Parse(bytes, documentOptions: ApiJson.DocumentOptions);
+            }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             throw new ApiException(ApiErrors.MalformedBody());
         }
+
+        throw new ApiException(ApiErrors.Validation(nulAt, "The value must not contain a NUL character (U+0000)."));
+    }
+
+    /// <summary>
+    /// Only JSON is read: <c>application/json</c> or a <c>+json</c> type, in UTF-8. A body of another type is
+    /// refused rather than guessed at; a body without a <c>Content-Type</c> is read as JSON.
+    /// </summary>
+    private static void RequireJsonContentType(HttpRequest request)
+    {
+        var header = request.ContentType;
+        if (string.IsNullOrEmpty(header))
+        {
+            return;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(header, out var type) || type.MediaType.Value is not { } media
+            || !(media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                 || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+            || (type.Charset.HasValue && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+                && !type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ApiException(ApiErrors.UnsupportedMediaType(header));
+        }
     }
 
     /// <summary>
     /// JSON trees decode strings only when read, so an escape that is no valid UTF-16 (a lone surrogate such
-    /// as <c>\uD800</c>) would fail later, deep in a handler. Decode every string once, up front.
+    /// as <c>\uD800</c>) would fail later, deep in a handler. Decode every string once, up front, and return
+    /// the path of the first name or value that holds a NUL character (no name, login or label may), else null.
     /// </summary>
-    private static void CheckStrings(ReadOnlySpan<byte> json)
+    private static string? CheckStrings(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ApiJson.DocumentOptions.MaxDepth });
+        var path = new List<string>();
+        string? property = null;
         while (reader.Read())
         {
-            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            switch (reader.TokenType)
             {
-                _ = reader.GetString();
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    path.Add(property ?? "");
+                    property = null;
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    path.RemoveAt(path.Count - 1);
+                    property = null;
+                    break;
+                case JsonTokenType.PropertyName:
+                    property = reader.GetString();
+                    if (property!.Contains('\0', StringComparison.Ordinal))
+                    {
+                        return PathOf(path, "(a property name)");
+                    }
+
+                    break;
+                case JsonTokenType.String when reader.ValueIsEscaped:
+                    if (reader.GetString()!.Contains('\0', StringComparison.Ordinal))
+                    {
+                        return PathOf(path, property);
+                    }
+
+                    break;
+            }
+
+            if (reader.TokenType is not JsonTokenType.PropertyName and not JsonTokenType.StartObject and not JsonTokenType.StartArray)
+            {
+                property = null;
             }
         }
+
+        return null;
     }
+
+    private static string PathOf(List<string> path, string? last) =>
+        string.Join('.', path.Append(last ?? "").Where(p => p.Length > 0)) is { Length: > 0 } joined ? joined : "body";
 
     /// <summary>A string member, or null when absent or JSON null; a member of another type is a validation error.</summary>
     public static string? String(JsonObject obj, string name, string field)

@@ -72,6 +72,7 @@ public static class LatchkeyHost
         {
             services.AddDbContextPool<LatchkeyDbContext, NpgsqlLatchkeyDbContext>(o =>
                 o.UseNpgsql(options.Database.ConnectionString, n => n.MigrationsAssembly(typeof(LatchkeyDbContext).Assembly.FullName)));
+            services.AddSingleton(WalFlusher.For(options, null));
             return;
         }
 
@@ -84,6 +85,7 @@ public static class LatchkeyHost
 
         services.AddDbContextPool<LatchkeyDbContext, SqliteLatchkeyDbContext>(o =>
             o.UseSqlite(connection).AddInterceptors(new SqlitePragmas()));
+        services.AddSingleton(WalFlusher.For(options, connection));
     }
 
     public static WebApplication UseLatchkey(this WebApplication app)

@@ -30,6 +30,18 @@ public sealed class DatabaseOptions
 
     /// <summary>For Sqlite: optional (default: <c>DataDir/latchkey.db</c>). For Postgres: required.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>SQLite: whether an acknowledged write survives power loss (<see cref="DatabaseDurability.Full"/>, the default).</summary>
+    public DatabaseDurability Durability { get; set; } = DatabaseDurability.Full;
+}
+
+public enum DatabaseDurability
+{
+    /// <summary>Every write is on disk before it is acknowledged (the write-ahead log is fsynced, in groups under load).</summary>
+    Full,
+
+    /// <summary>SQLite's <c>synchronous=NORMAL</c> alone: never corrupt, but a power loss can undo the last acknowledged writes.</summary>
+    Normal,
 }
 
 public enum DatabaseProvider

@@ -19,6 +19,11 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:Database:Provider must be Sqlite or Postgres.");
         }
 
+        if (!Enum.IsDefined(options.Database.Durability))
+        {
+            errors.Add("Latchkey:Database:Durability must be Full or Normal.");
+        }
+
         if (options.Database.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
         {
             errors.Add("Latchkey:Database:ConnectionString is required when Latchkey:Database:Provider is Postgres.");

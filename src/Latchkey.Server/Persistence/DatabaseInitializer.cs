@@ -28,18 +28,20 @@ public static partial class DatabaseInitializer
         LogMigrated(logger, options.Database.Provider.ToString());
 
         var seeder = scope.ServiceProvider.GetRequiredService<OrgSeeder>();
+        FirstStart? first = null;
         if (!await db.Orgs.AnyAsync(ct))
         {
-            return await seeder.CreateOrgAsync(options.BootstrapApiToken, options.Demo ?? true, ct);
+            first = await seeder.CreateOrgAsync(options.BootstrapApiToken, options.Demo ?? true, ct);
         }
-
-        if (options.Demo == true && !await seeder.HasDemoAsync(ct))
+        else if (options.Demo == true && !await seeder.HasDemoAsync(ct))
         {
             var orgId = await db.Orgs.OrderBy(o => o.Created).Select(o => o.Id).FirstAsync(ct);
             await seeder.SeedDemoAsync(orgId, Features.Users.UserWrites.TemporaryPassword(), ct);
         }
 
-        return null;
+        // The printed token and passwords must still work after a power cut.
+        await services.GetRequiredService<WalFlusher>().AfterCommitAsync(ct);
+        return first;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Provider}, migrations applied)")]

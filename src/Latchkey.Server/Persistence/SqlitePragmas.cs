@@ -7,7 +7,8 @@ namespace Latchkey.Server.Persistence;
 
 /// <summary>
 /// Every SQLite connection: NORMAL sync (with the write-ahead log, set once per file by
-/// <see cref="DatabaseInitializer"/>, this cannot corrupt the database) and a busy timeout so a writer of
+/// <see cref="DatabaseInitializer"/>, this cannot corrupt the database; <see cref="WalFlusher"/> makes each
+/// acknowledged write durable by syncing the log before the answer) and a busy timeout so a writer of
 /// another process queues instead of failing. Set once per native connection: pooled connections are
 /// opened many times a request.
 /// </summary>

@@ -60,6 +60,24 @@ public sealed class ApiClient(HttpClient http, string token)
         return new ApiResponse(method, uri, response, text);
     }
 
+    /// <summary>Sends <paramref name="body"/> byte for byte with the given <c>Content-Type</c> (null: none), with the token.</summary>
+    public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[] body, string? contentType = "application/json")
+    {
+        var uri = new Uri(BaseAddress, path);
+        using var request = new HttpRequestMessage(method, uri);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.TryAddWithoutValidation("Authorization", $"SSWS {Token}");
+        request.Content = new ByteArrayContent(body);
+        if (contentType is not null)
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        var ct = TestContext.Current.CancellationToken;
+        using var response = await Http.SendAsync(request, ct);
+        return new ApiResponse(method, uri, response, await response.Content.ReadAsStringAsync(ct));
+    }
+
     /// <summary>Follows <c>rel="next"</c> from <paramref name="path"/> until there is none; returns every page.</summary>
     public async Task<List<ApiResponse>> GetAllPagesAsync(string path, int maxPages = 100)
     {

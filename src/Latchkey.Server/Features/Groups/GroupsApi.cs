@@ -307,6 +307,8 @@ public static class GroupsApi
             failures.Add(("description", "The field is too long (maximum 1024 characters)"));
         }
 
+        failures.AddRange(Core.Users.ProfileRules.CaseClashes(profile.Select(p => p.Key), ["name", "description"]));
+
         if (failures.Count > 0)
         {
             throw new ApiException(ApiErrors.Validation(failures));

@@ -98,13 +98,26 @@ public sealed class SystemLogWriter(LatchkeyDbContext db, TimeProvider time, IHt
 /// are serialised on every node and database), runs the change, appends the staged log events and
 /// commits. A failure anywhere rolls everything back: no partial write, no orphan event.
 /// </summary>
-public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGate gate)
+public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGate gate, WalFlusher flusher)
 {
     private sealed record ChainHead(long Sequence, string LastHash);
 
+    /// <summary>Runs the change in one transaction and returns once it is committed and durable (see <see cref="WalFlusher"/>).</summary>
     public async Task<T> RunAsync<T>(string orgId, Func<Task<T>> change, CancellationToken ct)
     {
-        using var turn = await gate.EnterAsync(ct);
+        T result;
+        using (await gate.EnterAsync(ct))
+        {
+            result = await CommitAsync(orgId, change, ct);
+        }
+
+        // Outside the gate, so the next writers commit while this fsync runs and share the one after it.
+        await flusher.AfterCommitAsync(CancellationToken.None);
+        return result;
+    }
+
+    private async Task<T> CommitAsync<T>(string orgId, Func<Task<T>> change, CancellationToken ct)
+    {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {

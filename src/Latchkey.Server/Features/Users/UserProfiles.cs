@@ -40,6 +40,7 @@ public static class UserProfiles
         }
 
         failures.AddRange(ProfileRules.Check(values));
+        failures.AddRange(ProfileRules.CaseClashes(profile.Select(p => p.Key), BaseStrings));
         if (failures.Count > 0)
         {
             throw new ApiException(ApiErrors.Validation(failures));
