@@ -36,7 +36,7 @@ public static partial class DatabaseInitializer
         if (options.Demo == true && !await seeder.HasDemoAsync(ct))
         {
             var orgId = await db.Orgs.OrderBy(o => o.Created).Select(o => o.Id).FirstAsync(ct);
-            await seeder.SeedDemoAsync(orgId, Features.Users.UserWrites.TemporaryPassword(), ct);
+            return new FirstStart(Org: null, await seeder.SeedDemoAsync(orgId, ct));
         }
 
         return null;
