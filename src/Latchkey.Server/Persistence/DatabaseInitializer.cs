@@ -35,7 +35,7 @@ public static partial class DatabaseInitializer
 
         if (options.Demo == true && !await seeder.HasDemoAsync(ct))
         {
-            var orgId = await db.Orgs.OrderBy(o => o.Created).Select(o => o.Id).FirstAsync(ct);
+            var orgId = await Features.Org.ServerOrg.IdAsync(db, ct);
             return new FirstStart(Org: null, await seeder.SeedDemoAsync(orgId, ct));
         }
 
