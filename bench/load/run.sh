@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 USERS=${LK_USERS:-100000}
 PORT=${LK_PORT:-18080}
 DATA=$(mktemp -d /tmp/latchkey-bench.XXXXXX)
-TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+TOKEN="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 URL="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 

@@ -57,6 +57,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("Latchkey__Demo", "maybe", "Latchkey:Demo")]
     [InlineData("Latchkey__Database__Provider", "Oracle", "Latchkey:Database:Provider")]
     [InlineData("Latchkey__RateLimits__Buckets__users__Limit", "0", "Latchkey:RateLimits:Buckets:users:Limit")]
+    [InlineData("Latchkey__BootstrapApiToken", "my-secret", "Latchkey:BootstrapApiToken")]
+    [InlineData("Latchkey__RateLimits__FailedAuthentication__Limit", "0", "Latchkey:RateLimits:FailedAuthentication:Limit")]
+    [InlineData("Latchkey__Database__Durability", "Sometimes", "Latchkey:Database:Durability")]
     public async Task A_bad_option_stops_the_start_with_one_line_naming_the_key_and_exit_2(string variable, string value, string key)
     {
         var run = await LatchkeyExecutable.RunAsync(_dir, ["--urls=http://127.0.0.1:0"], new Dictionary<string, string?> { [variable] = value });

@@ -73,6 +73,68 @@ public sealed class ConfigurationTests
         Assert.Empty(Failures(o => o.Passwords.Pbkdf2Iterations = 1000));
     }
 
+    [Theory]
+    [InlineData("my-secret")]
+    [InlineData("0123456789abcdef0123456789abcde")]
+    [InlineData(" 0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789abcdef0123456789abcdef\n")]
+    public void A_bootstrap_token_shorter_than_32_characters_or_padded_with_spaces_is_rejected_naming_the_key(string token)
+    {
+        var message = Assert.Single(Failures(o => o.BootstrapApiToken = token));
+        Assert.Contains("Latchkey:BootstrapApiToken", message, StringComparison.Ordinal);
+        Assert.Contains("32", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bootstrap_token_of_32_characters_is_accepted()
+    {
+        Assert.Empty(Failures(o => o.BootstrapApiToken = "0123456789abcdef0123456789abcdef"));
+    }
+
+    [Fact]
+    public void Failed_authentications_are_limited_to_20_a_minute_per_address_by_default()
+    {
+        var options = new LatchkeyOptions();
+        Assert.Equal(20, options.RateLimits.FailedAuthentication.Limit);
+        Assert.Equal(60, options.RateLimits.FailedAuthentication.WindowSeconds);
+    }
+
+    [Theory]
+    [InlineData(0, 60, "Latchkey:RateLimits:FailedAuthentication:Limit")]
+    [InlineData(-1, 60, "Latchkey:RateLimits:FailedAuthentication:Limit")]
+    [InlineData(20, 0, "Latchkey:RateLimits:FailedAuthentication:WindowSeconds")]
+    [InlineData(20, 3601, "Latchkey:RateLimits:FailedAuthentication:WindowSeconds")]
+    public void A_bad_failed_authentication_limit_or_window_is_rejected_naming_the_key(int limit, int windowSeconds, string key)
+    {
+        var message = Assert.Single(Failures(o =>
+        {
+            o.RateLimits.FailedAuthentication.Limit = limit;
+            o.RateLimits.FailedAuthentication.WindowSeconds = windowSeconds;
+        }));
+        Assert.Contains(key, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_failed_authentication_limit_is_read_from_configuration()
+    {
+        await using var factory = new LatchkeyFactory(new Dictionary<string, string?>
+        {
+            ["Latchkey:RateLimits:FailedAuthentication:Limit"] = "3",
+            ["Latchkey:RateLimits:FailedAuthentication:WindowSeconds"] = "600",
+        });
+        using var http = factory.CreateClient();
+        var guesser = new ApiClient(http, "00" + new string('x', 40));
+        for (var i = 0; i < 3; i++)
+        {
+            (await guesser.GetAsync("/api/v1/users")).ExpectError(System.Net.HttpStatusCode.Unauthorized, "E0000011");
+        }
+
+        var blocked = (await guesser.GetAsync("/api/v1/groups"));
+        blocked.ExpectError(System.Net.HttpStatusCode.TooManyRequests, "E0000047");
+        Assert.Equal("3", blocked.Header("X-Rate-Limit-Limit"));
+        Assert.InRange(int.Parse(blocked.Header("Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), 1, 600);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once()
     {

@@ -6,14 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Latchkey.Server.Tests;
 
 /// <summary>A server whose "user" bucket allows 3 calls a minute, on a clock the test moves.</summary>
-public sealed class RateLimitedServer : ServerFixture
+public sealed class RateLimitedServer : ClockedServerFixture
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-
-    public FakeTimeProvider Time => _clock;
-
-    protected override FakeTimeProvider? Clock => _clock;
-
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Latchkey:RateLimits:Buckets:user:Limit"] = "3",

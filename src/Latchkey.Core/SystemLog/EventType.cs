@@ -45,6 +45,7 @@ public static class EventTypes
     public static readonly EventType ApiTokenRevoke = new("system.api_token.revoke", "Revoke API token");
 
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
+    public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 
     public static IEnumerable<EventType> All =>
         typeof(EventTypes).GetFields().Where(f => f.FieldType == typeof(EventType)).Select(f => (EventType)f.GetValue(null)!);

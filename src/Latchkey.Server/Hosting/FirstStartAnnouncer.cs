@@ -30,26 +30,47 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
                 ? $"  Database:        {Path.GetFullPath(Path.Combine(options.Value.DataDir, "latchkey.db"))} (SQLite)"
                 : $"  Database:        {options.Value.Database.Provider}",
         };
-        if (first is not null)
+        if (first?.Org is { } org)
         {
             lines.Add("");
             lines.Add("A new org was created" + (first.Demo ? " with the demo data (users alice, bob, carol, dave @example.com; groups Engineering, Sales; a Bookmark app)." : "."));
-            lines.Add($"  Admin sign-in:   {first.AdminLogin}   (super-admin; the web console comes with the sign-in pipeline)");
-            lines.Add($"  Admin password:  {first.AdminPassword}" + (first.Demo ? "   (the demo users share it)" : ""));
-            lines.Add(first.TokenFromConfiguration
+            lines.Add($"  Admin sign-in:   {org.AdminLogin}   (super-admin; the web console comes with the sign-in pipeline)");
+            lines.Add($"  Admin password:  {org.AdminPassword}");
+            AddDemoUsers(lines, first.DemoUsers);
+            lines.Add(org.TokenFromConfiguration
                 ? "  API token:       the value of Latchkey:BootstrapApiToken"
-                : $"  API token:       {first.ApiToken}");
+                : $"  API token:       {org.ApiToken}");
             lines.Add("  These are shown once; keep them. Try:");
-            lines.Add($"    curl -H 'Authorization: SSWS {(first.TokenFromConfiguration ? "<token>" : first.ApiToken)}' {url}/api/v1/users");
+            lines.Add($"    curl -H 'Authorization: SSWS {(org.TokenFromConfiguration ? "<token>" : org.ApiToken)}' {url}/api/v1/users");
         }
         else
         {
+            if (first is { Demo: true })
+            {
+                lines.Add("");
+                lines.Add("The demo data was added to the existing org (shown once; keep them):");
+                AddDemoUsers(lines, first.DemoUsers);
+            }
+
             lines.Add("  (The admin sign-in and API token were printed when this database was created.)");
         }
 
         lines.Add("");
         Console.Out.Write(string.Join(Environment.NewLine, lines) + Environment.NewLine);
         Console.Out.Flush();
+    }
+
+    /// <summary>One line per demo user: the login and their own password (each line whole, to copy).</summary>
+    private static void AddDemoUsers(List<string> lines, IReadOnlyList<DemoCredential> users)
+    {
+        for (var i = 0; i < users.Count; i++)
+        {
+            var label = i == 0 ? "  Demo users:      " : "                   ";
+            var user = users[i];
+            lines.Add(user.Password is null
+                ? $"{label}{user.Login,-20} (staged: no password)"
+                : $"{label}{user.Login,-20} {user.Password}");
+        }
     }
 }
 

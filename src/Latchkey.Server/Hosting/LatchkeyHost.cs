@@ -55,6 +55,7 @@ public static class LatchkeyHost
         services.AddSingleton(sp => new RateLimiter(sp.GetRequiredService<TimeProvider>(),
             shared: options.RateLimits.Shared ?? options.Database.Provider == DatabaseProvider.Postgres));
         services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<FailedAuthenticationLimit>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();

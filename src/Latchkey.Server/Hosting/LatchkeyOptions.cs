@@ -65,6 +65,20 @@ public sealed class RateLimitOptions
 
     /// <summary>Per-bucket overrides, keyed by bucket name (see <c>RateLimitBuckets</c>).</summary>
     public Dictionary<string, RateLimitBucketOptions> Buckets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Failed API-token authentications per client address, across every endpoint (token guessing).</summary>
+    public FailedAuthenticationOptions FailedAuthentication { get; set; } = new();
+}
+
+/// <summary>
+/// <c>Latchkey:RateLimits:FailedAuthentication</c>: past <see cref="Limit"/> failed API-token authentications from one
+/// client address in a window of <see cref="WindowSeconds"/>, the address is blocked until the window ends. Not
+/// turned off by <c>Latchkey:RateLimits:Enabled</c>.
+/// </summary>
+public sealed class FailedAuthenticationOptions
+{
+    public int Limit { get; set; } = 20;
+    public int WindowSeconds { get; set; } = 60;
 }
 
 public sealed class RateLimitBucketOptions

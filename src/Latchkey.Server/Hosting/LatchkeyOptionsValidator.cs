@@ -6,6 +6,9 @@ namespace Latchkey.Server.Hosting;
 /// <summary>Stops start-up on bad configuration with a message that names the key and says what is accepted.</summary>
 public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
 {
+    /// <summary>A bootstrap token belongs to a super-admin: at least 32 characters (128 bits as hex, more as base64).</summary>
+    public const int MinBootstrapTokenLength = 32;
+
     public ValidateOptionsResult Validate(string? name, LatchkeyOptions options)
     {
         var errors = new List<string>();
@@ -29,9 +32,11 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:Database:ConnectionString is required when Latchkey:Database:Provider is Postgres.");
         }
 
-        if (options.BootstrapApiToken is { } token && (token.Length == 0 || token.Trim().Length == 0 || token.Length > 200))
+        if (options.BootstrapApiToken is { } token
+            && (token.Length is < MinBootstrapTokenLength or > 200 || token.Trim().Length != token.Length))
         {
-            errors.Add("Latchkey:BootstrapApiToken must be a non-empty value of at most 200 characters.");
+            errors.Add($"Latchkey:BootstrapApiToken must be {MinBootstrapTokenLength} to 200 characters without leading or trailing "
+                + "spaces (a super-admin token must not be guessable): generate one, for example with openssl rand -hex 24.");
         }
 
         if (options.Passwords.Pbkdf2Iterations is < 1000 or > 10_000_000)
@@ -61,6 +66,17 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             {
                 errors.Add($"Latchkey:RateLimits:Buckets:{bucket}:WindowSeconds must be between 1 and 3600.");
             }
+        }
+
+        var failed = options.RateLimits.FailedAuthentication;
+        if (failed.Limit is < 1 or > 1_000_000)
+        {
+            errors.Add("Latchkey:RateLimits:FailedAuthentication:Limit must be between 1 and 1000000.");
+        }
+
+        if (failed.WindowSeconds is < 1 or > 3600)
+        {
+            errors.Add("Latchkey:RateLimits:FailedAuthentication:WindowSeconds must be between 1 and 3600.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

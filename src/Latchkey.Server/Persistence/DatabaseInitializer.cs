@@ -35,8 +35,8 @@ public static partial class DatabaseInitializer
         }
         else if (options.Demo == true && !await seeder.HasDemoAsync(ct))
         {
-            var orgId = await db.Orgs.OrderBy(o => o.Created).Select(o => o.Id).FirstAsync(ct);
-            await seeder.SeedDemoAsync(orgId, Features.Users.UserWrites.TemporaryPassword(), ct);
+            var orgId = await Features.Org.ServerOrg.IdAsync(db, ct);
+            first = new FirstStart(Org: null, await seeder.SeedDemoAsync(orgId, ct));
         }
 
         // The printed token and passwords must still work after a power cut.

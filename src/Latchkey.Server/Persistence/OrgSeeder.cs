@@ -14,8 +14,19 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Persistence;
 
-/// <summary>What a first start created and must tell the operator once.</summary>
-public sealed record FirstStart(string AdminLogin, string AdminPassword, string ApiToken, bool TokenFromConfiguration, bool Demo);
+/// <summary>
+/// What a start created and must tell the operator once: a new org's admin sign-in and API token (null when the
+/// org existed), and the password of each demo user it added.
+/// </summary>
+public sealed record FirstStart(NewOrgCredentials? Org, IReadOnlyList<DemoCredential> DemoUsers)
+{
+    public bool Demo => DemoUsers.Count > 0;
+}
+
+public sealed record NewOrgCredentials(string AdminLogin, string AdminPassword, string ApiToken, bool TokenFromConfiguration);
+
+/// <summary>A demo user's sign-in; <paramref name="Password"/> is null for a user created without one (staged).</summary>
+public sealed record DemoCredential(string Login, string? Password);
 
 /// <summary>
 /// Creates a new org as the real service's new org starts (Everyone group, default policies) with a
@@ -24,6 +35,8 @@ public sealed record FirstStart(string AdminLogin, string AdminPassword, string 
 public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time)
 {
     public const string AdminLogin = "admin@example.com";
+    private const string AdminFirstName = "Ada";
+    private const string AdminLastName = "Admin";
 
     public async Task<FirstStart> CreateOrgAsync(string? bootstrapToken, bool demo, CancellationToken ct)
     {
@@ -33,7 +46,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         db.LogChainHeads.Add(new LogChainHeadEntity { OrgId = org.Id, Sequence = 0, LastHash = LogChainHasher.Genesis });
         await db.SaveChangesAsync(ct);
 
-        var password = UserWrites.TemporaryPassword();
+        var password = UserWrites.GeneratePassword(AdminLogin, AdminFirstName, AdminLastName);
         var token = bootstrapToken ?? "00" + RandomIds.NewBase62(40);
         await write.RunAsync(org.Id, async () =>
         {
@@ -41,7 +54,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
             DefaultPolicies.Seed(db, org.Id, now);
             await db.SaveChangesAsync(ct);
 
-            var admin = await AddUserAsync(org.Id, AdminLogin, "Ada", "Admin", password, now, ct);
+            var admin = await AddUserAsync(org.Id, AdminLogin, AdminFirstName, AdminLastName, password, now, ct);
             admin.IsSuperAdmin = true;
             var tokenRow = new ApiTokenEntity
             {
@@ -53,24 +66,26 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
             log.Stage(EventTypes.ApiTokenCreate, [new LogTarget(tokenRow.Id, "Token", tokenRow.Name, tokenRow.Name)]);
         }, ct);
 
-        if (demo)
-        {
-            await SeedDemoAsync(org.Id, password, ct);
-        }
-
-        return new FirstStart(AdminLogin, password, token, bootstrapToken is not null, demo);
+        var demoUsers = demo ? await SeedDemoAsync(org.Id, ct) : [];
+        return new FirstStart(new NewOrgCredentials(AdminLogin, password, token, bootstrapToken is not null), demoUsers);
     }
 
-    /// <summary>The demo org: a few users in two groups and a Bookmark app assigned to one group.</summary>
-    public async Task SeedDemoAsync(string orgId, string password, CancellationToken ct)
+    /// <summary>
+    /// The demo org: a few users in two groups and a Bookmark app assigned to one group. Each active demo user gets
+    /// a generated password of their own (returned, to be shown once); dave is staged, without one.
+    /// </summary>
+    public async Task<IReadOnlyList<DemoCredential>> SeedDemoAsync(string orgId, CancellationToken ct)
     {
         var now = IsoTime.Truncate(time.GetUtcNow());
+        var credentials = new List<DemoCredential>();
         await write.RunAsync(orgId, async () =>
         {
-            var alice = await AddUserAsync(orgId, "alice@example.com", "Alice", "Anders", password, now, ct);
-            var bob = await AddUserAsync(orgId, "bob@example.com", "Bob", "Brown", password, now, ct);
-            var carol = await AddUserAsync(orgId, "carol@example.com", "Carol", "Chen", password, now, ct);
+            credentials.Clear();
+            var alice = await AddDemoUserAsync(orgId, "alice@example.com", "Alice", "Anders", credentials, now, ct);
+            var bob = await AddDemoUserAsync(orgId, "bob@example.com", "Bob", "Brown", credentials, now, ct);
+            var carol = await AddDemoUserAsync(orgId, "carol@example.com", "Carol", "Chen", credentials, now, ct);
             await AddUserAsync(orgId, "dave@example.com", "Dave", "Diaz", null, now, ct, activate: false);
+            credentials.Add(new DemoCredential("dave@example.com", null));
 
             var engineering = NewGroup(orgId, GroupTypes.Okta, "Engineering", "People who build things", now);
             var sales = NewGroup(orgId, GroupTypes.Okta, "Sales", "People who sell things", now);
@@ -96,9 +111,18 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
             db.AppGroups.Add(new AppGroupEntity { AppId = app.Id, GroupId = engineering.Id, Priority = 0, ProfileJson = "{}", Created = now, LastUpdated = now });
             log.Stage(EventTypes.GroupAppAssign, [GroupResources.Target(engineering), AppResources.Target(app)]);
         }, ct);
+        return credentials;
     }
 
     public async Task<bool> HasDemoAsync(CancellationToken ct) => await db.Users.AnyAsync(u => u.LoginKey == "alice@example.com", ct);
+
+    private async Task<UserEntity> AddDemoUserAsync(string orgId, string login, string first, string last,
+        List<DemoCredential> credentials, DateTimeOffset now, CancellationToken ct)
+    {
+        var password = UserWrites.GeneratePassword(login, first, last);
+        credentials.Add(new DemoCredential(login, password));
+        return await AddUserAsync(orgId, login, first, last, password, now, ct);
+    }
 
     private async Task<UserEntity> AddUserAsync(string orgId, string login, string first, string last, string? password,
         DateTimeOffset now, CancellationToken ct, bool activate = true)

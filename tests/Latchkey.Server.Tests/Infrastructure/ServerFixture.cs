@@ -30,7 +30,7 @@ public class ServerFixture : IAsyncLifetime
 
     public Admin Admin => _admin ?? throw new InvalidOperationException("Not started.");
 
-    /// <summary>Extra configuration for this fixture's server (high rate limits by default, so shared servers never throttle).</summary>
+    /// <summary>Extra configuration for this fixture's server (high rate limits by default, so shared servers never throttle or block).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Latchkey:RateLimits:Buckets:users:Limit"] = "100000",
@@ -39,7 +39,11 @@ public class ServerFixture : IAsyncLifetime
         ["Latchkey:RateLimits:Buckets:apps:Limit"] = "100000",
         ["Latchkey:RateLimits:Buckets:logs:Limit"] = "100000",
         ["Latchkey:RateLimits:Buckets:default:Limit"] = "100000",
+        [FailedAuthenticationLimitKey] = "100000",
     };
+
+    /// <summary>Failed authentications allowed per client address per window (tests that send bad tokens on purpose share one server).</summary>
+    public const string FailedAuthenticationLimitKey = "Latchkey:RateLimits:FailedAuthentication:Limit";
 
     protected virtual FakeTimeProvider? Clock => null;
 
@@ -146,4 +150,14 @@ public class ServerFixture : IAsyncLifetime
     public static string Id(JsonNode node) => (string)node["id"]!;
 
     public static string Encode(string value) => Uri.EscapeDataString(value);
+}
+
+/// <summary>A server on a clock the test moves (<see cref="Time"/>), starting at the current time.</summary>
+public class ClockedServerFixture : ServerFixture
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+
+    public FakeTimeProvider Time => _clock;
+
+    protected override FakeTimeProvider? Clock => _clock;
 }

@@ -44,6 +44,12 @@ describe('first start with no configuration', { timeout: 90_000 }, () => {
     assert.match(banner, new RegExp(`Latchkey is running at ${url.replace(/\./g, '\\.')}`));
     assert.match(banner, /Admin sign-in:\s+admin@example\.com/);
     assert.match(banner, /Admin password:\s+\S{8,}/);
+    const adminPassword = banner.match(/Admin password:\s+(\S+)/)[1];
+    const demoPasswords = Object.fromEntries([...banner.matchAll(/^\s+(?:Demo users:\s+)?(alice|bob|carol)@example\.com\s+(\S{8,})\s*$/gm)]
+      .map((m) => [m[1], m[2]]));
+    assert.deepEqual(Object.keys(demoPasswords).sort(), ['alice', 'bob', 'carol'], `a password for each active demo user:\n${banner}`);
+    const passwords = [adminPassword, ...Object.values(demoPasswords)];
+    assert.equal(new Set(passwords).size, passwords.length, 'each demo user has a password of their own, not the admin\'s');
     assert.ok(existsSync(join(work, 'data', 'latchkey.db')), 'the SQLite database is under ./data of the working directory');
 
     const token = banner.match(/API token:\s+(\S+)/)[1];

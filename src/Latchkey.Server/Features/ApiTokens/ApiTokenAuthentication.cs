@@ -11,42 +11,39 @@ namespace Latchkey.Server.Features.ApiTokens;
 /// <summary>
 /// <c>Authorization: SSWS &lt;token&gt;</c> on every /api/v1 request. The token is looked up by its SHA-256
 /// hash (tokens are never stored in clear). No header: 403 E0000005, as the real service answers when
-/// it falls back to a session cookie; an unknown, revoked or expired token: 401 E0000011.
+/// it falls back to a session cookie; an unknown, revoked or expired token: 401 E0000011. Each failure is
+/// charged to the client address, and an address past the limit is refused with 429 before its token is
+/// read (<see cref="FailedAuthenticationLimit"/>).
 /// </summary>
-public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache cache, TimeProvider time, RateLimitGate limits)
+public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache cache, TimeProvider time, FailedAuthenticationLimit failures)
 {
     public const string Scheme = "SSWS";
 
     public async Task InvokeAsync(HttpContext context, LatchkeyDbContext db)
     {
+        var address = FailedAuthenticationLimit.AddressKey(context.Connection.RemoteIpAddress);
+        failures.ThrowIfBlocked(context, address);
         string header = context.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
         {
-            throw await RefusalAsync(context, ApiErrors.InvalidSession());
+            throw await failures.FailAsync(context, address, ApiErrors.InvalidSession());
         }
 
         var space = header.IndexOf(' ', StringComparison.Ordinal);
         var token = space <= 0 ? "" : header[(space + 1)..].Trim();
         if (space <= 0 || !header.AsSpan(0, space).Equals(Scheme, StringComparison.OrdinalIgnoreCase) || token.Length is 0 or > 200)
         {
-            throw await RefusalAsync(context, ApiErrors.InvalidToken());
+            throw await failures.FailAsync(context, address, ApiErrors.InvalidToken());
         }
 
         var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, time, context.RequestAborted);
         if (caller is null)
         {
-            throw await RefusalAsync(context, ApiErrors.InvalidToken());
+            throw await failures.FailAsync(context, address, ApiErrors.InvalidToken());
         }
 
         caller.Attach(context);
         await next(context);
-    }
-
-    /// <summary>A refused call still counts, per client address: token guessing is rate limited (429 wins over the refusal).</summary>
-    private async Task<ApiException> RefusalAsync(HttpContext context, ApiError error)
-    {
-        await limits.ChargeAsync(context, "client:" + context.Connection.RemoteIpAddress, orgIdToReport: null);
-        return new ApiException(error);
     }
 }
 

@@ -12,7 +12,7 @@ public static class OrgEndpoints
     {
         app.MapGet("/.well-known/okta-organization", async (HttpContext context, LatchkeyDbContext db) =>
         {
-            var org = await db.Orgs.AsNoTracking().OrderBy(o => o.Created).FirstAsync(context.RequestAborted);
+            var org = await ServerOrg.Query(db).FirstAsync(context.RequestAborted);
             var orgUrl = ApiUrls.OrgUrl(context.Request);
             return ApiResponses.Json(new OrganizationInfo(org.Id, "idx",
                 new Dictionary<string, Link> { ["organization"] = new(orgUrl) }));

@@ -22,11 +22,15 @@ public sealed class RateLimiter(TimeProvider time, bool shared)
     private sealed class Counter
     {
         public long WindowStart;
+        public long WindowEnd;
         public int Count;
         public bool Reported;
     }
 
-    private readonly ConcurrentDictionary<(string Org, string Bucket), Counter> _counters = new();
+    private readonly ConcurrentDictionary<(string Scope, string Bucket), Counter> _counters = new();
+
+    /// <summary>Past 10,000 counters (one per org and bucket, and one per client address that failed to authenticate), ended windows go.</summary>
+    private readonly EndedEntries<(string Scope, string Bucket), Counter> _ended = new(10_000, c => Volatile.Read(ref c.WindowEnd));
 
     public readonly record struct Decision(bool Allowed, int Limit, int Remaining, long ResetEpochSeconds, bool FirstRefusal);
 
@@ -55,10 +59,11 @@ public sealed class RateLimiter(TimeProvider time, bool shared)
             : new Decision(false, bucket.Limit, 0, reset, FirstRefusal: count == bucket.Limit + 1);
     }
 
-    private Decision Acquire(string orgId, RateLimitBucket bucket)
+    private Decision Acquire(string scope, RateLimitBucket bucket)
     {
-        var counter = _counters.GetOrAdd((orgId, bucket.Name), _ => new Counter());
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        _ended.Sweep(_counters, now);
+        var counter = _counters.GetOrAdd((scope, bucket.Name), _ => new Counter());
         var windowMs = (long)bucket.Window.TotalMilliseconds;
         lock (counter)
         {
@@ -66,6 +71,7 @@ public sealed class RateLimiter(TimeProvider time, bool shared)
             if (counter.WindowStart != start)
             {
                 counter.WindowStart = start;
+                counter.WindowEnd = start + windowMs;
                 counter.Count = 0;
                 counter.Reported = false;
             }
@@ -85,13 +91,13 @@ public sealed class RateLimiter(TimeProvider time, bool shared)
 }
 
 /// <summary>
-/// Charges a request to its bucket and writes the <c>X-Rate-Limit-*</c> headers; refuses with 429 E0000047
-/// over the ceiling. Authenticated calls count per org; calls whose token failed count per client address
-/// (so guessing tokens is rate limited too, and every answer carries the headers).
+/// Charges an authenticated request to its org's bucket and writes the <c>X-Rate-Limit-*</c> headers; refuses with
+/// 429 E0000047 over the ceiling. (Calls whose token failed are counted per client address instead, across every
+/// endpoint: see <see cref="FailedAuthenticationLimit"/>.)
 /// </summary>
 public sealed class RateLimitGate(RateLimiter limiter, RateLimitBuckets buckets, IOptions<LatchkeyOptions> options, TimeProvider time)
 {
-    public async Task ChargeAsync(HttpContext context, string scope, string? orgIdToReport)
+    public async Task ChargeAsync(HttpContext context, string orgId)
     {
         if (!options.Value.RateLimits.Enabled)
         {
@@ -99,22 +105,28 @@ public sealed class RateLimitGate(RateLimiter limiter, RateLimitBuckets buckets,
         }
 
         var bucket = buckets.For(context.Request.Path);
-        var decision = await limiter.AcquireAsync(scope, bucket, context.RequestServices, context.RequestAborted);
-        var headers = context.Response.Headers;
-        headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
-        headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
-        headers["X-Rate-Limit-Reset"] = decision.ResetEpochSeconds.ToString(CultureInfo.InvariantCulture);
+        var decision = await limiter.AcquireAsync(orgId, bucket, context.RequestServices, context.RequestAborted);
+        WriteHeaders(context, decision);
         if (decision.Allowed)
         {
             return;
         }
 
-        if (decision.FirstRefusal && orgIdToReport is not null)
+        if (decision.FirstRefusal)
         {
-            await ReportAsync(context, orgIdToReport, bucket, decision);
+            await ReportAsync(context, orgId, bucket, decision);
         }
 
         throw new ApiException(ApiErrors.RateLimited());
+    }
+
+    /// <summary><c>X-Rate-Limit-Limit/Remaining/Reset</c> (reset in epoch seconds), as on every answer of the real service.</summary>
+    public static void WriteHeaders(HttpContext context, RateLimiter.Decision decision)
+    {
+        var headers = context.Response.Headers;
+        headers["X-Rate-Limit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        headers["X-Rate-Limit-Remaining"] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers["X-Rate-Limit-Reset"] = decision.ResetEpochSeconds.ToString(CultureInfo.InvariantCulture);
     }
 
     private async Task ReportAsync(HttpContext context, string orgId, RateLimitBucket bucket, RateLimiter.Decision decision)
@@ -142,7 +154,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, RateLimitGate gate
     {
         if (ApiCaller.Of(context) is { } caller)
         {
-            await gate.ChargeAsync(context, caller.OrgId, caller.OrgId);
+            await gate.ChargeAsync(context, caller.OrgId);
         }
 
         await next(context);

@@ -17,6 +17,9 @@ namespace Latchkey.Server.Features.SystemLog;
 public sealed class SystemLogWriter(LatchkeyDbContext db, TimeProvider time, IHttpContextAccessor accessor)
 {
     public static readonly LogActor SystemActor = new("system", "SystemPrincipal", "system@latchkey", "Latchkey");
+
+    /// <summary>A caller nobody could identify (no valid credential), named as the real service names one.</summary>
+    public static readonly LogActor UnknownActor = new("unknown", "User", "unknown", "unknown");
     private readonly List<LogEvent> _pending = [];
 
     /// <summary>The actor of events caused by this request: the API caller, or the system itself.</summary>

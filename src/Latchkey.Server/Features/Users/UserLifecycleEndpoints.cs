@@ -74,7 +74,7 @@ public static class UserLifecycleEndpoints
                 {
                     // A temporary password the user must change at the next sign-in; shown once, stored hashed.
                     Apply(user, UserLifecycle.ExpirePasswordWithTemporary(user.Status), now);
-                    var temporary = UserWrites.TemporaryPassword();
+                    var temporary = UserWrites.GeneratePassword(user.Login, user.FirstName, user.LastName);
                     user.PasswordHash = hasher.Hash(temporary);
                     user.PasswordChanged = now;
                     log.Stage(EventTypes.UserExpirePassword, [target]);

@@ -299,8 +299,9 @@ public static class UserWrites
         user.PasswordChanged = now;
     }
 
-    /// <summary>A random password that meets the default policy: upper, lower and digits, 14 characters.</summary>
-    public static string TemporaryPassword() => "Tp" + RandomIds.NewBase62(10) + "4x";
+    /// <summary>A new random password for this user that the org's password policy accepts (see <see cref="PasswordGenerator"/>).</summary>
+    public static string GeneratePassword(string login, string? firstName, string? lastName) =>
+        PasswordGenerator.Generate(PasswordPolicy.Default, login, firstName, lastName);
 
     private static string NormalizeAnswer(string answer) => answer.Trim().ToLowerInvariant();
 
