@@ -106,8 +106,9 @@ public sealed class DurabilityTests : IDisposable
         var pendingSync = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var line in lines)
         {
+            // "PID  call(...)": strace pads the process id, so the call starts after the run of spaces.
             var pid = line.Split(' ', 2)[0];
-            var call = line.Length > pid.Length ? line[(pid.Length + 1)..] : "";
+            var call = line[pid.Length..].TrimStart();
             if (call.StartsWith("pwrite64(", StringComparison.Ordinal) && call.Contains("-wal>", StringComparison.Ordinal))
             {
                 written++;
