@@ -18,17 +18,20 @@ namespace Latchkey.Server.Features.Apps;
 /// </summary>
 public static class AppAssignments
 {
-    private static readonly PageLimits UserLimits = new(50, 500);
-    private static readonly PageLimits GroupLimits = new(20, 200);
+    /// <summary>App users: 50 a page, 1 to 500.</summary>
+    private static readonly ListSpec UsersList = new("app-users", new PageLimits(50, 500));
+
+    /// <summary>App group assignments: 20 a page, any limit from 1 to 200 (okta-api.md 0.6; the spec's minimum of 20 is not enforced).</summary>
+    private static readonly ListSpec GroupsList = new("app-groups", new PageLimits(20, 200));
 
     public static void MapAppAssignmentsApi(this RouteGroupBuilder apps)
     {
-        apps.MapGet("/{appId}/users", ListUsers);
+        apps.MapGet("/{appId}/users", ListUsers).AsList(UsersList);
         apps.MapPost("/{appId}/users", AssignUser);
         apps.MapGet("/{appId}/users/{userId}", GetUser);
         apps.MapPost("/{appId}/users/{userId}", UpdateUser);
         apps.MapDelete("/{appId}/users/{userId}", UnassignUser);
-        apps.MapGet("/{appId}/groups", ListGroups);
+        apps.MapGet("/{appId}/groups", ListGroups).AsList(GroupsList);
         apps.MapGet("/{appId}/groups/{groupId}", GetGroup);
         apps.MapPut("/{appId}/groups/{groupId}", AssignGroup);
         apps.MapDelete("/{appId}/groups/{groupId}", UnassignGroup);
@@ -101,8 +104,8 @@ public static class AppAssignments
         var caller = ApiCaller.Required(context);
         var ct = context.RequestAborted;
         var app = await AppsApi.FindAsync(db, caller, appId, ct);
-        var pageSize = Paging.Limit(context.Request, UserLimits);
-        var after = Paging.After(context.Request);
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
         var ids = await AssignedUserIds(db, app.Id).Where(id => after == null || string.Compare(id, after) > 0)
             .OrderBy(id => id).Take(pageSize + 1).ToListAsync(ct);
         var more = Paging.Trim(ids, pageSize);
@@ -262,8 +265,8 @@ public static class AppAssignments
         var caller = ApiCaller.Required(context);
         var ct = context.RequestAborted;
         var app = await AppsApi.FindAsync(db, caller, appId, ct);
-        var pageSize = Paging.Limit(context.Request, GroupLimits);
-        var after = Paging.After(context.Request);
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
         var q = context.Request.Query["q"].ToString().ToLowerInvariant();
         var rows = await db.AppGroups.Where(a => a.AppId == app.Id)
             .Join(db.Groups, a => a.GroupId, g => g.Id, (a, g) => new { Assignment = a, Group = g })
