@@ -106,7 +106,14 @@ public static class AppAssignments
         var app = await AppsApi.FindAsync(db, caller, appId, ct);
         var paging = Paging.Of(context);
         var (pageSize, after) = (paging.Limit, paging.After);
-        var ids = await AssignedUserIds(db, app.Id).Where(id => after == null || string.Compare(id, after) > 0)
+        var assigned = AssignedUserIds(db, app.Id);
+        var q = context.Request.Query["q"].ToString();
+        if (q.Length > 0)
+        {
+            assigned = MatchingQ(db, app.Id, assigned, q.ToLowerInvariant());
+        }
+
+        var ids = await assigned.Where(id => after == null || string.Compare(id, after) > 0)
             .OrderBy(id => id).Take(pageSize + 1).ToListAsync(ct);
         var more = Paging.Trim(ids, pageSize);
 
@@ -130,6 +137,18 @@ public static class AppAssignments
         Paging.WriteLinks(context, more ? ids[^1] : null);
         return ApiResponses.Json(result);
     }
+
+    /// <summary>
+    /// <c>q</c> on app users: a case-insensitive prefix of the app user's <c>userName</c> (a direct assignment's
+    /// own, else the user's login) or of the user's first name, last name or email.
+    /// </summary>
+    private static IQueryable<string> MatchingQ(LatchkeyDbContext db, string appId, IQueryable<string> assigned, string prefix) =>
+        db.Users.Where(u => assigned.Contains(u.Id)
+                && (u.FirstName!.ToLower().StartsWith(prefix) || u.LastName!.ToLower().StartsWith(prefix) || u.Email.ToLower().StartsWith(prefix)
+                    || (db.AppUsers.Any(a => a.AppId == appId && a.UserId == u.Id)
+                        ? db.AppUsers.Any(a => a.AppId == appId && a.UserId == u.Id && (a.UserName ?? u.Login).ToLower().StartsWith(prefix))
+                        : u.LoginKey.StartsWith(prefix))))
+            .Select(u => u.Id);
 
     private static async Task<IResult> GetUser(string appId, string userId, HttpContext context, LatchkeyDbContext db)
     {
