@@ -16,5 +16,6 @@ public static class UsersApi
         users.MapDelete("/{id}", UserWrites.Delete);
         users.MapGet("/{id}/groups", UserQueries.Groups).AsList(UserQueries.GroupsList);
         users.MapPost("/{id}/lifecycle/{operation}", UserLifecycleEndpoints.Run);
+        users.MapUserCredentialsApi();
     }
 }
