@@ -313,4 +313,58 @@ public sealed class AppsTests(ServerFixture server) : IClassFixture<ServerFixtur
         Assert.Contains($"q={prefix.ToLowerInvariant()}", pages[0].Next!, StringComparison.Ordinal);
         Assert.Equal(matching.Order(StringComparer.Ordinal), pages.SelectMany(p => p.Array).Select(g => ServerFixture.Id(g!)).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task App_users_q_is_a_case_insensitive_prefix_of_first_name_last_name_or_email_and_pages()
+    {
+        var app = ServerFixture.Id(await server.CreateBookmarkAppAsync());
+        var prefix = "Qa" + ServerFixture.Unique(6);
+        var matching = new List<string>
+        {
+            ServerFixture.Id(await server.CreateUserAsync(firstName: prefix + "first")),
+            ServerFixture.Id(await server.CreateUserAsync(lastName: prefix + "last")),
+            ServerFixture.Id(await server.CreateUserAsync(login: $"{prefix.ToLowerInvariant()}.mail@example.com")),
+        };
+        var other = ServerFixture.Id(await server.CreateUserAsync(firstName: "Other" + prefix));
+        foreach (var user in matching.Append(other))
+        {
+            (await Api.PostAsync($"/api/v1/apps/{app}/users", new JsonObject { ["id"] = user })).Expect(HttpStatusCode.OK);
+        }
+
+        var pages = await Api.GetAllPagesAsync($"/api/v1/apps/{app}/users?q={prefix.ToUpperInvariant()}&limit=2");
+        Assert.Equal([2, 1], pages.Select(p => p.Array.Count));
+        Assert.Contains($"q={prefix.ToUpperInvariant()}", pages[0].Next!, StringComparison.Ordinal);
+        Assert.Equal(matching.Order(StringComparer.Ordinal), pages.SelectMany(p => p.Array).Select(u => ServerFixture.Id(u!)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task App_users_q_matches_the_app_user_name_a_direct_assignment_gives_and_the_login_of_a_group_member()
+    {
+        var app = ServerFixture.Id(await server.CreateBookmarkAppAsync());
+        var prefix = "qn" + ServerFixture.Unique(6);
+        var renamed = ServerFixture.Id(await server.CreateUserAsync(login: $"{prefix}.renamed@example.com"));
+        (await Api.PostAsync($"/api/v1/apps/{app}/users", new JsonObject
+        {
+            ["id"] = renamed, ["credentials"] = new JsonObject { ["userName"] = "someone.else@example.com" },
+        })).Expect(HttpStatusCode.OK);
+        var direct = ServerFixture.Id(await server.CreateUserAsync());
+        (await Api.PostAsync($"/api/v1/apps/{app}/users", new JsonObject
+        {
+            ["id"] = direct, ["credentials"] = new JsonObject { ["userName"] = $"{prefix}.direct" },
+        })).Expect(HttpStatusCode.OK);
+        // The member's email differs from the login: only the app user name (the login, for a group member) matches.
+        var member = ServerFixture.Id(await server.CreateUserAsync(login: $"{prefix}.member@corp.example.com",
+            extraProfile: new JsonObject { ["email"] = $"member.{ServerFixture.Unique()}@example.com" }));
+        var group = ServerFixture.Id(await server.CreateGroupAsync());
+        (await Api.PutAsync($"/api/v1/groups/{group}/users/{member}")).Expect(HttpStatusCode.NoContent);
+        (await Api.PutAsync($"/api/v1/apps/{app}/groups/{group}")).Expect(HttpStatusCode.OK);
+
+        // The renamed user's email still starts with the prefix: q also matches email.
+        var found = (await Api.GetAsync($"/api/v1/apps/{app}/users?q={prefix}")).Expect(HttpStatusCode.OK).Array.Select(u => ServerFixture.Id(u!));
+        Assert.Equal(new[] { renamed, direct, member }.Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
+        var byUserName = (await Api.GetAsync($"/api/v1/apps/{app}/users?q={prefix}.d")).Expect(HttpStatusCode.OK).Array.Select(u => ServerFixture.Id(u!));
+        Assert.Equal([direct], byUserName);
+        var bySomeoneElse = (await Api.GetAsync($"/api/v1/apps/{app}/users?q=someone.else")).Expect(HttpStatusCode.OK).Array.Select(u => ServerFixture.Id(u!));
+        Assert.Equal([renamed], bySomeoneElse);
+    }
 }

@@ -130,6 +130,39 @@ public sealed class ConventionsTests(ServerFixture server) : IClassFixture<Serve
         response.ExpectError(HttpStatusCode.NotFound, "E0000007");
     }
 
+    [Theory]
+    [InlineData("GET", "/device-access/api/v1/desktop-mfa/recovery-pin-settings")]
+    [InlineData("PUT", "/device-access/api/v1/desktop-mfa/enforce-number-matching-challenge-settings")]
+    [InlineData("GET", "/no/such/page")]
+    [InlineData("GET", "/favicon.ico")]
+    [InlineData("POST", "/")]
+    [InlineData("DELETE", "/healthz/extra")]
+    public async Task Any_unmatched_path_is_404_E0000007_with_the_json_error_body(string method, string path)
+    {
+        foreach (var auth in new[] { Api.Token, null })
+        {
+            var response = await Api.SendRawAsync(new HttpMethod(method), path, null, auth);
+            response.ExpectError(HttpStatusCode.NotFound, "E0000007");
+            Assert.NotNull(response.Header("X-Okta-Request-Id"));
+        }
+    }
+
+    [Fact]
+    public async Task The_health_check_and_the_org_document_still_answer_beside_the_fallback()
+    {
+        (await Api.SendRawAsync(HttpMethod.Get, "/healthz", null, null)).Expect(HttpStatusCode.OK);
+        var org = (await Api.SendRawAsync(HttpMethod.Get, "/.well-known/okta-organization", null, null)).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal("idx", (string?)org["pipeline"]);
+    }
+
+    [Fact]
+    public async Task A_method_a_path_does_not_support_names_the_methods_it_does_in_allow()
+    {
+        var response = await Api.SendAsync(HttpMethod.Delete, "/api/v1/users");
+        response.ExpectError(HttpStatusCode.MethodNotAllowed, "E0000022");
+        Assert.Equal(["GET", "POST"], response.Header("Allow")!.Split(',', StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task An_unknown_resource_id_is_404_E0000007_naming_the_id()
     {

@@ -214,6 +214,30 @@ public sealed class GroupsTests(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Search_with_sort_by_name_descending_pages_through_every_match_once()
+    {
+        var prefix = "Srt" + ServerFixture.Unique();
+        foreach (var name in new[] { "b", "d", "a", "c", "e" })
+        {
+            await server.CreateGroupAsync($"{prefix} {name}");
+        }
+
+        var pages = await Api.GetAllPagesAsync(
+            $"/api/v1/groups?search={Q($"profile.name sw \"{prefix}\"")}&sortBy=profile.name&sortOrder=desc&limit=2");
+        var seen = pages.SelectMany(p => p.Array).Select(g => ((string)g!["profile"]!["name"]!)[^1..]).ToList();
+        Assert.Equal(["e", "d", "c", "b", "a"], seen);
+        Assert.Equal(3, pages.Count);
+    }
+
+    [Fact]
+    public async Task Sort_by_an_attribute_that_cannot_be_sorted_is_400_naming_sort_by()
+    {
+        var error = (await Api.GetAsync($"/api/v1/groups?search={Q("type eq \"OKTA_GROUP\"")}&sortBy=profile.color"))
+            .ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        Assert.Equal("Api validation failed: sortBy", (string?)error["errorSummary"]);
+    }
+
+    [Fact]
     public async Task The_group_list_pages_with_limit()
     {
         for (var i = 0; i < 3; i++)

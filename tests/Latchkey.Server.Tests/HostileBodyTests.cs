@@ -28,6 +28,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/apps/{appId}/lifecycle/activate",
         "POST /api/v1/apps/{appId}/lifecycle/deactivate",
         "PUT /api/v1/groups/{groupId}/users/{userId}",
+        "POST /api/v1/users/{id}/credentials/forgot_password",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);

@@ -19,7 +19,8 @@ public sealed class RobustnessTests(ServerFixture server) : IClassFixture<Server
     [Fact]
     public async Task A_forged_bounded_log_cursor_far_in_the_future_is_400_not_500()
     {
-        var cursor = Convert.ToBase64String("999999999999999_1"u8).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        // Sealed as the server seals its cursors (the seal is a check, not a secret), so the position itself is tried.
+        var cursor = Latchkey.Core.Security.CursorSeal.Seal("logs", "999999999999999_1");
         (await Api.GetAsync($"/api/v1/logs?until=2030-01-01T00:00:00Z&after={cursor}")).ExpectError(HttpStatusCode.BadRequest, "E0000001");
     }
 
@@ -46,18 +47,6 @@ public sealed class RobustnessTests(ServerFixture server) : IClassFixture<Server
         var upper = (await Api.GetAsync("/API/V1/LOGS?limit=1")).Expect(HttpStatusCode.OK);
         var remaining = int.Parse(first.Header("X-Rate-Limit-Remaining")!, CultureInfo.InvariantCulture);
         Assert.Equal(remaining - 1, int.Parse(upper.Header("X-Rate-Limit-Remaining")!, CultureInfo.InvariantCulture));
-    }
-
-    [Fact]
-    public async Task A_limit_of_zero_gives_the_default_page()
-    {
-        for (var i = 0; i < 3; i++)
-        {
-            await server.CreateUserAsync(withPassword: false);
-        }
-
-        var page = (await Api.GetAsync("/api/v1/users?limit=0")).Expect(HttpStatusCode.OK);
-        Assert.True(page.Array.Count >= 3, page.Describe());
     }
 
     [Fact]

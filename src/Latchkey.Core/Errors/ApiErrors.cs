@@ -35,6 +35,21 @@ public static class ApiErrors
 
     public static ApiError InvalidToken() => new(401, "E0000011", "Invalid token provided");
 
+    /// <summary>E0000014: a credential change refused (wrong current password, policy, history, minimum age); the causes say why.</summary>
+    public static ApiError CredentialsUpdateFailed(string cause) => new(403, "E0000014", "Update of credentials failed", [cause]);
+
+    public static ApiError ForgotPasswordNotAllowed(string cause) => new(403, "E0000034", "Forgot password not allowed on specified user.", [cause]);
+
+    public static ApiError ChangePasswordNotAllowed(string cause) => new(403, "E0000035", "Change password not allowed on specified user.", [cause]);
+
+    public static ApiError ChangeRecoveryQuestionNotAllowed(string cause) =>
+        new(403, "E0000036", "Change recovery question not allowed on specified user.", [cause]);
+
+    public static ApiError PasswordPolicyViolation(string cause) =>
+        new(403, "E0000080", "The password does not meet the complexity requirements of the current password policy.", [cause]);
+
+    public static ApiError InvalidRecoveryAnswer() => new(403, "E0000087", "The recovery question answer did not match our records.");
+
     public static ApiError AlreadyActive() => new(403, "E0000016", "Activation failed because the user is already active");
 
     public static ApiError MethodNotAllowed(string method) =>

@@ -3,10 +3,11 @@ namespace Latchkey.Core.Users;
 /// <summary>
 /// The default password policy of a new org (okta-api.md section 0.4): at least 8 characters, a lower-case
 /// letter, an upper-case letter, a number, no parts of the username, none of the last 4 passwords. Returns
-/// the message the real service gives, or null when the password is acceptable.
+/// the message the real service gives, or null when the password is acceptable. The minimum age (0 in the
+/// default policy) is checked only when a client asks for it (<c>strict=true</c> on change_password).
 /// </summary>
 public sealed record PasswordPolicy(int MinLength = 8, bool RequireLowerCase = true, bool RequireUpperCase = true,
-    bool RequireNumber = true, bool ExcludeUsername = true, int MaxLength = 256, int HistoryCount = 4)
+    bool RequireNumber = true, bool ExcludeUsername = true, int MaxLength = 256, int HistoryCount = 4, int MinAgeMinutes = 0)
 {
     public static PasswordPolicy Default { get; } = new();
 
@@ -32,6 +33,12 @@ public sealed record PasswordPolicy(int MinLength = 8, bool RequireLowerCase = t
             && (!ExcludeUsername || !ContainsUsernamePart(password, login, firstName, lastName));
         return ok ? null : Refusal;
     }
+
+    /// <summary>The refusal when the password last changed at <paramref name="changed"/> is younger than the minimum age, else null.</summary>
+    public string? CheckMinimumAge(DateTimeOffset? changed, DateTimeOffset now) =>
+        MinAgeMinutes > 0 && changed is { } at && now - at < TimeSpan.FromMinutes(MinAgeMinutes)
+            ? $"Password has been changed too recently. It can be changed again {MinAgeMinutes} minutes after the last change."
+            : null;
 
     private static bool ContainsUsernamePart(string password, string login, string? firstName, string? lastName)
     {

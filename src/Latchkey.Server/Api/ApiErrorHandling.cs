@@ -8,7 +8,7 @@ namespace Latchkey.Server.Api;
 /// <summary>
 /// Turns every failure under /api/v1 into the error body of the real service. Expected refusals come as
 /// <see cref="ApiException"/>; anything else is logged for the operator and answered 500 E0000009 with no
-/// stack trace, SQL or exception text.
+/// stack trace, SQL or exception text. A path no route claims is answered by <see cref="UnmatchedRequests"/>.
 /// </summary>
 public sealed partial class ApiErrorHandling(RequestDelegate next, ILogger<ApiErrorHandling> logger)
 {
@@ -17,14 +17,6 @@ public sealed partial class ApiErrorHandling(RequestDelegate next, ILogger<ApiEr
         try
         {
             await next(context);
-            if (!context.Response.HasStarted && context.Response.ContentType is null
-                && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
-            {
-                // No endpoint for this path (404) or for this method on it (405): answer in the API's error format.
-                await WriteAsync(context, context.Response.StatusCode == StatusCodes.Status404NotFound
-                    ? ApiErrors.NotFoundPath()
-                    : ApiErrors.MethodNotAllowed(context.Request.Method));
-            }
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {

@@ -106,6 +106,7 @@ public static class LatchkeyHost
         v1.MapApiTokensApi();
         v1.MapSystemLogApi();
         app.MapOrgEndpoints();
+        app.MapUnmatchedFallback();
         return app;
     }
 }

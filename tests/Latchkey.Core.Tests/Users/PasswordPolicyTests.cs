@@ -152,4 +152,22 @@ public sealed class PasswordPolicyTests
         Assert.Null(policy.Check("Jane12345X", Login, FirstName, LastName));
         Assert.Equal("at least 8 characters, a lowercase letter, an uppercase letter, a number.", policy.Requirements);
     }
+
+    [Fact]
+    public void The_default_policy_has_no_minimum_age()
+    {
+        var now = DateTimeOffset.Parse("2026-01-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, PasswordPolicy.Default.MinAgeMinutes);
+        Assert.Null(PasswordPolicy.Default.CheckMinimumAge(now, now));
+    }
+
+    [Fact]
+    public void A_minimum_age_refuses_a_change_sooner_than_it_and_allows_one_at_it()
+    {
+        var policy = PasswordPolicy.Default with { MinAgeMinutes = 60 };
+        var changed = DateTimeOffset.Parse("2026-01-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotNull(policy.CheckMinimumAge(changed, changed.AddMinutes(59)));
+        Assert.Null(policy.CheckMinimumAge(changed, changed.AddMinutes(60)));
+        Assert.Null(policy.CheckMinimumAge(null, changed)); // a user who never had a password has no age to wait for
+    }
 }

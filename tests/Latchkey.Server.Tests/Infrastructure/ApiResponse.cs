@@ -15,6 +15,7 @@ public sealed partial class ApiResponse
         Uri = uri;
         Status = message.StatusCode;
         Headers = message.Headers;
+        _contentHeaders = message.Content.Headers;
         ContentType = message.Content.Headers.ContentType;
         Body = body;
     }
@@ -37,7 +38,11 @@ public sealed partial class ApiResponse
 
     public JsonArray Array => Json as JsonArray ?? throw new InvalidOperationException($"Not a JSON array: {Describe()}");
 
-    public string? Header(string name) => Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
+    private readonly HttpContentHeaders _contentHeaders;
+
+    /// <summary>A response or content header (such as <c>Allow</c>), its values joined with commas; null when absent.</summary>
+    public string? Header(string name) =>
+        Headers.TryGetValues(name, out var values) || _contentHeaders.TryGetValues(name, out values) ? string.Join(",", values) : null;
 
     /// <summary>Every <c>Link</c> header relation as (rel, url), one-per-header or comma-joined.</summary>
     public IReadOnlyList<(string Rel, string Url)> Links =>

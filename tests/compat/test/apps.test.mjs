@@ -210,6 +210,23 @@ describe('assignments', { timeout: 60_000 }, () => {
     assert.deepEqual([...ids].sort(), made.map((u) => u.id).sort());
   });
 
+  it('listApplicationUsers with q finds the matching users only, over pages that keep q', async () => {
+    const app = await newApp();
+    const tag = `q${uniq()}`;
+    const made = [];
+    for (const firstName of [`${tag}ada`, `${tag}bob`, `Other${tag}`]) {
+      const u = await users.createUser({ body: { profile: profile('qa', { firstName }), credentials: { password: { value: PASSWORD } } } });
+      made.push(u);
+      await apps.assignUserToApplication({ appId: app.id, appUser: { id: u.id } });
+    }
+    const start = sdk.exchanges.length;
+    const list = await collect(await apps.listApplicationUsers({ appId: app.id, q: tag, limit: 1 }));
+    const pages = sdk.exchanges.slice(start);
+    assert.deepEqual(list.map((u) => u.id).sort(), made.slice(0, 2).map((u) => u.id).sort(), 'the two users whose first name starts with q');
+    assert.equal(pages.length, 2, `two pages of one (${pages.map((e) => e.url).join(', ')})`);
+    assert.equal(new URL(pages[1].url).searchParams.get('q'), tag, 'the next link keeps q');
+  });
+
   it('assign a group without a body; its members show as assigned with scope GROUP', async () => {
     const app = await newApp();
     const group = await groups.createGroup({ group: { profile: { name: `App group ${uniq()}` } } });

@@ -252,6 +252,84 @@ describe('expire password with a temporary password', { timeout: 30_000 }, () =>
   });
 });
 
+describe('credentials: change password, recovery question, forgot password', { timeout: 30_000 }, () => {
+  const NEW_PASSWORD = 'Kp4nWs8Tzq';
+  const QUESTION = 'Which city were you born in?';
+
+  it('changePassword with the current password answers UserCredentials and moves passwordChanged on', async () => {
+    const user = await createActive('chpw');
+    await new Promise((r) => setTimeout(r, 5));
+    const credentials = await users.changePassword({
+      userId: user.id,
+      changePasswordRequest: { oldPassword: { value: PASSWORD }, newPassword: { value: NEW_PASSWORD }, revokeSessions: true },
+    });
+    const ex = sdk.last();
+    assert.equal(ex.method, 'POST');
+    assert.equal(ex.url, `${server.url}/api/v1/users/${user.id}/credentials/change_password`);
+    assert.equal(ex.status, 200);
+    assert.ok(credentials.password, 'password: {} says that one exists');
+    assert.equal(credentials.password.value, undefined, 'never its value');
+    assert.equal(credentials.provider?.type, 'OKTA');
+    const after = await users.getUser({ userId: user.id });
+    assert.ok(after.passwordChanged > user.passwordChanged, 'passwordChanged moved on');
+
+    await users.changePassword({ userId: user.id, strict: true,
+      changePasswordRequest: { oldPassword: { value: NEW_PASSWORD }, newPassword: { value: `${NEW_PASSWORD}x` } } });
+    assert.equal(new URL(sdk.last().url).searchParams.get('strict'), 'true', 'the SDK sent strict as a query parameter');
+  });
+
+  it('changePassword with a wrong old password or a weak new one is 403 E0000014 with a cause', async () => {
+    const user = await createActive('chpwbad');
+    const wrong = await expectOktaError(users.changePassword({ userId: user.id,
+      changePasswordRequest: { oldPassword: { value: 'Wrong1Password' }, newPassword: { value: NEW_PASSWORD } } }),
+    { status: 403, errorCode: 'E0000014' });
+    assert.equal(wrong.errorSummary, 'Update of credentials failed');
+    assert.deepEqual(wrong.errorCauses.map((c) => c.errorSummary), ['Old Password is not correct']);
+    const weak = await expectOktaError(users.changePassword({ userId: user.id,
+      changePasswordRequest: { oldPassword: { value: PASSWORD }, newPassword: { value: 'weak' } } }),
+    { status: 403, errorCode: 'E0000014' });
+    assert.match(weak.errorCauses[0]?.errorSummary ?? '', /^password: Password requirements were not met\./);
+  });
+
+  it('changeRecoveryQuestion confirms with the password and echoes the question, never the answer', async () => {
+    const user = await createActive('chrq');
+    const credentials = await users.changeRecoveryQuestion({ userId: user.id,
+      userCredentials: { password: { value: PASSWORD }, recovery_question: { question: QUESTION, answer: 'Lower Hutt' } } });
+    assert.equal(sdk.last().url, `${server.url}/api/v1/users/${user.id}/credentials/change_recovery_question`);
+    assert.equal(credentials.recovery_question?.question, QUESTION);
+    assert.equal(credentials.recovery_question?.answer, undefined);
+    await expectOktaError(users.changeRecoveryQuestion({ userId: user.id,
+      userCredentials: { password: { value: 'Wrong1Password' }, recovery_question: { question: QUESTION, answer: 'Lower Hutt' } } }),
+    { status: 403, errorCode: 'E0000014' });
+  });
+
+  it('forgotPassword with sendEmail=false gives a resetPasswordUrl; without a recovery question 403 E0000034', async () => {
+    const user = await createActive('fgpw');
+    await expectOktaError(users.forgotPassword({ userId: user.id, sendEmail: false }), { status: 403, errorCode: 'E0000034' });
+    await users.changeRecoveryQuestion({ userId: user.id,
+      userCredentials: { password: { value: PASSWORD }, recovery_question: { question: QUESTION, answer: 'Lower Hutt' } } });
+    const link = await users.forgotPassword({ userId: user.id, sendEmail: false });
+    assert.equal(sdk.last().url, `${server.url}/api/v1/users/${user.id}/credentials/forgot_password?sendEmail=false`);
+    assert.ok(new URL(link.resetPasswordUrl).pathname.startsWith('/signin/reset-password/'), link.resetPasswordUrl);
+    assert.equal((await users.getUser({ userId: user.id })).status, 'ACTIVE', 'the status does not change');
+  });
+
+  it('forgotPasswordSetNewPassword with the right answer sets the password; a wrong answer is 403 E0000087', async () => {
+    const user = await createActive('fgrq');
+    await users.changeRecoveryQuestion({ userId: user.id,
+      userCredentials: { password: { value: PASSWORD }, recovery_question: { question: QUESTION, answer: 'Lower Hutt' } } });
+    await expectOktaError(users.forgotPasswordSetNewPassword({ userId: user.id, sendEmail: false,
+      userCredentials: { password: { value: NEW_PASSWORD }, recovery_question: { answer: 'Upper Hutt' } } }),
+    { status: 403, errorCode: 'E0000087' });
+    const credentials = await users.forgotPasswordSetNewPassword({ userId: user.id, sendEmail: false,
+      userCredentials: { password: { value: NEW_PASSWORD }, recovery_question: { answer: 'lower hutt' } } });
+    assert.equal(sdk.last().url, `${server.url}/api/v1/users/${user.id}/credentials/forgot_password_recovery_question?sendEmail=false`);
+    assert.equal(credentials.recovery_question?.question, QUESTION);
+    await users.changePassword({ userId: user.id,
+      changePasswordRequest: { oldPassword: { value: NEW_PASSWORD }, newPassword: { value: `${NEW_PASSWORD}y` } } });
+  });
+});
+
 describe('delete', { timeout: 30_000 }, () => {
   it('first DELETE deactivates, second removes, then 404', async () => {
     const user = await createActive('del');

@@ -11,10 +11,13 @@ namespace Latchkey.Server.Features.ApiTokens;
 /// <summary><c>/api/v1/api-tokens</c>: list, get and revoke API tokens (tokens are created by the server, never by API).</summary>
 public static class ApiTokensApi
 {
+    /// <summary>API tokens (the spec documents no parameters: pages of 200 with the shared rules).</summary>
+    private static readonly ListSpec TokensList = new("api-tokens", new PageLimits(200, 200));
+
     public static void MapApiTokensApi(this RouteGroupBuilder api)
     {
         var tokens = api.MapGroup("/api-tokens");
-        tokens.MapGet("", List);
+        tokens.MapGet("", List).AsList(TokensList);
         tokens.MapGet("/{tokenId}", Get);
         tokens.MapDelete("/{tokenId}", Revoke);
     }
@@ -33,9 +36,13 @@ public static class ApiTokensApi
     private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
     {
         var caller = ApiCaller.Required(context);
-        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.OrgId == caller.OrgId).OrderBy(t => t.Id).ToListAsync(context.RequestAborted);
+        var paging = Paging.Of(context);
+        var after = paging.After;
+        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.OrgId == caller.OrgId && (after == null || string.Compare(t.Id, after) > 0))
+            .OrderBy(t => t.Id).Take(paging.Limit + 1).ToListAsync(context.RequestAborted);
+        var more = Paging.Trim(tokens, paging.Limit);
         var apiBase = ApiUrls.ApiBase(context.Request);
-        Paging.WriteLinks(context, null);
+        Paging.WriteLinks(context, more ? tokens[^1].Id : null);
         return ApiResponses.Json(tokens.Select(t => ToResource(t, apiBase)).ToList());
     }
 

@@ -18,17 +18,20 @@ namespace Latchkey.Server.Features.Apps;
 /// </summary>
 public static class AppAssignments
 {
-    private static readonly PageLimits UserLimits = new(50, 500);
-    private static readonly PageLimits GroupLimits = new(20, 200);
+    /// <summary>App users: 50 a page, 1 to 500.</summary>
+    private static readonly ListSpec UsersList = new("app-users", new PageLimits(50, 500));
+
+    /// <summary>App group assignments: 20 a page, any limit from 1 to 200 (okta-api.md 0.6; the spec's minimum of 20 is not enforced).</summary>
+    private static readonly ListSpec GroupsList = new("app-groups", new PageLimits(20, 200));
 
     public static void MapAppAssignmentsApi(this RouteGroupBuilder apps)
     {
-        apps.MapGet("/{appId}/users", ListUsers);
+        apps.MapGet("/{appId}/users", ListUsers).AsList(UsersList);
         apps.MapPost("/{appId}/users", AssignUser);
         apps.MapGet("/{appId}/users/{userId}", GetUser);
         apps.MapPost("/{appId}/users/{userId}", UpdateUser);
         apps.MapDelete("/{appId}/users/{userId}", UnassignUser);
-        apps.MapGet("/{appId}/groups", ListGroups);
+        apps.MapGet("/{appId}/groups", ListGroups).AsList(GroupsList);
         apps.MapGet("/{appId}/groups/{groupId}", GetGroup);
         apps.MapPut("/{appId}/groups/{groupId}", AssignGroup);
         apps.MapDelete("/{appId}/groups/{groupId}", UnassignGroup);
@@ -101,9 +104,16 @@ public static class AppAssignments
         var caller = ApiCaller.Required(context);
         var ct = context.RequestAborted;
         var app = await AppsApi.FindAsync(db, caller, appId, ct);
-        var pageSize = Paging.Limit(context.Request, UserLimits);
-        var after = Paging.After(context.Request);
-        var ids = await AssignedUserIds(db, app.Id).Where(id => after == null || string.Compare(id, after) > 0)
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
+        var assigned = AssignedUserIds(db, app.Id);
+        var q = context.Request.Query["q"].ToString();
+        if (q.Length > 0)
+        {
+            assigned = MatchingQ(db, app.Id, assigned, q.ToLowerInvariant());
+        }
+
+        var ids = await assigned.Where(id => after == null || string.Compare(id, after) > 0)
             .OrderBy(id => id).Take(pageSize + 1).ToListAsync(ct);
         var more = Paging.Trim(ids, pageSize);
 
@@ -127,6 +137,18 @@ public static class AppAssignments
         Paging.WriteLinks(context, more ? ids[^1] : null);
         return ApiResponses.Json(result);
     }
+
+    /// <summary>
+    /// <c>q</c> on app users: a case-insensitive prefix of the app user's <c>userName</c> (a direct assignment's
+    /// own, else the user's login) or of the user's first name, last name or email.
+    /// </summary>
+    private static IQueryable<string> MatchingQ(LatchkeyDbContext db, string appId, IQueryable<string> assigned, string prefix) =>
+        db.Users.Where(u => assigned.Contains(u.Id)
+                && (u.FirstName!.ToLower().StartsWith(prefix) || u.LastName!.ToLower().StartsWith(prefix) || u.Email.ToLower().StartsWith(prefix)
+                    || (db.AppUsers.Any(a => a.AppId == appId && a.UserId == u.Id)
+                        ? db.AppUsers.Any(a => a.AppId == appId && a.UserId == u.Id && (a.UserName ?? u.Login).ToLower().StartsWith(prefix))
+                        : u.LoginKey.StartsWith(prefix))))
+            .Select(u => u.Id);
 
     private static async Task<IResult> GetUser(string appId, string userId, HttpContext context, LatchkeyDbContext db)
     {
@@ -262,8 +284,8 @@ public static class AppAssignments
         var caller = ApiCaller.Required(context);
         var ct = context.RequestAborted;
         var app = await AppsApi.FindAsync(db, caller, appId, ct);
-        var pageSize = Paging.Limit(context.Request, GroupLimits);
-        var after = Paging.After(context.Request);
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
         var q = context.Request.Query["q"].ToString().ToLowerInvariant();
         var rows = await db.AppGroups.Where(a => a.AppId == app.Id)
             .Join(db.Groups, a => a.GroupId, g => g.Id, (a, g) => new { Assignment = a, Group = g })

@@ -18,7 +18,8 @@ namespace Latchkey.Server.Features.Apps;
 /// <summary><c>/api/v1/apps</c>: create, list, get, replace, delete, activate, deactivate.</summary>
 public static class AppsApi
 {
-    private static readonly PageLimits Limits = new(20, 200);
+    /// <summary>Apps: 20 a page when unset (the spec's default of -1 means "the server's default"), at most 200.</summary>
+    private static readonly ListSpec AppsList = new("apps", new PageLimits(20, 200)) { MinusOneMeansDefault = true };
 
     private static readonly FilterGrammar FilterRules = new FilterGrammar()
         .Allow("id", FilterOperator.Eq).Allow("status", FilterOperator.Eq).Allow("name", FilterOperator.Eq)
@@ -27,7 +28,7 @@ public static class AppsApi
     public static void MapAppsApi(this RouteGroupBuilder api)
     {
         var apps = api.MapGroup("/apps");
-        apps.MapGet("", List);
+        apps.MapGet("", List).AsList(AppsList);
         apps.MapPost("", Create);
         apps.MapGet("/{appId}", Get);
         apps.MapPut("/{appId}", Replace);
@@ -105,8 +106,8 @@ public static class AppsApi
             }
         }
 
-        var pageSize = Paging.Limit(request, Limits);
-        var after = Paging.After(request);
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
         var page = await apps.Where(a => after == null || string.Compare(a.Id, after) > 0)
             .OrderBy(a => a.Id).Take(pageSize + 1).ToListAsync(context.RequestAborted);
         var more = Paging.Trim(page, pageSize);

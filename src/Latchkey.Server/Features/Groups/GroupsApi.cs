@@ -19,8 +19,6 @@ namespace Latchkey.Server.Features.Groups;
 /// <summary><c>/api/v1/groups</c>: CRUD, members, the apps assigned to a group.</summary>
 public static class GroupsApi
 {
-    private static readonly PageLimits ListLimits = new(200, 10_000);
-    private static readonly PageLimits MemberLimits = new(1000, 10_000);
     private static readonly FilterOperator[] Ordered = [FilterOperator.Eq, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le];
 
     private static readonly FilterGrammar FilterRules = new FilterGrammar()
@@ -39,18 +37,32 @@ public static class GroupsApi
         .String("profile.description", g => g.Description)
         .Date("created", g => g.Created).Date("lastUpdated", g => g.LastUpdated).Date("lastMembershipUpdated", g => g.LastMembershipUpdated);
 
+    private static readonly SortColumns<GroupEntity> Sortable = new SortColumns<GroupEntity>(g => g.Id)
+        .Add("id", g => g.Id).Add("type", g => g.Type).Add("created", g => g.Created).Add("lastUpdated", g => g.LastUpdated)
+        .Add("lastMembershipUpdated", g => g.LastMembershipUpdated).Add("profile.name", g => g.NameKey).Add("profile.description", g => g.Description);
+
+    /// <summary>Groups: 200 a page (at most 10000; 10 with <c>q</c>, which does not page); <c>sortBy</c>/<c>sortOrder</c> sort a search.</summary>
+    private static readonly ListSpec GroupsList = new("groups", new PageLimits(200, 10_000))
+    {
+        LimitsWithQ = new PageLimits(10, 10_000),
+        Sort = new SortRule("asc", "desc", StringComparison.OrdinalIgnoreCase, Sortable.Names),
+    };
+
+    private static readonly ListSpec MembersList = new("group-users", new PageLimits(1000, 10_000));
+    private static readonly ListSpec AppsList = new("group-apps", new PageLimits(20, 200));
+
     public static void MapGroupsApi(this RouteGroupBuilder api)
     {
         var groups = api.MapGroup("/groups");
-        groups.MapGet("", List);
+        groups.MapGet("", List).AsList(GroupsList);
         groups.MapPost("", Create);
         groups.MapGet("/{groupId}", Get);
         groups.MapPut("/{groupId}", Replace);
         groups.MapDelete("/{groupId}", Delete);
-        groups.MapGet("/{groupId}/users", Members);
+        groups.MapGet("/{groupId}/users", Members).AsList(MembersList);
         groups.MapPut("/{groupId}/users/{userId}", AddMember);
         groups.MapDelete("/{groupId}/users/{userId}", RemoveMember);
-        groups.MapGet("/{groupId}/apps", Apps);
+        groups.MapGet("/{groupId}/apps", Apps).AsList(AppsList);
     }
 
     private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
@@ -59,9 +71,9 @@ public static class GroupsApi
         var request = context.Request;
         var groups = db.Groups.AsNoTracking().Where(g => g.OrgId == caller.OrgId);
         var q = request.Query["q"].ToString();
-        var limits = q.Length > 0 ? new PageLimits(10, 10_000) : ListLimits;
-        var pageSize = Paging.Limit(request, limits);
-        var after = Paging.After(request);
+        var paging = Paging.Of(context);
+        var pageSize = paging.Limit;
+        var after = paging.After;
         if (q.Length > 0)
         {
             var prefix = q.ToLowerInvariant();
@@ -86,6 +98,16 @@ public static class GroupsApi
             }
         }
 
+        if (paging.SortBy is not null && request.Query["search"].Count > 0)
+        {
+            // sortBy applies to searches only (it is ignored otherwise, as documented).
+            var (sorted, nextOffset) = await Sortable.PageAsync(groups, paging,
+                residual is null ? null : g => JsonFilterEvaluator.Matches(residual, AsDocument(g), StringComparison.OrdinalIgnoreCase),
+                MaxScanned, context.RequestAborted);
+            Paging.WriteLinks(context, nextOffset);
+            return await PageAsync(context, db, sorted);
+        }
+
         if (residual is not null)
         {
             var scanned = await groups.Where(g => after == null || string.Compare(g.Id, after) > 0)
@@ -94,9 +116,7 @@ public static class GroupsApi
                 .Take(pageSize + 1).ToList();
             var hasMore = Paging.Trim(matches, pageSize);
             Paging.WriteLinks(context, hasMore ? matches[^1].Id : scanned.Count == MaxScanned ? scanned[^1].Id : null);
-            await GroupMembership.WithEveryoneFreshnessAsync(db, matches, context.RequestAborted);
-            var apiBaseForScan = ApiUrls.ApiBase(request);
-            return ApiResponses.Json(matches.Select(g => GroupResources.ToResource(g, apiBaseForScan)).ToList());
+            return await PageAsync(context, db, matches);
         }
 
         var page = await groups.Where(g => after == null || string.Compare(g.Id, after) > 0)
@@ -104,10 +124,16 @@ public static class GroupsApi
         var more = Paging.Trim(page, pageSize) && q.Length == 0;
 
         Paging.WriteLinks(context, more ? page[^1].Id : null);
+        return await PageAsync(context, db, page);
+    }
+
+    /// <summary>A page of groups as resources, with <c>_embedded.stats</c> when <c>expand=stats</c>.</summary>
+    private static async Task<IResult> PageAsync(HttpContext context, LatchkeyDbContext db, List<GroupEntity> page)
+    {
         await GroupMembership.WithEveryoneFreshnessAsync(db, page, context.RequestAborted);
-        var withStats = request.Query["expand"].ToString().Split(',').Contains("stats");
+        var withStats = context.Request.Query["expand"].ToString().Split(',').Contains("stats");
         var stats = withStats ? await StatsAsync(db, page.Select(g => g.Id).ToList(), context.RequestAborted) : null;
-        var apiBase = ApiUrls.ApiBase(request);
+        var apiBase = ApiUrls.ApiBase(context.Request);
         return ApiResponses.Json(page.Select(g => GroupResources.ToResource(g, apiBase, stats?[g.Id])).ToList());
     }
 
@@ -209,8 +235,8 @@ public static class GroupsApi
     {
         var caller = ApiCaller.Required(context);
         var group = await FindAsync(db, caller, groupId, context.RequestAborted);
-        var pageSize = Paging.Limit(context.Request, MemberLimits);
-        var after = Paging.After(context.Request);
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
         // Ordered and cut in the database after the join: the cursor must follow the database's own order.
         var page = await db.GroupMembers.Where(m => m.GroupId == group.Id && (after == null || string.Compare(m.UserId, after) > 0))
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
@@ -266,8 +292,8 @@ public static class GroupsApi
     {
         var caller = ApiCaller.Required(context);
         var group = await FindAsync(db, caller, groupId, context.RequestAborted);
-        var pageSize = Paging.Limit(context.Request, new PageLimits(20, 200));
-        var after = Paging.After(context.Request);
+        var paging = Paging.Of(context);
+        var (pageSize, after) = (paging.Limit, paging.After);
         var page = await db.AppGroups.Where(a => a.GroupId == group.Id)
             .Join(db.Apps, a => a.AppId, app => app.Id, (a, app) => app)
             .Where(app => after == null || string.Compare(app.Id, after) > 0)

@@ -18,7 +18,11 @@ namespace Latchkey.Server.Features.SystemLog;
 /// </summary>
 public static class SystemLogApi
 {
-    private static readonly PageLimits Limits = new(100, 1000, Min: 0);
+    /// <summary>The System Log: <c>limit</c> 0 to 1000 (100 by default); <c>sortOrder</c> ASCENDING or DESCENDING; no <c>sortBy</c>.</summary>
+    private static readonly ListSpec LogsList = new("logs", new PageLimits(100, 1000, Min: 0))
+    {
+        Sort = new SortRule("ASCENDING", "DESCENDING", StringComparison.Ordinal, []),
+    };
     private const int MaxScanned = 20_000;
     private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
@@ -37,7 +41,7 @@ public static class SystemLogApi
         .AllowPrefix("request.ipChain.").AllowPrefix("debugContext.debugData.")
         .Allow("debugContext.debugData.url", NoContains).Allow("debugContext.debugData.requestUri", NoContains);
 
-    public static void MapSystemLogApi(this RouteGroupBuilder api) => api.MapGet("/logs", Query);
+    public static void MapSystemLogApi(this RouteGroupBuilder api) => api.MapGet("/logs", Query).AsList(LogsList);
 
     private sealed record Window(DateTimeOffset Since, DateTimeOffset Until);
 
@@ -49,19 +53,14 @@ public static class SystemLogApi
         var now = time.GetUtcNow();
         var until = ReadDate(request, "until");
         var since = ReadDate(request, "since");
-        var sortOrder = request.Query["sortOrder"].ToString();
-        if (sortOrder.Length > 0 && sortOrder is not ("ASCENDING" or "DESCENDING"))
-        {
-            throw new ApiException(ApiErrors.Validation("sortOrder", "The sort order must be ASCENDING or DESCENDING."));
-        }
-
-        var descending = sortOrder == "DESCENDING";
-        var limit = Paging.Limit(request, Limits);
+        var paging = Paging.Of(context);
+        var descending = paging.Descending;
+        var limit = paging.Limit;
         var filter = ParseFilter(request);
         var keywords = ReadKeywords(request);
         var events = db.LogEvents.AsNoTracking().Where(e => e.OrgId == caller.OrgId);
         events = PushDown(events, filter);
-        var cursor = Paging.After(request);
+        var cursor = paging.After;
         var polling = until is null && !descending;
         var effectiveUntil = until ?? now;
         var effectiveSince = since ?? (effectiveUntil - DateTimeOffset.MinValue < TimeSpan.FromDays(7) ? DateTimeOffset.MinValue : effectiveUntil.AddDays(-7));
@@ -79,7 +78,7 @@ public static class SystemLogApi
             if (cursor is not null)
             {
                 position = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p
-                    : throw new ApiException(ApiErrors.Validation("after", "The cursor is not one this server issued."));
+                    : throw new ApiException(Paging.NotIssued());
             }
             else
             {
@@ -185,7 +184,7 @@ public static class SystemLogApi
             && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
             && ms <= MaxUnixMilliseconds
             ? (ms, seq)
-            : throw new ApiException(ApiErrors.Validation("after", "The cursor is not one this server issued."));
+            : throw new ApiException(Paging.NotIssued());
     }
 
     private static DateTimeOffset? ReadDate(HttpRequest request, string name)

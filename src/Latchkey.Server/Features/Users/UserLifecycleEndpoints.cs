@@ -132,7 +132,7 @@ public static class UserLifecycleEndpoints
     }
 
     /// <summary>A one-time token for the activation or reset link; only its hash is stored.</summary>
-    private static string NewUserToken(UserEntity user)
+    internal static string NewUserToken(UserEntity user)
     {
         var token = RandomIds.NewBase62(20);
         user.ActivationTokenHash = SecretHasher.Hash(token);

@@ -15,10 +15,25 @@ namespace Latchkey.Server.Features.Users;
 /// <summary>GET /users (plain list, <c>q</c>, <c>filter</c>, <c>search</c>), GET /users/{id}, GET /users/{id}/groups.</summary>
 public static class UserQueries
 {
-    private static readonly PageLimits Limits = new(200, 200);
     private const int QLimit = 10;
     private const int ScanBatch = 1000;
     private const int MaxScanned = 50_000;
+
+    private static readonly SortColumns<UserEntity> Sortable = new SortColumns<UserEntity>(u => u.Id)
+        .Add("id", u => u.Id).Add("status", u => u.Status).Add("created", u => u.Created).Add("activated", u => u.Activated)
+        .Add("statusChanged", u => u.StatusChanged).Add("lastUpdated", u => u.LastUpdated).Add("lastLogin", u => u.LastLogin)
+        .Add("passwordChanged", u => u.PasswordChanged).Add("profile.login", u => u.LoginKey).Add("profile.email", u => u.Email)
+        .Add("profile.firstName", u => u.FirstName).Add("profile.lastName", u => u.LastName);
+
+    /// <summary>Users: 200 a page (at most 200); <c>q</c> answers at most 10; <c>sortBy</c>/<c>sortOrder</c> (asc, desc) sort a search.</summary>
+    public static readonly ListSpec UsersList = new("users", new PageLimits(200, 200))
+    {
+        LimitsWithQ = new PageLimits(QLimit, QLimit),
+        Sort = new SortRule("asc", "desc", StringComparison.OrdinalIgnoreCase, Sortable.Names),
+    };
+
+    /// <summary>A user's groups (the spec documents no parameters: pages of 200, like the users list).</summary>
+    public static readonly ListSpec GroupsList = new("user-groups", new PageLimits(200, 200));
 
     private static readonly FilterOperator[] Ordered = [FilterOperator.Eq, FilterOperator.Gt, FilterOperator.Ge, FilterOperator.Lt, FilterOperator.Le];
 
@@ -65,12 +80,13 @@ public static class UserQueries
         var apiBase = ApiUrls.ApiBase(request);
         var users = db.Users.AsNoTracking().Where(u => u.OrgId == caller.OrgId);
 
+        var page = Paging.Of(context);
         var q = request.Query["q"].ToString();
         if (q.Length > 0)
         {
             // q: a prefix of first name, last name, email or login; at most 10; no paging; no deprovisioned users.
             var prefix = q.ToLowerInvariant();
-            var limit = Math.Min(Paging.Limit(request, new PageLimits(QLimit, QLimit)), QLimit);
+            var limit = page.Limit;
             var found = await users.Where(u => u.Status != UserStatus.Deprovisioned
                     && (u.FirstName!.ToLower().StartsWith(prefix) || u.LastName!.ToLower().StartsWith(prefix)
                         || u.Email.ToLower().StartsWith(prefix) || u.LoginKey.StartsWith(prefix)))
@@ -79,8 +95,8 @@ public static class UserQueries
             return ApiResponses.Json(found.Select(u => UserResources.ToResource(u, apiBase)).ToList());
         }
 
-        var pageSize = Paging.Limit(request, Limits);
-        var after = Paging.After(request);
+        var pageSize = page.Limit;
+        var after = page.After;
         var filter = Filters.ParseSearch(request, "filter", FilterRules);
         var search = Filters.ParseSearch(request, "search", SearchRules);
         if (filter is null && search is null)
@@ -99,10 +115,14 @@ public static class UserQueries
             search = null;
         }
 
-        var sortBy = request.Query["sortBy"].ToString();
-        if (sortBy.Length > 0 && request.Query["search"].Count > 0)
+        if (page.SortBy is not null && request.Query["search"].Count > 0)
         {
-            return await SortedPage(context, users, search, sortBy, pageSize, after, apiBase);
+            // sortBy applies to searches only (it is ignored otherwise, as documented).
+            var residual = search;
+            var (sorted, nextOffset) = await Sortable.PageAsync(users, page,
+                residual is null ? null : u => JsonFilterEvaluator.Matches(residual, AsDocument(u), StringComparison.OrdinalIgnoreCase), MaxScanned, ct);
+            Paging.WriteLinks(context, nextOffset);
+            return ApiResponses.Json(sorted.Select(u => UserResources.ToResource(u, apiBase)).ToList());
         }
 
         if (search is not null)
@@ -112,22 +132,25 @@ public static class UserQueries
             return ApiResponses.Json(found.Select(u => UserResources.ToResource(u, apiBase)).ToList());
         }
 
-        var page = await users.Where(u => after == null || string.Compare(u.Id, after) > 0).OrderBy(u => u.Id).Take(pageSize + 1).ToListAsync(ct);
-        var more = Paging.Trim(page, pageSize);
+        var rows = await users.Where(u => after == null || string.Compare(u.Id, after) > 0).OrderBy(u => u.Id).Take(pageSize + 1).ToListAsync(ct);
+        var more = Paging.Trim(rows, pageSize);
 
-        Paging.WriteLinks(context, more ? page[^1].Id : null);
-        return ApiResponses.Json(page.Select(u => UserResources.ToResource(u, apiBase)).ToList());
+        Paging.WriteLinks(context, more ? rows[^1].Id : null);
+        return ApiResponses.Json(rows.Select(u => UserResources.ToResource(u, apiBase)).ToList());
     }
 
     public static async Task<IResult> Groups(string id, HttpContext context, LatchkeyDbContext db)
     {
         var caller = ApiCaller.Required(context);
         var user = await UserLookup.GetAsync(db, caller, id, context.RequestAborted);
-        var groups = await db.GroupMembers.Where(m => m.UserId == user.Id)
+        var page = Paging.Of(context);
+        var after = page.After;
+        var groups = await db.GroupMembers.Where(m => m.UserId == user.Id && (after == null || string.Compare(m.GroupId, after) > 0))
             .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => g)
-            .OrderBy(g => g.Id).AsNoTracking().ToListAsync(context.RequestAborted);
+            .OrderBy(g => g.Id).Take(page.Limit + 1).AsNoTracking().ToListAsync(context.RequestAborted);
+        var more = Paging.Trim(groups, page.Limit);
         await GroupMembership.WithEveryoneFreshnessAsync(db, groups, context.RequestAborted);
-        Paging.WriteLinks(context, null);
+        Paging.WriteLinks(context, more ? groups[^1].Id : null);
         var apiBase = ApiUrls.ApiBase(context.Request);
         return ApiResponses.Json(groups.Select(g => GroupResources.ToResource(g, apiBase)).ToList());
     }
@@ -171,44 +194,6 @@ public static class UserQueries
         }
 
         return (found, position);
-    }
-
-    /// <summary>Search with <c>sortBy</c>: the cursor is the offset into the sorted result.</summary>
-    private static async Task<IResult> SortedPage(HttpContext context, IQueryable<UserEntity> users, FilterNode? residual,
-        string sortBy, int pageSize, string? after, string apiBase)
-    {
-        var descending = string.Equals(context.Request.Query["sortOrder"].ToString(), "desc", StringComparison.OrdinalIgnoreCase);
-        var offset = after is null ? 0 : int.TryParse(after, out var o) && o >= 0 ? o : 0;
-        IOrderedQueryable<UserEntity> sorted = sortBy switch
-        {
-            "id" => descending ? users.OrderByDescending(u => u.Id) : users.OrderBy(u => u.Id),
-            "status" => descending ? users.OrderByDescending(u => u.Status) : users.OrderBy(u => u.Status),
-            "created" => descending ? users.OrderByDescending(u => u.Created) : users.OrderBy(u => u.Created),
-            "lastUpdated" => descending ? users.OrderByDescending(u => u.LastUpdated) : users.OrderBy(u => u.LastUpdated),
-            "profile.login" => descending ? users.OrderByDescending(u => u.LoginKey) : users.OrderBy(u => u.LoginKey),
-            "profile.email" => descending ? users.OrderByDescending(u => u.Email) : users.OrderBy(u => u.Email),
-            "profile.firstName" => descending ? users.OrderByDescending(u => u.FirstName) : users.OrderBy(u => u.FirstName),
-            "profile.lastName" => descending ? users.OrderByDescending(u => u.LastName) : users.OrderBy(u => u.LastName),
-            _ => throw new Core.Errors.ApiException(Core.Errors.ApiErrors.InvalidSearch($"sortBy: {sortBy} is not a sortable attribute.")),
-        };
-        List<UserEntity> page;
-        bool more;
-        if (residual is null)
-        {
-            page = await sorted.ThenBy(u => u.Id).Skip(offset).Take(pageSize + 1).ToListAsync(context.RequestAborted);
-            more = Paging.Trim(page, pageSize);
-        }
-        else
-        {
-            // A custom attribute cannot be sorted in the database: sort the matches of a bounded scan in memory.
-            var rows = await sorted.ThenBy(u => u.Id).Take(MaxScanned).ToListAsync(context.RequestAborted);
-            var matching = rows.Where(u => JsonFilterEvaluator.Matches(residual, AsDocument(u), StringComparison.OrdinalIgnoreCase)).ToList();
-            page = matching.Skip(offset).Take(pageSize).ToList();
-            more = offset + pageSize < matching.Count;
-        }
-
-        Paging.WriteLinks(context, more ? (offset + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
-        return ApiResponses.Json(page.Select(u => UserResources.ToResource(u, apiBase)).ToList());
     }
 
     private static JsonObject AsDocument(UserEntity u) => new()

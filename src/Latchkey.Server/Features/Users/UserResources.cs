@@ -25,13 +25,16 @@ public static class UserResources
         PasswordChanged = user.PasswordChanged,
         Type = new IdRef(user.TypeId),
         Profile = ParseProfile(user.ProfileJson),
-        Credentials = new UserCredentialsResource
-        {
-            Password = user.PasswordHash is null ? null : EmptyObject.Instance,
-            RecoveryQuestion = user.RecoveryQuestion is null ? null : new RecoveryQuestionResource(user.RecoveryQuestion),
-            Provider = OktaProvider,
-        },
+        Credentials = Credentials(user),
         Links = Links(user, apiBase),
+    };
+
+    /// <summary>The user's <c>credentials</c>: <c>password: {}</c> when one exists (never its value), the recovery question, the provider.</summary>
+    public static UserCredentialsResource Credentials(UserEntity user) => new()
+    {
+        Password = user.PasswordHash is null ? null : EmptyObject.Instance,
+        RecoveryQuestion = user.RecoveryQuestion is null ? null : new RecoveryQuestionResource(user.RecoveryQuestion),
+        Provider = OktaProvider,
     };
 
     public static JsonObject ParseProfile(string json) => JsonNode.Parse(json, documentOptions: ApiJson.DocumentOptions) as JsonObject ?? [];
@@ -78,6 +81,21 @@ public static class UserResources
             case UserStatus.Deprovisioned:
                 Post("activate", "lifecycle/activate");
                 break;
+        }
+
+        if (CredentialRules.ChangePassword(user.Status, user.PasswordHash is not null) is null)
+        {
+            Post("changePassword", "credentials/change_password");
+        }
+
+        if (CredentialRules.ChangeRecoveryQuestion(user.Status, user.PasswordHash is not null) is null)
+        {
+            Post("changeRecoveryQuestion", "credentials/change_recovery_question");
+        }
+
+        if (CredentialRules.ForgotPassword(user.Status, user.RecoveryQuestion is not null) is null)
+        {
+            Post("forgotPassword", "credentials/forgot_password");
         }
 
         links["self"] = new Link(self);

@@ -171,8 +171,7 @@ public static class UserWrites
             if (plan.Recovery is { } newRecovery)
             {
                 (user.RecoveryQuestion, user.RecoveryAnswerHash) = newRecovery;
-                log.Stage(EventTypes.UserUpdateProfile, [target], displayMessage: "Update recovery question for Okta user",
-                    debugData: new Dictionary<string, object?> { ["changedAttributes"] = "credentials.recovery_question" });
+                StageRecoveryQuestionChange(log, target);
                 changed = true;
             }
 
@@ -188,6 +187,11 @@ public static class UserWrites
         context.Response.Headers.ETag = UserResources.ETag(user);
         return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(context.Request)));
     }
+
+    /// <summary>The event of a changed recovery question (a credential attribute of the profile, as the real service logs it).</summary>
+    internal static void StageRecoveryQuestionChange(SystemLogWriter log, LogTarget target, LogOutcome? outcome = null) =>
+        log.Stage(EventTypes.UserUpdateProfile, [target], outcome, displayMessage: "Update recovery question for Okta user",
+            debugData: new Dictionary<string, object?> { ["changedAttributes"] = "credentials.recovery_question" });
 
     /// <summary>DELETE /users/{id}: the first call deactivates; on a DEPROVISIONED user it deletes for good.</summary>
     public static async Task<IResult> Delete(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
@@ -272,21 +276,25 @@ public static class UserWrites
         return new ChangePlan(profile, newPassword, newRecovery);
     }
 
-    /// <summary>Checks the policy, including that the password is none of the last ones; returns its hash and the new history.</summary>
-    private static (string Hash, string? History) PlanPassword(string password, string login, string? firstName, string? lastName,
-        string? currentHash, string? history, PasswordHasher hasher)
+    /// <summary>
+    /// Checks the policy, including that the password is none of the last ones; returns its hash and the new history.
+    /// A refusal is 400 E0000001 naming <c>password</c>, or the error <paramref name="refuse"/> makes of the message.
+    /// </summary>
+    internal static (string Hash, string? History) PlanPassword(string password, string login, string? firstName, string? lastName,
+        string? currentHash, string? history, PasswordHasher hasher, Func<string, ApiError>? refuse = null)
     {
         var policy = PasswordPolicy.Default;
+        refuse ??= message => ApiErrors.Validation("password", message);
         if (policy.Check(password, login, firstName, lastName) is { } message)
         {
-            throw new ApiException(ApiErrors.Validation("password", message));
+            throw new ApiException(refuse(message));
         }
 
         var recent = (history is null ? [] : JsonSerializer.Deserialize<List<string>>(history) ?? [])
             .Prepend(currentHash).OfType<string>().Take(policy.HistoryCount).ToList();
         if (recent.Any(hash => PasswordHasher.Verify(password, hash)))
         {
-            throw new ApiException(ApiErrors.Validation("password", policy.Refusal));
+            throw new ApiException(refuse(policy.Refusal));
         }
 
         return (hasher.Hash(password), recent.Count == 0 ? null : JsonSerializer.Serialize(recent.Take(policy.HistoryCount - 1).ToList()));
@@ -303,25 +311,30 @@ public static class UserWrites
     public static string GeneratePassword(string login, string? firstName, string? lastName) =>
         PasswordGenerator.Generate(PasswordPolicy.Default, login, firstName, lastName);
 
-    private static string NormalizeAnswer(string answer) => answer.Trim().ToLowerInvariant();
+    /// <summary>Recovery answers are compared without regard to case or surrounding spaces.</summary>
+    internal static string NormalizeAnswer(string answer) => answer.Trim().ToLowerInvariant();
 
-    private static string? ReadPassword(JsonObject? credentials)
+    /// <summary>
+    /// The <c>value</c> of a password object (<c>credentials.password</c>, or a member such as <c>newPassword</c>);
+    /// null when absent. Hashes and hooks cannot be imported.
+    /// </summary>
+    internal static string? ReadPassword(JsonObject? container, string member = "password", string field = "credentials.password",
+        string valueField = "password")
     {
-        if (credentials is null || JsonBody.Object(credentials, "password", "credentials.password") is not { } password)
+        if (container is null || JsonBody.Object(container, member, field) is not { } password)
         {
             return null;
         }
 
         if (password["hash"] is not null || password["hook"] is not null)
         {
-            throw new ApiException(ApiErrors.Validation("credentials.password",
-                "Importing password hashes and password hooks is not supported; send a value."));
+            throw new ApiException(ApiErrors.Validation(field, "Importing password hashes and password hooks is not supported; send a value."));
         }
 
-        return JsonBody.String(password, "value", "password");
+        return JsonBody.String(password, "value", valueField);
     }
 
-    private static (string Question, string Answer)? ReadRecovery(JsonObject? credentials)
+    internal static (string Question, string Answer)? ReadRecovery(JsonObject? credentials)
     {
         if (credentials is null || JsonBody.Object(credentials, "recovery_question", "recovery_question") is not { } rq)
         {
