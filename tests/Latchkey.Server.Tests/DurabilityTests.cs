@@ -23,10 +23,12 @@ public sealed class DurabilityTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    [Fact]
-    public async Task With_the_default_durability_every_acknowledged_write_is_fsynced_before_the_answer()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Data Source=file:uri-named.db")]
+    public async Task With_the_default_durability_every_acknowledged_write_is_fsynced_before_the_answer(string? connectionString)
     {
-        var check = await TraceWritesAsync(durability: null);
+        var check = await TraceWritesAsync(durability: null, connectionString);
         Assert.True(check.Acknowledged >= 20, $"expected the 20 writes to be acknowledged, saw {check.Acknowledged}");
         Assert.True(check.WalWrites > 0, "SQLite wrote no log pages: the trace saw nothing");
         Assert.Equal(0, check.UnsyncedAcknowledgements);
@@ -41,16 +43,17 @@ public sealed class DurabilityTests : IDisposable
 
     private sealed record TraceCheck(int Acknowledged, int WalWrites, int UnsyncedAcknowledgements);
 
-    private async Task<TraceCheck> TraceWritesAsync(string? durability)
+    private async Task<TraceCheck> TraceWritesAsync(string? durability, string? connectionString = null)
     {
         var ct = TestContext.Current.CancellationToken;
         var port = FreePort();
         var token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        var trace = Path.Combine(_dir, $"trace-{durability ?? "default"}.txt");
+        var trace = Path.Combine(_dir, $"trace-{durability ?? "default"}-{(connectionString is null ? "file" : "uri")}.txt");
         var server = LatchkeyExecutable.StartInfo(_dir, [$"--urls=http://127.0.0.1:{port}"], new Dictionary<string, string?>
         {
             ["Latchkey__BootstrapApiToken"] = token, ["Latchkey__Demo"] = "false", ["Latchkey__Passwords__Pbkdf2Iterations"] = "1000",
             ["Latchkey__DataDir"] = Path.Combine(_dir, durability ?? "default"), ["Latchkey__Database__Durability"] = durability,
+            ["Latchkey__Database__ConnectionString"] = connectionString,
         });
         var info = new ProcessStartInfo("strace") { WorkingDirectory = _dir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "-f", "-y", "-e", "trace=pwrite64,write,fsync,fdatasync,sendto,sendmsg,writev", "-o", trace, server.FileName })

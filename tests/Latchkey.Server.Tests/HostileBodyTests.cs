@@ -167,6 +167,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
     [InlineData("application/json")]
     [InlineData("application/json; charset=utf-8")]
     [InlineData("application/JSON;charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
     [InlineData(null)]
     public async Task Json_with_or_without_a_charset_or_with_no_content_type_is_read(string? contentType)
     {
@@ -224,5 +225,19 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
     {
         var body = new JsonObject { ["profile"] = new JsonObject { ["name"] = "Team " + ServerFixture.Unique(), ["Name"] = "Other" } };
         (await Api.PostAsync("/api/v1/groups", body)).ExpectError(HttpStatusCode.BadRequest, "E0000001");
+    }
+
+    [Fact]
+    public async Task App_assignment_profiles_refuse_attribute_names_that_differ_only_by_case()
+    {
+        var user = await server.CreateUserAsync();
+        var group = await server.CreateGroupAsync();
+        var app = await server.CreateBookmarkAppAsync();
+        var twins = new JsonObject { ["k"] = "a", ["K"] = "b" };
+        (await Api.PostAsync($"/api/v1/apps/{ServerFixture.Id(app)}/users", new JsonObject { ["id"] = ServerFixture.Id(user), ["profile"] = twins.DeepClone() }))
+            .ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        (await Api.PutAsync($"/api/v1/apps/{ServerFixture.Id(app)}/groups/{ServerFixture.Id(group)}", new JsonObject { ["profile"] = twins.DeepClone() }))
+            .ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        Assert.Empty((await Api.GetAsync($"/api/v1/apps/{ServerFixture.Id(app)}/users")).Expect(HttpStatusCode.OK).Array);
     }
 }

@@ -13,7 +13,7 @@ public static class PasswordGenerator
 {
     /// <summary>
     /// Upper- and lower-case letters, digits and the printable ASCII symbols except the quotes, the backquote and
-    /// the backslash (so a password can be pasted into a shell or a JSON string as it is): 90 characters.
+    /// the backslash (so a password survives a JSON string or a single-quoted shell word as it is): 90 characters.
     /// </summary>
     public const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&()*+,-./:;<=>?@[]^_{|}~";
 

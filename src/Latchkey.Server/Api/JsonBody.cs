@@ -81,8 +81,8 @@ public static class JsonBody
         if (!MediaTypeHeaderValue.TryParse(header, out var type) || type.MediaType.Value is not { } media
             || !(media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                  || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
-            || (type.Charset.HasValue && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-                && !type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
+            || (type.Charset.HasValue && HeaderUtilities.RemoveQuotes(type.Charset) is var charset
+                && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
         {
             throw new ApiException(ApiErrors.UnsupportedMediaType(header));
         }

@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace Latchkey.Server.Hosting;
 
 /// <summary>
-/// Separates configuration overrides (<c>--Latchkey:DataDir=/var/lib/latchkey</c>, <c>--urls=http://...</c>)
+/// Separates configuration overrides (<c>--Latchkey:DataDir=/var/lib/latchkey</c>, <c>--urls=http://...</c> or
+/// <c>--urls http://...</c>)
 /// from the command line proper, so that commands and options are parsed strictly (an unknown option is an
 /// error) while every configuration key stays settable from the command line, as in any ASP.NET Core app.
 /// </summary>
@@ -24,13 +25,28 @@ public static partial class ConfigurationArguments
     {
         var settings = new List<string>();
         var rest = new List<string>();
-        foreach (var arg in args)
+        for (var i = 0; i < args.Count; i++)
         {
-            (IsSetting(arg) ? settings : rest).Add(arg);
+            var arg = args[i];
+            if (IsSetting(arg))
+            {
+                settings.Add(arg);
+            }
+            else if (i + 1 < args.Count && !LooksLikeOption(args[i + 1]) && IsSetting($"{arg}={args[i + 1]}"))
+            {
+                settings.Add($"{arg}={args[++i]}"); // the space form: --urls http://127.0.0.1:9090
+            }
+            else
+            {
+                rest.Add(arg);
+            }
         }
 
         return (settings.ToArray(), rest.ToArray());
     }
+
+    /// <summary>An option rather than a value: <c>-x</c> or <c>--x</c>, but not a negative number such as <c>-5</c>.</summary>
+    private static bool LooksLikeOption(string arg) => arg.Length > 1 && arg[0] == '-' && !char.IsAsciiDigit(arg[1]);
 
     /// <summary><c>--Key=value</c> where Key is a host setting or lies in a known section (<c>Latchkey:...</c>).</summary>
     public static bool IsSetting(string arg)

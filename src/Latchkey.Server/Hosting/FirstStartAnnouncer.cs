@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Latchkey.Server.Hosting;
 
-/// <summary>Once listening, prints where to go and, on a new database only, the admin sign-in and the API token.</summary>
+/// <summary>
+/// Prints what a newcomer needs: on a new database the admin sign-in and the API token (at once, before the
+/// server listens, so a failure to listen cannot lose them), and once listening, where to go.
+/// </summary>
 public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime lifetime, FirstStartHolder holder,
     Microsoft.Extensions.Options.IOptions<LatchkeyOptions> options) : IHostedService
 {
@@ -16,20 +19,10 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private void Announce()
+    /// <summary>The secrets of a new org or new demo users; shown once, so written as soon as they are created.</summary>
+    public static void WriteCredentials(TextWriter output, FirstStart? first)
     {
-        var url = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? LatchkeyHost.DefaultUrl;
-        var first = holder.Value;
-        var lines = new List<string>
-        {
-            "",
-            $"Latchkey is running at {url}",
-            $"  Management API:  {url}/api/v1   (Authorization: SSWS <token>)",
-            $"  Health:          {url}/healthz",
-            options.Value.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(options.Value.Database.ConnectionString)
-                ? $"  Database:        {Path.GetFullPath(Path.Combine(options.Value.DataDir, "latchkey.db"))} (SQLite)"
-                : $"  Database:        {options.Value.Database.Provider}",
-        };
+        var lines = new List<string>();
         if (first?.Org is { } org)
         {
             lines.Add("");
@@ -40,22 +33,40 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
             lines.Add(org.TokenFromConfiguration
                 ? "  API token:       the value of Latchkey:BootstrapApiToken"
                 : $"  API token:       {org.ApiToken}");
-            lines.Add("  These are shown once; keep them. Try:");
-            lines.Add($"    curl -H 'Authorization: SSWS {(org.TokenFromConfiguration ? "<token>" : org.ApiToken)}' {url}/api/v1/users");
+            lines.Add("  These are shown once; keep them.");
         }
-        else
+        else if (first is { Demo: true })
         {
-            if (first is { Demo: true })
-            {
-                lines.Add("");
-                lines.Add("The demo data was added to the existing org (shown once; keep them):");
-                AddDemoUsers(lines, first.DemoUsers);
-            }
-
-            lines.Add("  (The admin sign-in and API token were printed when this database was created.)");
+            lines.Add("");
+            lines.Add("The demo data was added to the existing org (shown once; keep them):");
+            AddDemoUsers(lines, first.DemoUsers);
         }
 
-        lines.Add("");
+        if (lines.Count > 0)
+        {
+            output.Write(string.Join(Environment.NewLine, lines) + Environment.NewLine);
+            output.Flush();
+        }
+    }
+
+    private void Announce()
+    {
+        var url = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? LatchkeyHost.DefaultUrl;
+        var org = holder.Value?.Org;
+        var lines = new List<string>
+        {
+            "",
+            $"Latchkey is running at {url}",
+            $"  Management API:  {url}/api/v1   (Authorization: SSWS <token>)",
+            $"  Health:          {url}/healthz",
+            options.Value.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(options.Value.Database.ConnectionString)
+                ? $"  Database:        {Path.GetFullPath(Path.Combine(options.Value.DataDir, "latchkey.db"))} (SQLite)"
+                : $"  Database:        {options.Value.Database.Provider}",
+            org is null
+                ? "  (The admin sign-in and API token were printed when this database was created.)"
+                : $"  Try:             curl -H 'Authorization: SSWS {(org.TokenFromConfiguration ? "<token>" : org.ApiToken)}' {url}/api/v1/users",
+            "",
+        };
         Console.Out.Write(string.Join(Environment.NewLine, lines) + Environment.NewLine);
         Console.Out.Flush();
     }

@@ -70,11 +70,29 @@ public static class LatchkeyCommandLine
             builder.AddLatchkey();
             var app = builder.Build();
             _ = app.Services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
-            app.Services.GetRequiredService<FirstStartHolder>().Value =
-                await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+            ListenAddresses.Check(Urls(app));
+            var first = await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+
+            // The new org's secrets are printed as soon as they exist: should listening fail (a port in use), they
+            // are not lost with it.
+            FirstStartAnnouncer.WriteCredentials(Console.Out, first);
+            app.Services.GetRequiredService<FirstStartHolder>().Value = first;
             app.UseLatchkey();
-            await app.RunAsync();
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (Exception e) when (e is IOException or FormatException && !app.Lifetime.ApplicationStarted.IsCancellationRequested)
+            {
+                throw new StartupException($"cannot listen on {Urls(app)}: {e.Message} (set Urls or --urls=...)", LatchkeyCommandLine.UsageError, e);
+            }
+
             return 0;
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"latchkey: {e.Message}");
+            return e.ExitCode;
         }
         catch (Exception e) when (ConfigurationError(e) is { } message)
         {
@@ -89,11 +107,20 @@ public static class LatchkeyCommandLine
         }
     }
 
+    private static string Urls(WebApplication app) =>
+        app.Configuration["Urls"] ?? app.Configuration["ASPNETCORE_URLS"] ?? Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? LatchkeyHost.DefaultUrl;
+
     /// <summary>The message of a configuration mistake (a failed validation or a value of the wrong type), else null.</summary>
     public static string? ConfigurationError(Exception e) => e switch
     {
         OptionsValidationException v => v.Message,
+        InvalidOperationException { InnerException: InvalidOperationException inner } b
+            when b.Message.Contains("binding has failed", StringComparison.Ordinal) => ConfigurationError(inner) ?? inner.Message,
         InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b => b.Message,
+        InvalidOperationException { Source: "Microsoft.Extensions.Logging" or "Microsoft.Extensions.Logging.Configuration" } b
+            when b.Message.StartsWith("Configuration value", StringComparison.Ordinal) => $"Logging:LogLevel: {b.Message}",
+        InvalidOperationException b when b.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
+            || b.Message.Contains("were not found on type", StringComparison.Ordinal) => b.Message,
         _ when e.InnerException is { } inner => ConfigurationError(inner),
         _ => null,
     };

@@ -19,6 +19,9 @@ public static class LatchkeyHost
 {
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
+    /// <summary>A misspelt key under <c>Latchkey:</c> is an error naming it, not a setting silently ignored.</summary>
+    private static void Strict(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
+
     public static WebApplicationBuilder AddLatchkey(this WebApplicationBuilder builder)
     {
         if (string.IsNullOrEmpty(builder.Configuration["Urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
@@ -28,9 +31,9 @@ public static class LatchkeyHost
         }
 
         var services = builder.Services;
-        services.AddOptions<LatchkeyOptions>().Bind(builder.Configuration.GetSection(LatchkeyOptions.Section)).ValidateOnStart();
+        services.AddOptions<LatchkeyOptions>().Bind(builder.Configuration.GetSection(LatchkeyOptions.Section), Strict).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LatchkeyOptions>, LatchkeyOptionsValidator>();
-        var options = builder.Configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>() ?? new LatchkeyOptions();
+        var options = builder.Configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>(Strict) ?? new LatchkeyOptions();
 
         // Validated here, before any option configures Kestrel or the database, so a bad value is a message naming
         // its key rather than a framework exception (ValidateOnStart checks again when the host starts).
@@ -49,6 +52,7 @@ public static class LatchkeyHost
         });
 
         services.AddDatabase(options);
+        services.AddSingleton(WalFlusher.For(options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.Passwords.Pbkdf2Iterations));
         services.AddSingleton<ApiTokenCache>();
@@ -67,13 +71,22 @@ public static class LatchkeyHost
         return builder;
     }
 
+    /// <summary>
+    /// A failed command or save is often expected (a unique index refusing a duplicate login is how "already taken"
+    /// is detected), so EF Core's own error lines would let any caller fill the operator log with stack traces.
+    /// They go to Debug; a failure nobody expected still reaches the log once, from <see cref="Api.ApiErrorHandling"/>.
+    /// </summary>
+    private static void ExpectedFailuresAreNotErrors(Microsoft.EntityFrameworkCore.Diagnostics.WarningsConfigurationBuilder w) =>
+        w.Log((Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, LogLevel.Debug));
+
     private static void AddDatabase(this IServiceCollection services, LatchkeyOptions options)
     {
         if (options.Database.Provider == DatabaseProvider.Postgres)
         {
             services.AddDbContextPool<LatchkeyDbContext, NpgsqlLatchkeyDbContext>(o =>
-                o.UseNpgsql(options.Database.ConnectionString, n => n.MigrationsAssembly(typeof(LatchkeyDbContext).Assembly.FullName)));
-            services.AddSingleton(WalFlusher.For(options, null));
+                o.UseNpgsql(options.Database.ConnectionString, n => n.MigrationsAssembly(typeof(LatchkeyDbContext).Assembly.FullName))
+                    .ConfigureWarnings(ExpectedFailuresAreNotErrors));
             return;
         }
 
@@ -85,8 +98,7 @@ public static class LatchkeyHost
         }
 
         services.AddDbContextPool<LatchkeyDbContext, SqliteLatchkeyDbContext>(o =>
-            o.UseSqlite(connection).AddInterceptors(new SqlitePragmas()));
-        services.AddSingleton(WalFlusher.For(options, connection));
+            o.UseSqlite(connection).AddInterceptors(new SqlitePragmas()).ConfigureWarnings(ExpectedFailuresAreNotErrors));
     }
 
     public static WebApplication UseLatchkey(this WebApplication app)

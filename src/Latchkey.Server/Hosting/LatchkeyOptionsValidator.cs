@@ -22,6 +22,11 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:Database:Provider must be Sqlite or Postgres.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.Database.ConnectionString) && ConnectionStringError(options.Database) is { } bad)
+        {
+            errors.Add($"Latchkey:Database:ConnectionString is not a valid {options.Database.Provider} connection string: {bad}");
+        }
+
         if (!Enum.IsDefined(options.Database.Durability))
         {
             errors.Add("Latchkey:Database:Durability must be Full or Normal.");
@@ -80,5 +85,20 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static string? ConnectionStringError(DatabaseOptions database)
+    {
+        try
+        {
+            _ = database.Provider == DatabaseProvider.Postgres
+                ? new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString).ConnectionString
+                : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).ConnectionString;
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
+        {
+            return e.Message;
+        }
     }
 }

@@ -13,13 +13,22 @@ public static partial class DatabaseInitializer
     public static async Task<FirstStart?> InitializeAsync(IServiceProvider services, CancellationToken ct)
     {
         var options = services.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
-        Directory.CreateDirectory(options.DataDir);
+        try
+        {
+            Directory.CreateDirectory(options.DataDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"configuration error: Latchkey:DataDir '{options.DataDir}' cannot be used as the data directory: {e.Message}", LatchkeyCommandLine.UsageError);
+        }
+
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Latchkey.Database");
         if (db.Database.IsSqlite())
         {
             await db.Database.OpenConnectionAsync(ct);
+            services.GetRequiredService<WalFlusher>().Attach(((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()).DataSource);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             await db.Database.CloseConnectionAsync();
         }

@@ -1,5 +1,4 @@
 using Latchkey.Server.Hosting;
-using Microsoft.Data.Sqlite;
 
 namespace Latchkey.Server.Persistence;
 
@@ -14,26 +13,29 @@ namespace Latchkey.Server.Persistence;
 /// </summary>
 public sealed class WalFlusher : IDisposable
 {
-    private readonly string? _walPath;
+    private readonly bool _enabled;
     private readonly SemaphoreSlim _flushing = new(1, 1);
+    private string? _walPath;
     private long _committed;
     private long _flushed;
     private long _fsyncs;
 
-    public WalFlusher(string? databaseFile) => _walPath = databaseFile is null ? null : databaseFile + "-wal";
+    public WalFlusher(bool enabled) => _enabled = enabled;
 
-    /// <summary>The flusher for the configured database: active for a SQLite file with <c>Durability=Full</c>.</summary>
-    public static WalFlusher For(LatchkeyOptions options, string? sqliteConnectionString)
+    /// <summary>Active for SQLite with <c>Durability=Full</c>; the file is named by <see cref="Attach"/> once the database is open.</summary>
+    public static WalFlusher For(LatchkeyOptions options) =>
+        new(options.Database.Provider == DatabaseProvider.Sqlite && options.Database.Durability == DatabaseDurability.Full);
+
+    /// <summary>
+    /// Names the database file as SQLite resolved it (<c>SqliteConnection.DataSource</c> of an open connection), so
+    /// a relative, <c>file:</c> URI or symbolic-link name finds the real log. An in-memory database has none.
+    /// </summary>
+    public void Attach(string openedDatabaseFile)
     {
-        if (options.Database.Provider != DatabaseProvider.Sqlite || options.Database.Durability != DatabaseDurability.Full
-            || sqliteConnectionString is null)
+        if (_enabled && !string.IsNullOrEmpty(openedDatabaseFile))
         {
-            return new WalFlusher(null);
+            _walPath = openedDatabaseFile + "-wal";
         }
-
-        var builder = new SqliteConnectionStringBuilder(sqliteConnectionString);
-        var memory = builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:";
-        return new WalFlusher(memory ? null : Path.GetFullPath(builder.DataSource));
     }
 
     /// <summary>How many fsyncs were made: fewer than the commits they covered, under concurrent load.</summary>
@@ -42,10 +44,13 @@ public sealed class WalFlusher : IDisposable
     /// <summary>Returns once the transaction the caller has just committed is on disk.</summary>
     public async ValueTask AfterCommitAsync(CancellationToken ct)
     {
-        if (_walPath is null)
+        if (!_enabled)
         {
             return;
         }
+
+        // Fail closed: a durable write is never acknowledged unless the log file is known.
+        var walPath = _walPath ?? throw new InvalidOperationException("The SQLite database file is not known: WalFlusher.Attach was not called.");
 
         // Taken after the commit returned: an fsync that starts after reading a ticket covers that commit.
         var ticket = Interlocked.Increment(ref _committed);
@@ -58,7 +63,7 @@ public sealed class WalFlusher : IDisposable
             }
 
             var covered = Interlocked.Read(ref _committed);
-            Fsync(_walPath);
+            Fsync(walPath);
             Interlocked.Increment(ref _fsyncs);
             Interlocked.Exchange(ref _flushed, covered);
         }

@@ -183,7 +183,7 @@ public static class AppAssignments
         var caller = ApiCaller.Required(context);
         var credentials = JsonBody.Object(body, "credentials", "credentials");
         var userName = credentials is null ? null : JsonBody.String(credentials, "userName", "credentials.userName");
-        var profile = JsonBody.Object(body, "profile", "profile");
+        var profile = AssignmentProfile(body);
         var scope = JsonBody.String(body, "scope", "scope");
         if (scope is not (null or "USER"))
         {
@@ -325,7 +325,7 @@ public static class AppAssignments
             throw new ApiException(ApiErrors.Validation("priority", "The priority must be between 0 and 100."));
         }
 
-        var profile = JsonBody.Object(body, "profile", "profile");
+        var profile = AssignmentProfile(body);
         var resource = await write.RunAsync(caller.OrgId, async () =>
         {
             var ct = context.RequestAborted;
@@ -373,5 +373,17 @@ public static class AppAssignments
             log.Stage(EventTypes.GroupAppUnassign, [GroupResources.Target(group), AppResources.Target(app)]);
         }, context.RequestAborted);
         return ApiResponses.NoContent();
+    }
+
+    /// <summary>An assignment's <c>profile</c> object; its attribute names, like a user's, are unique regardless of case.</summary>
+    private static JsonObject? AssignmentProfile(JsonObject body)
+    {
+        var profile = JsonBody.Object(body, "profile", "profile");
+        if (profile is not null && Core.Users.ProfileRules.CaseClashes(profile.Select(p => p.Key), []) is { Count: > 0 } clashes)
+        {
+            throw new ApiException(ApiErrors.Validation(clashes.Select(c => ("profile." + c.Field, c.Message)).ToList()));
+        }
+
+        return profile;
     }
 }

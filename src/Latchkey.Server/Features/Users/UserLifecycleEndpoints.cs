@@ -65,12 +65,12 @@ public static class UserLifecycleEndpoints
                     Apply(user, UserLifecycle.Unlock(user.Status), now);
                     log.Stage(EventTypes.UserUnlockByAdmin, [target]);
                     break;
-                case "expire_password":
+                case "expire_password" when !JsonBody.QueryBool(request, "tempPassword", false):
                     Apply(user, UserLifecycle.ExpirePassword(user.Status, hasPassword), now);
                     log.Stage(EventTypes.UserExpirePassword, [target]);
                     result = ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
                     break;
-                case "expire_password_with_temp_password":
+                case "expire_password_with_temp_password" or "expire_password": // the classic API's ?tempPassword=true
                 {
                     // A temporary password the user must change at the next sign-in; shown once, stored hashed.
                     Apply(user, UserLifecycle.ExpirePasswordWithTemporary(user.Status), now);

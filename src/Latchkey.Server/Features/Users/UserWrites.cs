@@ -348,10 +348,22 @@ public static class UserWrites
             throw new ApiException(ApiErrors.Validation("recovery_question.question", "The security question must be 1 to 255 characters."));
         }
 
-        if (answer is null || answer.Trim().Length < 4 || answer.Length > 255)
+        if (answer is null || answer.Trim().Length < 4)
         {
             throw new ApiException(ApiErrors.Validation("recovery_question.answer",
                 "The security question answer must be at least 4 characters in length"));
+        }
+
+        if (answer.Length > 255)
+        {
+            throw new ApiException(ApiErrors.Validation("recovery_question.answer",
+                "The security question answer must be at most 255 characters in length"));
+        }
+
+        if (answer.Contains(question.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(ApiErrors.Validation("recovery_question.answer",
+                "The security question answer must not contain the question"));
         }
 
         return (question, answer);
