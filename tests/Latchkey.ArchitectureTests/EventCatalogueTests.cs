@@ -50,4 +50,14 @@ public sealed class EventCatalogueTests
 
         Assert.True(strays.Count == 0, $"Declare event types in {nameof(EventTypes)}: {string.Join(", ", strays)}.");
     }
+
+    [Fact]
+    public void Every_event_type_of_latchkeys_own_is_documented_in_the_system_log_docs()
+    {
+        var docs = File.ReadAllText(Path.Combine(SourceTree.RepositoryRoot, "docs", "system-log.md"));
+
+        var undocumented = EventTypes.All.Where(EventTypes.IsOwn).Where(e => !docs.Contains($"`{e.Id}`", StringComparison.Ordinal)).Select(e => e.Id).ToList();
+
+        Assert.True(undocumented.Count == 0, $"Document Latchkey's own event types in docs/system-log.md: {string.Join(", ", undocumented)}.");
+    }
 }

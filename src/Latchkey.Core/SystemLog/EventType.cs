@@ -6,9 +6,15 @@ namespace Latchkey.Core.SystemLog;
 /// </summary>
 public sealed record EventType(string Id, string DisplayMessage, string Severity = LogSeverity.Info, string? LegacyEventType = null);
 
-/// <summary>The event types Latchkey writes. Each id exists in the real catalogue (an architecture test checks it).</summary>
+/// <summary>
+/// The event types Latchkey writes. Each id exists in the real catalogue (a test checks it), except Latchkey's
+/// own, whose ids start with <see cref="OwnPrefix"/> and are documented in docs/system-log.md (tests check both).
+/// </summary>
 public static class EventTypes
 {
+    /// <summary>The namespace of event types the real catalogue has no fitting id for.</summary>
+    public const string OwnPrefix = "latchkey.";
+
     public static readonly EventType UserCreate = new("user.lifecycle.create", "Create okta user", LegacyEventType: "core.user.config.user_creation.success");
     public static readonly EventType UserActivate = new("user.lifecycle.activate", "Activate Okta user", LegacyEventType: "core.user.config.user_activated");
     public static readonly EventType UserReactivate = new("user.lifecycle.reactivate", "Reactivate Okta user");
@@ -46,6 +52,11 @@ public static class EventTypes
 
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
+
+    /// <summary>Latchkey's own: the System Log's hash chain or a signed checkpoint does not hold (docs/system-log.md).</summary>
+    public static readonly EventType LogChainBroken = new("latchkey.system_log.chain.broken", "System Log hash chain broken", LogSeverity.Error);
+
+    public static bool IsOwn(EventType type) => type.Id.StartsWith(OwnPrefix, StringComparison.Ordinal);
 
     public static IEnumerable<EventType> All =>
         typeof(EventTypes).GetFields().Where(f => f.FieldType == typeof(EventType)).Select(f => (EventType)f.GetValue(null)!);

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace Latchkey.Server.Hosting;
 
 /// <summary>Service registration and the request pipeline; Program.cs stays short.</summary>
-public static class LatchkeyHost
+public static partial class LatchkeyHost
 {
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
@@ -68,6 +68,20 @@ public static class LatchkeyHost
         services.AddHttpContextAccessor();
         services.AddSingleton<FirstStartHolder>();
         services.AddHostedService<FirstStartAnnouncer>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Latchkey.SystemLog");
+            return LogSigningKeyFile.LoadForSigning(o, created: path => LogKeyCreated(logger, path));
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value;
+            return new LogCheckpointRecord(o.SystemLog.RecordPath(o.DataDir));
+        });
+        services.AddSingleton<LogCheckpointer>();
+        services.AddSingleton<LogCheckpointTrigger>();
+        services.AddHostedService<LogCheckpointService>();
         return builder;
     }
 
@@ -121,4 +135,8 @@ public static class LatchkeyHost
         app.MapUnmatchedFallback();
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Created the System Log signing key {Path}. Back it up apart from the database: " +
+        "without it checkpoints cannot be checked, and whoever holds it can forge them.")]
+    private static partial void LogKeyCreated(ILogger logger, string path);
 }

@@ -22,6 +22,40 @@ public sealed class LatchkeyOptions
 
     /// <summary>Largest accepted request body, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    public SystemLogOptions SystemLog { get; set; } = new();
+}
+
+/// <summary>The System Log's tamper evidence: the checkpoint signing key, how often checkpoints are signed, and start-up checks.</summary>
+public sealed class SystemLogOptions
+{
+    public const string DefaultKeyFile = "log-signing-key.pem";
+    public const string RecordFile = "log-checkpoints.json";
+
+    /// <summary>PEM file of the ECDSA P-256 key that signs checkpoints. Unset: <c>DataDir/log-signing-key.pem</c>, created at first start.</summary>
+    public string? SigningKeyPath { get; set; }
+
+    /// <summary>Where the latest checkpoint of each org is also kept, outside the database. Unset: <c>log-checkpoints.json</c> beside the key.</summary>
+    public string? CheckpointRecordPath { get; set; }
+
+    public CheckpointOptions Checkpoint { get; set; } = new();
+
+    /// <summary>Refuse to start when the chain from the last checkpoint to the head is broken (default: report it and start).</summary>
+    public bool RequireIntactChain { get; set; }
+
+    public string KeyPath(string dataDir) => Path.GetFullPath(SigningKeyPath ?? Path.Combine(dataDir, DefaultKeyFile));
+
+    public string RecordPath(string dataDir) =>
+        Path.GetFullPath(CheckpointRecordPath ?? Path.Combine(Path.GetDirectoryName(KeyPath(dataDir))!, RecordFile));
+}
+
+public sealed class CheckpointOptions
+{
+    /// <summary>Sign a checkpoint once this many events were written since the last one.</summary>
+    public int EveryEvents { get; set; } = 1000;
+
+    /// <summary>Sign a checkpoint of new events at least this often.</summary>
+    public int EverySeconds { get; set; } = 60;
 }
 
 public sealed class DatabaseOptions

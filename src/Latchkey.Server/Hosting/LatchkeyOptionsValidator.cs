@@ -54,6 +54,26 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:MaxRequestBodyBytes must be between 1024 and 104857600.");
         }
 
+        if (options.SystemLog.Checkpoint.EveryEvents is < 1 or > 1_000_000)
+        {
+            errors.Add("Latchkey:SystemLog:Checkpoint:EveryEvents must be between 1 and 1000000.");
+        }
+
+        if (options.SystemLog.Checkpoint.EverySeconds is < 1 or > 86_400)
+        {
+            errors.Add("Latchkey:SystemLog:Checkpoint:EverySeconds must be between 1 and 86400.");
+        }
+
+        if (options.SystemLog.SigningKeyPath is { } keyPath && string.IsNullOrWhiteSpace(keyPath))
+        {
+            errors.Add("Latchkey:SystemLog:SigningKeyPath must name a PEM file when set.");
+        }
+
+        if (options.SystemLog.CheckpointRecordPath is { } recordPath && string.IsNullOrWhiteSpace(recordPath))
+        {
+            errors.Add("Latchkey:SystemLog:CheckpointRecordPath must name a file when set.");
+        }
+
         foreach (var (bucket, o) in options.RateLimits.Buckets)
         {
             if (!RateLimitBuckets.IsKnown(bucket))

@@ -1,3 +1,5 @@
+using Latchkey.Core.Security;
+using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,6 +24,7 @@ public static partial class DatabaseInitializer
             throw new StartupException($"configuration error: Latchkey:DataDir '{options.DataDir}' cannot be used as the data directory: {e.Message}", LatchkeyCommandLine.UsageError);
         }
 
+        _ = services.GetRequiredService<LogSigningKey>(); // created, or refused, before the database is touched
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Latchkey.Database");
@@ -35,6 +38,13 @@ public static partial class DatabaseInitializer
 
         await db.Database.MigrateAsync(ct);
         LogMigrated(logger, options.Database.Provider.ToString());
+
+        // The chain from each org's last checkpoint to its head: a break is reported (or refuses the start).
+        var breaks = await services.GetRequiredService<LogCheckpointer>().RunAsync(reportInSystemLog: !options.SystemLog.RequireIntactChain, ct);
+        if (breaks.Count > 0 && options.SystemLog.RequireIntactChain)
+        {
+            throw new LogChainBrokenException(breaks);
+        }
 
         var seeder = scope.ServiceProvider.GetRequiredService<OrgSeeder>();
         FirstStart? first = null;

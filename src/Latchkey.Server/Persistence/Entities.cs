@@ -150,6 +150,20 @@ public sealed class LogChainHeadEntity
     public required string LastHash { get; set; }
 }
 
+/// <summary>
+/// A signed statement that the org's event at <see cref="Sequence"/> has chain hash <see cref="Hash"/>
+/// (see <c>Latchkey.Core.Security.LogCheckpoint</c>); the key that signed it is kept outside the database.
+/// </summary>
+public sealed class LogCheckpointEntity
+{
+    public required string OrgId { get; set; }
+    public long Sequence { get; set; }
+    public required string Hash { get; set; }
+    public DateTimeOffset Signed { get; set; }
+    public required string KeyId { get; set; }
+    public required string Signature { get; set; }
+}
+
 /// <summary>A shared fixed-window rate-limit counter (several nodes on one database count together).</summary>
 public sealed class RateLimitCounterEntity
 {

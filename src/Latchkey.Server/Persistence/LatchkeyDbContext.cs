@@ -17,6 +17,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
     public DbSet<LogEventEntity> LogEvents => Set<LogEventEntity>();
     public DbSet<LogChainHeadEntity> LogChainHeads => Set<LogChainHeadEntity>();
+    public DbSet<LogCheckpointEntity> LogCheckpoints => Set<LogCheckpointEntity>();
     public DbSet<RateLimitCounterEntity> RateLimitCounters => Set<RateLimitCounterEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -104,6 +105,15 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
         });
 
         modelBuilder.Entity<LogChainHeadEntity>(e => e.HasKey(x => x.OrgId));
+        modelBuilder.Entity<LogCheckpointEntity>(e =>
+        {
+            e.HasKey(x => new { x.OrgId, x.Sequence });
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.KeyId).HasMaxLength(64);
+            e.Property(x => x.Signature).HasMaxLength(200);
+        });
         modelBuilder.Entity<RateLimitCounterEntity>(e => e.HasKey(x => new { x.Scope, x.Bucket }));
     }
 

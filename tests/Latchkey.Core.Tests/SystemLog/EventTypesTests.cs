@@ -24,13 +24,24 @@ public sealed class EventTypesTests
     }
 
     [Fact]
-    public void Every_event_type_id_exists_in_the_real_event_catalogue()
+    public void Every_event_type_id_outside_latchkeys_own_namespace_exists_in_the_real_event_catalogue()
     {
         var known = OktaEventCatalogue.EventTypeIds;
 
-        var unknown = EventTypes.All.Select(e => e.Id).Where(id => !known.Contains(id));
+        var unknown = EventTypes.All.Where(e => !EventTypes.IsOwn(e)).Select(e => e.Id).Where(id => !known.Contains(id));
 
         Assert.Empty(unknown);
+    }
+
+    [Fact]
+    public void Latchkeys_own_event_types_are_few_and_none_shadows_a_real_id()
+    {
+        var known = OktaEventCatalogue.EventTypeIds;
+        var own = EventTypes.All.Where(EventTypes.IsOwn).ToList();
+
+        Assert.InRange(own.Count, 0, 5);
+        Assert.All(own, e => Assert.DoesNotContain(e.Id, known));
+        Assert.DoesNotContain(known, id => id.StartsWith(EventTypes.OwnPrefix, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class SystemLogWriter(LatchkeyDbContext db, TimeProvider time, IHt
 /// are serialised on every node and database), runs the change, appends the staged log events and
 /// commits. A failure anywhere rolls everything back: no partial write, no orphan event.
 /// </summary>
-public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGate gate, WalFlusher flusher)
+public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGate gate, WalFlusher flusher, LogCheckpointTrigger checkpoints)
 {
     private sealed record ChainHead(long Sequence, string LastHash);
 
@@ -128,9 +128,11 @@ public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGat
                     $"""UPDATE "LogChainHeads" SET "Sequence" = "Sequence" WHERE "OrgId" = {orgId} RETURNING "Sequence", "LastHash" """)
                 .ToListAsync(ct)).SingleOrDefault() ?? throw new InvalidOperationException($"Org {orgId} has no log chain head.");
             var result = await change();
+            var appended = 0L;
             if (log.HasPending)
             {
                 var (sequence, hash) = log.AppendPending(orgId, head.Sequence, head.LastHash);
+                appended = sequence - head.Sequence;
                 await db.SaveChangesAsync(ct);
                 await db.Database.ExecuteSqlAsync(
                     $"""UPDATE "LogChainHeads" SET "Sequence" = {sequence}, "LastHash" = {hash} WHERE "OrgId" = {orgId}""", ct);
@@ -141,6 +143,7 @@ public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGat
             }
 
             await tx.CommitAsync(ct);
+            checkpoints.Appended(appended);
             return result;
         }
         catch

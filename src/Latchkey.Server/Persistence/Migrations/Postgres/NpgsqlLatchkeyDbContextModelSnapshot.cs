@@ -299,6 +299,42 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("LogChainHeads");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.LogCheckpointEntity", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("Signed")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrgId", "Sequence");
+
+                    b.ToTable("LogCheckpoints");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.LogEventEntity", b =>
                 {
                     b.Property<string>("OrgId")

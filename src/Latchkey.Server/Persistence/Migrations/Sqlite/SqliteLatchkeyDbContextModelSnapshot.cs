@@ -294,6 +294,42 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("LogChainHeads");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.LogCheckpointEntity", b =>
+                {
+                    b.Property<string>("OrgId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Signed")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrgId", "Sequence");
+
+                    b.ToTable("LogCheckpoints");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.LogEventEntity", b =>
                 {
                     b.Property<string>("OrgId")
