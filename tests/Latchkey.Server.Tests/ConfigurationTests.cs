@@ -135,6 +135,32 @@ public sealed class ConfigurationTests
         Assert.InRange(int.Parse(blocked.Header("Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), 1, 600);
     }
 
+    [Theory]
+    [InlineData(0, 60, "Latchkey:SystemLog:Checkpoint:EveryEvents")]
+    [InlineData(1_000_001, 60, "Latchkey:SystemLog:Checkpoint:EveryEvents")]
+    [InlineData(1000, 0, "Latchkey:SystemLog:Checkpoint:EverySeconds")]
+    [InlineData(1000, 86_401, "Latchkey:SystemLog:Checkpoint:EverySeconds")]
+    public void A_checkpoint_cadence_out_of_range_is_rejected_naming_the_key(int everyEvents, int everySeconds, string key)
+    {
+        var message = Assert.Single(Failures(o =>
+        {
+            o.SystemLog.Checkpoint.EveryEvents = everyEvents;
+            o.SystemLog.Checkpoint.EverySeconds = everySeconds;
+        }));
+        Assert.Contains(key, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_checkpoint_cadence_defaults_to_1000_events_or_60_seconds()
+    {
+        var options = new LatchkeyOptions();
+        Assert.Equal(1000, options.SystemLog.Checkpoint.EveryEvents);
+        Assert.Equal(60, options.SystemLog.Checkpoint.EverySeconds);
+        Assert.False(options.SystemLog.RequireIntactChain);
+        Assert.Equal(Path.GetFullPath(Path.Combine("data", "log-signing-key.pem")), options.SystemLog.KeyPath(options.DataDir));
+        Assert.Equal(Path.GetFullPath(Path.Combine("data", "log-checkpoints.json")), options.SystemLog.RecordPath(options.DataDir));
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once()
     {

@@ -60,7 +60,7 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
             $"  Management API:  {url}/api/v1   (Authorization: SSWS <token>)",
             $"  Health:          {url}/healthz",
             options.Value.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(options.Value.Database.ConnectionString)
-                ? $"  Database:        {Path.GetFullPath(Path.Combine(options.Value.DataDir, "latchkey.db"))} (SQLite)"
+                ? $"  Database:        {options.Value.DefaultSqliteFile()} (SQLite)"
                 : $"  Database:        {options.Value.Database.Provider}",
             org is null
                 ? "  (The admin sign-in and API token were printed when this database was created.)"

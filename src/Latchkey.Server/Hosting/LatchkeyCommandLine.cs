@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ namespace Latchkey.Server.Hosting;
 public static class LatchkeyCommandLine
 {
     /// <summary>Exit codes: 0 success, 1 a command's negative answer (e.g. a broken log), 2 usage or configuration, 3 database.</summary>
+    public const int BrokenLog = 1;
     public const int UsageError = 2;
     public const int DatabaseError = 3;
 
@@ -47,7 +49,28 @@ public static class LatchkeyCommandLine
         serve.SetAction(_ => ServeAsync(settings));
         root.SetAction(_ => ServeAsync(settings));
         root.Subcommands.Add(serve);
+
+        var log = new Command("log", "Work with the System Log.");
+        var verify = new Command("verify",
+            "Verify every org's System Log hash chain and signed checkpoints in the configured database (the server may be running). " +
+            "Exits 0 when intact; 1 printing the first broken link (sequence, uuid, published, what differs); 2 configuration; 3 database.");
+        verify.SetAction((_, ct) => LogVerifyCommand.RunAsync(Configuration(settings), Console.Out, Console.Error, ct));
+        log.Subcommands.Add(verify);
+        root.Subcommands.Add(log);
         return root;
+    }
+
+    /// <summary>The configuration a command other than <c>serve</c> reads: as the server's (appsettings.json beside the executable, environment, <c>--Key=value</c>).</summary>
+    public static IConfiguration Configuration(string[] settings)
+    {
+        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production";
+        return new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile($"appsettings.{environment}.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(settings)
+            .Build();
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parse)
@@ -98,6 +121,11 @@ public static class LatchkeyCommandLine
         {
             await Console.Error.WriteLineAsync($"latchkey: configuration error: {message}");
             return UsageError;
+        }
+        catch (LogChainBrokenException e)
+        {
+            await Console.Error.WriteLineAsync($"latchkey: {e.Message}");
+            return BrokenLog;
         }
         catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException)
         {

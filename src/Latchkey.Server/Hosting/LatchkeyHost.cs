@@ -104,13 +104,7 @@ public static partial class LatchkeyHost
             return;
         }
 
-        var connection = options.Database.ConnectionString;
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            var file = Path.GetFullPath(Path.Combine(options.DataDir, "latchkey.db"));
-            connection = $"Data Source={file};Pooling=True;Default Timeout=30";
-        }
-
+        var connection = options.SqliteConnectionString();
         services.AddDbContextPool<LatchkeyDbContext, SqliteLatchkeyDbContext>(o =>
             o.UseSqlite(connection).AddInterceptors(new SqlitePragmas()).ConfigureWarnings(ExpectedFailuresAreNotErrors));
     }
@@ -136,7 +130,7 @@ public static partial class LatchkeyHost
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Created the System Log signing key {Path}. Back it up apart from the database: " +
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the System Log signing key {Path}. Back it up apart from the database: " +
         "without it checkpoints cannot be checked, and whoever holds it can forge them.")]
     private static partial void LogKeyCreated(ILogger logger, string path);
 }

@@ -24,6 +24,13 @@ public sealed class LatchkeyOptions
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     public SystemLogOptions SystemLog { get; set; } = new();
+
+    /// <summary>The embedded database file when no connection string is given.</summary>
+    public string DefaultSqliteFile() => Path.GetFullPath(Path.Combine(DataDir, "latchkey.db"));
+
+    /// <summary>The SQLite connection string: the configured one, else the file in the data directory.</summary>
+    public string SqliteConnectionString() =>
+        string.IsNullOrWhiteSpace(Database.ConnectionString) ? $"Data Source={DefaultSqliteFile()};Pooling=True;Default Timeout=30" : Database.ConnectionString;
 }
 
 /// <summary>The System Log's tamper evidence: the checkpoint signing key, how often checkpoints are signed, and start-up checks.</summary>

@@ -1,12 +1,10 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 
 namespace Latchkey.Server.Tests.Infrastructure;
 
@@ -18,40 +16,30 @@ namespace Latchkey.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class LatchkeyFactory : WebApplicationFactory<Program>
 {
-    public const string PostgresVariable = "LATCHKEY_TEST_POSTGRES";
+    public const string PostgresVariable = LatchkeyStore.PostgresVariable;
 
     private readonly Dictionary<string, string?> _settings;
-    private readonly string? _postgresAdmin;
-    private readonly string? _postgresDatabase;
-    private bool _cleaned;
+    private readonly LatchkeyStore _store;
+    private readonly bool _ownsStore;
 
-    public LatchkeyFactory(IReadOnlyDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null)
+    /// <param name="store">An existing store to start on (a restart; the caller disposes it), else a new one this factory removes.</param>
+    public LatchkeyFactory(IReadOnlyDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, LatchkeyStore? store = null)
     {
         Clock = clock;
-        Token = "00" + RandomToken(40);
-        DataDir = Path.Combine(Path.GetTempPath(), "latchkey-server-tests", Guid.NewGuid().ToString("N"));
+        _ownsStore = store is null;
+        _store = store ?? LatchkeyStore.CreateNew();
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-            ["Latchkey:DataDir"] = DataDir,
-            ["Latchkey:BootstrapApiToken"] = Token,
+            ["Latchkey:BootstrapApiToken"] = _store.Token,
             ["Latchkey:Demo"] = "false",
             ["Latchkey:Passwords:Pbkdf2Iterations"] = "1000",
         };
 
-        var postgres = Environment.GetEnvironmentVariable(PostgresVariable);
-        if (!string.IsNullOrWhiteSpace(postgres))
-        {
-            _postgresAdmin = postgres.TrimEnd(';');
-            _postgresDatabase = "lk_test_" + RandomToken(12).ToLowerInvariant();
-            _settings["Latchkey:Database:Provider"] = "Postgres";
-            _settings["Latchkey:Database:ConnectionString"] = $"{_postgresAdmin};Database={_postgresDatabase}";
-        }
-
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in _store.Settings.Concat(settings ?? new Dictionary<string, string?>()))
         {
             _settings[key] = value;
         }
@@ -60,14 +48,21 @@ public sealed class LatchkeyFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>The bootstrap API token (an admin's SSWS token).</summary>
-    public string Token { get; }
+    public string Token => _store.Token;
 
-    public string DataDir { get; }
+    public string DataDir => _store.DataDir;
+
+    public LatchkeyStore Store => _store;
 
     /// <summary>The server's clock when the test replaced it, else null (the system clock).</summary>
     public FakeTimeProvider? Clock { get; }
 
-    public static bool UsesPostgres => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PostgresVariable));
+    /// <summary>What the server wrote to its operator log (warnings and errors), as "level category: message" lines.</summary>
+    public IReadOnlyCollection<string> OperatorLog => [.. _operatorLog];
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _operatorLog = new();
+
+    public static bool UsesPostgres => LatchkeyStore.UsesPostgres;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -77,6 +72,7 @@ public sealed class LatchkeyFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(_operatorLog)));
         if (Clock is { } clock)
         {
             builder.ConfigureTestServices(services =>
@@ -95,52 +91,10 @@ public sealed class LatchkeyFactory : WebApplicationFactory<Program>
         }
         finally
         {
-            await CleanUpAsync();
-        }
-    }
-
-    private async Task CleanUpAsync()
-    {
-        if (_cleaned)
-        {
-            return;
-        }
-
-        _cleaned = true;
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            if (Directory.Exists(DataDir))
+            if (_ownsStore)
             {
-                Directory.Delete(DataDir, recursive: true);
+                await _store.DisposeAsync();
             }
         }
-        catch (IOException)
-        {
-            // A file still held open: the temp directory is cleaned by the OS eventually.
-        }
-
-        if (_postgresAdmin is not null && _postgresDatabase is not null)
-        {
-            NpgsqlConnection.ClearAllPools();
-            try
-            {
-                await using var connection = new NpgsqlConnection($"{_postgresAdmin};Database=postgres;Pooling=false");
-                await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = $"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)";
-                await command.ExecuteNonQueryAsync();
-            }
-            catch (NpgsqlException)
-            {
-                // Best effort: the server may be gone already (the tests that needed it have failed).
-            }
-        }
-    }
-
-    private static string RandomToken(int length)
-    {
-        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        return RandomNumberGenerator.GetString(alphabet, length);
     }
 }

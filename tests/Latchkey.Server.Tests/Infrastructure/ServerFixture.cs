@@ -47,9 +47,12 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual FakeTimeProvider? Clock => null;
 
+    /// <summary>The store to start on (for a server that must outlive its fixture's data), else a fresh one.</summary>
+    protected virtual LatchkeyStore? Store => null;
+
     public async ValueTask InitializeAsync()
     {
-        _factory = new LatchkeyFactory(Settings, Clock);
+        _factory = new LatchkeyFactory(Settings, Clock, Store);
         try
         {
             _api = new ApiClient(_factory.CreateClient(), _factory.Token);
