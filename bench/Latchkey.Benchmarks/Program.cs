@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
 
+// `seed-log` writes a large System Log for timing `latchkey log verify` (see LogSeeder); anything else runs BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "seed-log")
+{
+    return await Latchkey.Benchmarks.LogSeeder.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Latchkey.Benchmarks.SystemLogBenchmarks).Assembly).Run(args);
+return 0;

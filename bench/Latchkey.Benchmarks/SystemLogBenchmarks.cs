@@ -21,7 +21,15 @@ public class SystemLogBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _event = new LogEvent
+        _event = SampleEvent();
+        _json = JsonSerializer.Serialize(_event, ApiJson.Options);
+        _node = JsonNode.Parse(_json)!;
+        _filter = FilterParser.Parse(FilterText, FilterGrammar.Unrestricted);
+    }
+
+    /// <summary>A user-creation event as an admin's API call writes it.</summary>
+    public static LogEvent SampleEvent() =>
+        new()
         {
             Uuid = Guid.NewGuid().ToString(), Published = DateTimeOffset.UnixEpoch, EventType = "user.lifecycle.create",
             Severity = LogSeverity.Info, DisplayMessage = "Create okta user",
@@ -31,10 +39,6 @@ public class SystemLogBenchmarks
             Transaction = new LogTransaction("WEB", "abc", new Dictionary<string, object?> { ["requestApiTokenId"] = "00T1234567890abcdefg" }),
             DebugContext = new LogDebugContext(new Dictionary<string, object?> { ["requestId"] = "abc", ["requestUri"] = "/api/v1/users" }),
         };
-        _json = JsonSerializer.Serialize(_event, ApiJson.Options);
-        _node = JsonNode.Parse(_json)!;
-        _filter = FilterParser.Parse(FilterText, FilterGrammar.Unrestricted);
-    }
 
     [Benchmark]
     public string SerializeEvent() => JsonSerializer.Serialize(_event, ApiJson.Options);

@@ -26,6 +26,20 @@ public sealed class LogChainWalk(LatchkeyDbContext db, LogSigningKey key, int ba
     public async Task<LogChainResult> VerifyAsync(string orgId, LogCheckpoint? start, CheckpointSource startSource, LogCheckpoint? outside,
         Action<int>? progress, CancellationToken ct)
     {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            return await WalkAsync(orgId, start, startSource, outside, progress, ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<LogChainResult> WalkAsync(string orgId, LogCheckpoint? start, CheckpointSource startSource, LogCheckpoint? outside,
+        Action<int>? progress, CancellationToken ct)
+    {
         var verifier = start is null ? LogChainVerifier.FromGenesis(orgId, key) : LogChainVerifier.FromCheckpoint(key, start, startSource);
         while (true)
         {
@@ -75,13 +89,38 @@ public sealed class LogChainWalk(LatchkeyDbContext db, LogSigningKey key, int ba
     private static LogChainResult Result(string orgId, LogChainVerifier verifier, LogChainBreak? broken, LogChainHeadEntity? head) =>
         new(orgId, broken, verifier.RowsChecked, head?.Sequence, head?.LastHash, verifier.LastVerifiedCheckpoint);
 
-    private Task<List<LogChainRow>> RowsAfterAsync(string orgId, long after, CancellationToken ct) =>
-        db.LogEvents.AsNoTracking()
-            .Where(e => e.OrgId == orgId && e.Sequence > after)
-            .OrderBy(e => e.Sequence)
-            .Take(batchSize)
-            .Select(e => new LogChainRow(e.Sequence, e.Uuid, e.Published, e.EventType, e.ActorId, e.OutcomeResult, e.Json, e.PreviousHash, e.Hash))
-            .ToListAsync(ct);
+    /// <summary>
+    /// The next batch of rows, read with a plain command: EF's materialisation cost more than the reading and
+    /// verifying together on a long log (see docs/performance.md). Both providers store the same columns.
+    /// </summary>
+    private async Task<List<LogChainRow>> RowsAfterAsync(string orgId, long after, CancellationToken ct)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """
+            SELECT "Sequence", "Uuid", "Published", "EventType", "ActorId", "OutcomeResult", "Json", "PreviousHash", "Hash"
+            FROM "LogEvents" WHERE "OrgId" = @org AND "Sequence" > @after ORDER BY "Sequence" LIMIT @take
+            """;
+        AddParameter(command, "@org", orgId);
+        AddParameter(command, "@after", after);
+        AddParameter(command, "@take", batchSize);
+        var rows = new List<LogChainRow>(batchSize);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new LogChainRow(reader.GetInt64(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8)));
+        }
+
+        return rows;
+    }
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
 
     private async Task<List<LogCheckpoint>> CheckpointsAsync(string orgId, long after, long upTo, int? take, CancellationToken ct)
     {

@@ -100,6 +100,7 @@ public static class LogVerifyCommand
               "re-hashing the events after the remaining ones would go unnoticed.");
 
         var walk = new LogChainWalk(db, key, batchSize: 5000);
+        var started = time.GetTimestamp();
         var results = await WithProgressAsync(heads.Values.Sum(), error, time, async progress =>
         {
             var list = new List<LogChainResult>();
@@ -127,8 +128,10 @@ public static class LogVerifyCommand
         }
 
         var brokenCount = results.Count(r => !r.Intact);
+        var seconds = time.GetElapsedTime(started).TotalSeconds;
+        var checkedRows = results.Sum(r => r.RowsChecked);
         await output.WriteLineAsync(brokenCount == 0 && recordReadable
-            ? $"System Log intact: {results.Sum(r => r.RowsChecked)} event(s) in {results.Count} org(s)."
+            ? $"System Log intact: {checkedRows} event(s) in {results.Count} org(s), verified in {seconds:F1} s ({checkedRows / Math.Max(seconds, 0.001):F0} events/s)."
             : $"System Log BROKEN: {brokenCount} of {results.Count} org(s)" + (recordReadable ? "." : "; the checkpoint record cannot be read."));
         return brokenCount == 0 && recordReadable ? Intact : Broken;
     }
