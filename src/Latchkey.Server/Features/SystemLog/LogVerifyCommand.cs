@@ -55,7 +55,7 @@ public static class LogVerifyCommand
                 await using var db = OpenReadOnly(options);
                 return await VerifyAsync(db, options, key, output, error, time, ct);
             }
-            catch (Exception e) when (e is DbException or InvalidOperationException { InnerException: DbException } or DatabaseMissingException)
+            catch (Exception e) when (e is DbException or InvalidOperationException { InnerException: DbException } or DatabaseUnusableException)
             {
                 await error.WriteLineAsync($"latchkey: cannot read the database: {e.Message} " +
                     "(check Latchkey:DataDir, Latchkey:Database:Provider and Latchkey:Database:ConnectionString)");
@@ -69,7 +69,7 @@ public static class LogVerifyCommand
     {
         if ((await db.Database.GetPendingMigrationsAsync(ct)).Any())
         {
-            throw new DatabaseMissingException("its schema is older than this latchkey (or it is not a Latchkey database); start the server once to migrate it");
+            throw new DatabaseUnusableException("its schema is older than this latchkey (or it is not a Latchkey database); start the server once to migrate it");
         }
 
         var record = new LogCheckpointRecord(options.SystemLog.RecordPath(options.DataDir));
@@ -202,11 +202,11 @@ public static class LogVerifyCommand
         var sqlite = new SqliteConnectionStringBuilder(options.SqliteConnectionString()) { Mode = SqliteOpenMode.ReadOnly, Pooling = false };
         if (!File.Exists(sqlite.DataSource))
         {
-            throw new DatabaseMissingException($"there is no database at {Path.GetFullPath(sqlite.DataSource)}");
+            throw new DatabaseUnusableException($"there is no database at {Path.GetFullPath(sqlite.DataSource)}");
         }
 
         return new SqliteLatchkeyDbContext(new DbContextOptionsBuilder<SqliteLatchkeyDbContext>().UseSqlite(sqlite.ConnectionString).Options);
     }
 
-    private sealed class DatabaseMissingException(string message) : Exception(message);
+    private sealed class DatabaseUnusableException(string message) : Exception(message);
 }
