@@ -16,7 +16,7 @@ namespace Latchkey.Server.Features.SystemLog;
 /// would make the tampering verify. Runs are serialised within the process.
 /// </summary>
 public sealed partial class LogCheckpointer(IServiceScopeFactory scopes, LogSigningKey key, LogCheckpointRecord record, TimeProvider time,
-    WriteGate gate, ILogger<LogCheckpointer> logger) : IDisposable
+    WriteGate gate, WalFlusher flusher, ILogger<LogCheckpointer> logger) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly ConcurrentDictionary<string, LogChainBreak> _broken = new(StringComparer.Ordinal);
@@ -104,6 +104,8 @@ public sealed partial class LogCheckpointer(IServiceScopeFactory scopes, LogSign
             }
         }
 
+        // On disk before the record outside the database names it, so a power cut cannot leave the record ahead.
+        await flusher.AfterCommitAsync(ct);
         LogSigned(logger, orgId, sequence);
         try
         {
