@@ -238,6 +238,19 @@ public sealed class LogVerifyTests(StoppedLogFixture log) : IClassFixture<Stoppe
     }
 
     [Fact]
+    public async Task A_checkpoint_record_that_cannot_be_read_fails_the_verification()
+    {
+        await using var store = await log.Store.CopyAsync();
+        await File.WriteAllTextAsync(Path.Combine(store.DataDir, "log-checkpoints.json"), "{ not json", TestContext.Current.CancellationToken);
+
+        var run = await VerifyAsync(store);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("log-checkpoints.json cannot be read", run.Error, StringComparison.Ordinal);
+        Assert.Contains("the checkpoint record cannot be read", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_public_key_alone_is_enough_to_verify()
     {
         await using var store = await log.Store.CopyAsync();
