@@ -122,11 +122,6 @@ public static class LatchkeyCommandLine
             await Console.Error.WriteLineAsync($"latchkey: configuration error: {message}");
             return UsageError;
         }
-        catch (LogChainBrokenException e)
-        {
-            await Console.Error.WriteLineAsync($"latchkey: {e.Message}");
-            return BrokenLog;
-        }
         catch (Exception e) when (e is System.Data.Common.DbException or System.Net.Sockets.SocketException)
         {
             await Console.Error.WriteLineAsync($"latchkey: cannot open the database: {e.Message} " +

@@ -22,6 +22,16 @@ public static partial class LatchkeyHost
     /// <summary>A misspelt key under <c>Latchkey:</c> is an error naming it, not a setting silently ignored.</summary>
     private static void Strict(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
 
+    /// <summary>The <c>Latchkey</c> section, bound strictly and validated; throws <see cref="OptionsValidationException"/> naming the key.</summary>
+    public static LatchkeyOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>(Strict) ?? new LatchkeyOptions();
+        var validation = new LatchkeyOptionsValidator().Validate(null, options);
+        return validation.Failed
+            ? throw new OptionsValidationException(LatchkeyOptions.Section, typeof(LatchkeyOptions), validation.Failures)
+            : options;
+    }
+
     public static WebApplicationBuilder AddLatchkey(this WebApplicationBuilder builder)
     {
         if (string.IsNullOrEmpty(builder.Configuration["Urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
@@ -33,15 +43,9 @@ public static partial class LatchkeyHost
         var services = builder.Services;
         services.AddOptions<LatchkeyOptions>().Bind(builder.Configuration.GetSection(LatchkeyOptions.Section), Strict).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LatchkeyOptions>, LatchkeyOptionsValidator>();
-        var options = builder.Configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>(Strict) ?? new LatchkeyOptions();
-
         // Validated here, before any option configures Kestrel or the database, so a bad value is a message naming
         // its key rather than a framework exception (ValidateOnStart checks again when the host starts).
-        var validation = new LatchkeyOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(LatchkeyOptions.Section, typeof(LatchkeyOptions), validation.Failures);
-        }
+        var options = ReadOptions(builder.Configuration);
 
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -43,7 +43,7 @@ public static partial class DatabaseInitializer
         var breaks = await services.GetRequiredService<LogCheckpointer>().RunAsync(reportInSystemLog: !options.SystemLog.RequireIntactChain, ct);
         if (breaks.Count > 0 && options.SystemLog.RequireIntactChain)
         {
-            throw new LogChainBrokenException(breaks);
+            throw new StartupException(LogCheckpointer.Refusal(breaks), LatchkeyCommandLine.BrokenLog);
         }
 
         var seeder = scope.ServiceProvider.GetRequiredService<OrgSeeder>();

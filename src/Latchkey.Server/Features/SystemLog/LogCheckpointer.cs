@@ -122,6 +122,13 @@ public sealed partial class LogCheckpointer(IServiceScopeFactory scopes, LogSign
 
     public void Dispose() => _turn.Dispose();
 
+    /// <summary>Why a start with <c>Latchkey:SystemLog:RequireIntactChain=true</c> is refused: one line per broken org.</summary>
+    public static string Refusal(IReadOnlyList<LogChainBreak> breaks) =>
+        "the System Log is broken and Latchkey:SystemLog:RequireIntactChain is true, so the server does not start: " +
+        string.Join("; ", breaks.Select(b => $"org {b.OrgId} at sequence {b.Sequence} (uuid {b.Uuid ?? "-"}): {b.What}: {b.Detail}")) +
+        ". Run `latchkey log verify` to check the whole log; restore the database from a backup, or set " +
+        "Latchkey:SystemLog:RequireIntactChain=false to start and keep reporting it.";
+
     private IReadOnlyDictionary<string, LogCheckpoint> ReadRecord()
     {
         try
@@ -172,13 +179,4 @@ public sealed partial class LogCheckpointer(IServiceScopeFactory scopes, LogSign
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; verifying against the database's checkpoints only, and replacing it at the next checkpoint.")]
     private static partial void LogRecordUnreadable(ILogger logger, string reason);
-}
-
-/// <summary>Start-up refused: the System Log chain is broken and <c>Latchkey:SystemLog:RequireIntactChain</c> is true.</summary>
-public sealed class LogChainBrokenException(IReadOnlyList<LogChainBreak> breaks) : Exception(
-    "the System Log is broken and Latchkey:SystemLog:RequireIntactChain is true, so the server does not start: " +
-    string.Join("; ", breaks.Select(b => $"org {b.OrgId} at sequence {b.Sequence} (uuid {b.Uuid ?? "-"}): {b.What}: {b.Detail}")) +
-    ". Run `latchkey log verify` to check the whole log; restore the database from a backup, or set Latchkey:SystemLog:RequireIntactChain=false to start and keep reporting it.")
-{
-    public IReadOnlyList<LogChainBreak> Breaks { get; } = breaks;
 }

@@ -30,7 +30,15 @@ public static class LogSigningKeyFile
                     $"or leave {ConfigurationKey} unset to use <DataDir>/{SystemLogOptions.DefaultKeyFile}.");
             }
 
-            Create(path);
+            try
+            {
+                Create(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Problem($"The System Log signing key {path} ({ConfigurationKey}) cannot be created: {e.Message}");
+            }
+
             created?.Invoke(path);
         }
 

@@ -5,7 +5,6 @@ using Latchkey.Server.Hosting;
 using Latchkey.Server.Persistence;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Spectre.Console;
 
@@ -33,13 +32,7 @@ public static class LogVerifyCommand
         LogSigningKey key;
         try
         {
-            options = configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>() ?? new LatchkeyOptions();
-            var validation = new LatchkeyOptionsValidator().Validate(null, options);
-            if (validation.Failed)
-            {
-                throw new OptionsValidationException(LatchkeyOptions.Section, typeof(LatchkeyOptions), validation.Failures);
-            }
-
+            options = LatchkeyHost.ReadOptions(configuration);
             key = LogSigningKeyFile.LoadForVerifying(options);
         }
         catch (Exception e) when (LatchkeyCommandLine.ConfigurationError(e) is { } message)
@@ -200,7 +193,8 @@ public static class LogVerifyCommand
         }
 
         var sqlite = new SqliteConnectionStringBuilder(options.SqliteConnectionString()) { Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-        if (!File.Exists(sqlite.DataSource))
+        // Read-only never creates the file; a plain path that is missing gets the clearer message.
+        if (!sqlite.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && !File.Exists(sqlite.DataSource))
         {
             throw new DatabaseUnusableException($"there is no database at {Path.GetFullPath(sqlite.DataSource)}");
         }
