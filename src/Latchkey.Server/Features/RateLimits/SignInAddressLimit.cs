@@ -42,7 +42,7 @@ public sealed class SignInAddressLimit
         return seconds;
     }
 
-    /// <summary>Counts a refused password from the request's address; past the limit the address is blocked until the window ends.</summary>
+    /// <summary>Counts a refused password from the request's address; at the limit the address is blocked until the window ends.</summary>
     public async Task FailAsync(HttpContext context)
     {
         if (!_enabled)
@@ -52,8 +52,9 @@ public sealed class SignInAddressLimit
 
         var address = Address(context);
         var decision = await _limiter.AcquireAsync("address:" + address, _bucket, context.RequestServices, CancellationToken.None);
-        if (!decision.Allowed)
+        if (!decision.Allowed || decision.Remaining == 0)
         {
+            // The failure that reaches the limit starts the wait: the window's allowance is used up.
             _blocks.Block(address, decision.ResetEpochSeconds);
         }
     }
