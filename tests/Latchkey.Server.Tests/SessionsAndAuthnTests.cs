@@ -158,4 +158,35 @@ public sealed class SessionsAndAuthnTests(ServerFixture server) : IClassFixture<
         (await server.Api.SendRawAsync(HttpMethod.Post, "/api/v1/sessions", "{\"sessionToken\":\"x\"}", auth: null)).ExpectError(HttpStatusCode.Forbidden, "E0000005");
         (await server.Api.GetAsync("/api/v1/sessions/102abcdefghijklmnopq")).ExpectError(HttpStatusCode.NotFound, "E0000007");
     }
+
+    [Fact]
+    public async Task Change_password_with_revoke_sessions_ends_the_users_sessions_and_without_it_keeps_them()
+    {
+        var (id, login) = await UserAsync();
+        using var kept = new SignInClient(server);
+        (await kept.SignInAsync(login, ServerFixture.Password)).Expect(HttpStatusCode.OK);
+        (await server.Api.PostAsync($"/api/v1/users/{id}/credentials/change_password", new JsonObject
+        {
+            ["oldPassword"] = new JsonObject { ["value"] = ServerFixture.Password }, ["newPassword"] = new JsonObject { ["value"] = "Chang3dPassword!" },
+        })).Expect(HttpStatusCode.OK);
+        (await kept.GetAsync("/api/v1/sessions/me")).Expect(HttpStatusCode.OK);
+
+        (await server.Api.PostAsync($"/api/v1/users/{id}/credentials/change_password", new JsonObject
+        {
+            ["oldPassword"] = new JsonObject { ["value"] = "Chang3dPassword!" }, ["newPassword"] = new JsonObject { ["value"] = "Chang3dAgain!99" },
+            ["revokeSessions"] = true,
+        })).Expect(HttpStatusCode.OK);
+        (await kept.GetAsync("/api/v1/sessions/me")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+        Assert.Single(await IdxSignInTests.EventsAsync(server, "user.session.clear", id));
+    }
+
+    [Fact]
+    public async Task A_suspended_users_session_no_longer_counts()
+    {
+        var (id, login) = await UserAsync();
+        using var client = new SignInClient(server);
+        (await client.SignInAsync(login, ServerFixture.Password)).Expect(HttpStatusCode.OK);
+        (await server.Api.PostAsync($"/api/v1/users/{id}/lifecycle/suspend")).Expect(HttpStatusCode.OK);
+        (await client.GetAsync("/api/v1/sessions/me")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+    }
 }

@@ -2,6 +2,7 @@ using Latchkey.Core.Ids;
 using Latchkey.Core.Security;
 using Latchkey.Core.SignIn;
 using Latchkey.Core.Time;
+using Latchkey.Core.Users;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -44,14 +45,22 @@ public sealed class SessionStore(LatchkeyDbContext db, TimeProvider time)
         }
 
         var hash = SecretHasher.Hash(secret);
-        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.CookieHash == hash, ct);
-        return session is not null && session.ExpiresAt > time.GetUtcNow() ? session : null;
+        return await LiveAsync(db.Sessions.Where(s => s.CookieHash == hash), ct);
     }
 
-    public async Task<SessionEntity?> FindAsync(string orgId, string id, CancellationToken ct)
+    public async Task<SessionEntity?> FindAsync(string orgId, string id, CancellationToken ct) =>
+        id.Length > 20 ? null : await LiveAsync(db.Sessions.Where(s => s.Id == id && s.OrgId == orgId), ct);
+
+    /// <summary>The session if it has not expired and its user is neither suspended nor deactivated (their sessions end with that).</summary>
+    private async Task<SessionEntity?> LiveAsync(IQueryable<SessionEntity> query, CancellationToken ct)
     {
-        var session = id.Length > 20 ? null : await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.OrgId == orgId, ct);
-        return session is not null && session.ExpiresAt > time.GetUtcNow() ? session : null;
+        var now = time.GetUtcNow();
+        return await query.AsNoTracking()
+            .Where(s => s.ExpiresAt > now)
+            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { Session = s, u.Status })
+            .Where(x => x.Status != UserStatus.Suspended && x.Status != UserStatus.Deprovisioned)
+            .Select(x => x.Session)
+            .FirstOrDefaultAsync(ct);
     }
 
     /// <summary>
