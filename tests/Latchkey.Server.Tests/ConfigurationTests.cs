@@ -115,6 +115,28 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void Refused_passwords_slow_an_address_down_at_60_a_minute_by_default()
+    {
+        var options = new LatchkeyOptions();
+        Assert.True(options.RateLimits.FailedSignIn.Enabled);
+        Assert.Equal(60, options.RateLimits.FailedSignIn.Limit);
+        Assert.Equal(60, options.RateLimits.FailedSignIn.WindowSeconds);
+    }
+
+    [Theory]
+    [InlineData(0, 60, "Latchkey:RateLimits:FailedSignIn:Limit")]
+    [InlineData(60, 3601, "Latchkey:RateLimits:FailedSignIn:WindowSeconds")]
+    public void A_bad_failed_sign_in_limit_or_window_is_rejected_naming_the_key(int limit, int windowSeconds, string key)
+    {
+        var message = Assert.Single(Failures(o =>
+        {
+            o.RateLimits.FailedSignIn.Limit = limit;
+            o.RateLimits.FailedSignIn.WindowSeconds = windowSeconds;
+        }));
+        Assert.Contains(key, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_failed_authentication_limit_is_read_from_configuration()
     {
         await using var factory = new LatchkeyFactory(new Dictionary<string, string?>
