@@ -16,12 +16,17 @@ public sealed class SignInClient : IDisposable
     private readonly HttpClient _http;
 
     public SignInClient(ServerFixture server, string? localAddress = null)
+        : this(server.Api.BaseAddress, localAddress)
+    {
+    }
+
+    public SignInClient(Uri baseAddress, string? localAddress = null)
     {
         Cookies = new CookieContainer();
         var handler = localAddress is null ? new SocketsHttpHandler() : ClientAddresses.Handler(localAddress);
         handler.CookieContainer = Cookies;
         handler.UseCookies = true;
-        _http = new HttpClient(handler) { BaseAddress = server.Api.BaseAddress };
+        _http = new HttpClient(handler) { BaseAddress = baseAddress };
     }
 
     public CookieContainer Cookies { get; }
