@@ -1,5 +1,6 @@
 using System.Net;
 using Latchkey.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Tests;
 
@@ -94,6 +95,12 @@ public sealed class LockoutAndLifetimeTests(ClockedServerFixture server) : IClas
         (await client.GetAsync("/api/v1/sessions/me")).Expect(HttpStatusCode.OK);
         server.Time.Advance(TimeSpan.FromMinutes(121));
         (await client.GetAsync("/api/v1/sessions/me")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+
+        // The expired row goes when the next transaction starts.
+        var userId = (string)(await server.Api.GetAsync($"/api/v1/users/{ServerFixture.Encode(login)}")).Expect(HttpStatusCode.OK).Object["id"]!;
+        Assert.Equal(1, await server.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserId == userId)));
+        await client.StartAsync();
+        Assert.Equal(0, await server.WithDbAsync(db => db.Sessions.CountAsync(s => s.UserId == userId)));
     }
 
     [Fact]

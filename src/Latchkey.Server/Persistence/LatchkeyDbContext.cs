@@ -135,6 +135,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.CookieHash).HasMaxLength(64);
             e.HasIndex(x => x.CookieHash).IsUnique();
             e.HasIndex(x => new { x.OrgId, x.UserId });
+            e.HasIndex(x => x.ExpiresAt);
         });
     }
 

@@ -36,8 +36,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var row = ToRow(handle, orgId, SignInMachine.Start(now), 0);
         await write.RunAsync(orgId, async () =>
         {
-            // Expired transactions of the org go as new ones come.
+            // Expired transactions and sessions of the org go as new transactions come (both indexed by expiry).
             await db.SignInTransactions.Where(t => t.OrgId == orgId && t.ExpiresAt < now).ExecuteDeleteAsync(ct);
+            await db.Sessions.Where(s => s.OrgId == orgId && s.ExpiresAt < now).ExecuteDeleteAsync(ct);
             db.SignInTransactions.Add(row);
         }, ct);
         return SignInTransaction.Of(handle, row);

@@ -529,6 +529,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.HasIndex("CookieHash")
                         .IsUnique();
 
+                    b.HasIndex("ExpiresAt");
+
                     b.HasIndex("OrgId", "UserId");
 
                     b.ToTable("Sessions");

@@ -524,6 +524,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.HasIndex("CookieHash")
                         .IsUnique();
 
+                    b.HasIndex("ExpiresAt");
+
                     b.HasIndex("OrgId", "UserId");
 
                     b.ToTable("Sessions");

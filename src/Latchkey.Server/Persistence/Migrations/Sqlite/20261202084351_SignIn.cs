@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Latchkey.Server.Persistence.Migrations.Postgres
+namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class SignIn : Migration
@@ -13,30 +13,30 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
             migrationBuilder.AddColumn<int>(
                 name: "FailedPasswordAttempts",
                 table: "Users",
-                type: "integer",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<string>(
                 name: "SettingsJson",
                 table: "Policies",
-                type: "text",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "Sessions",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    OrgId = table.Column<string>(type: "text", nullable: false),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    CookieHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Created = table.Column<long>(type: "bigint", nullable: false),
-                    LastActivity = table.Column<long>(type: "bigint", nullable: false),
-                    LastPasswordVerification = table.Column<long>(type: "bigint", nullable: false),
-                    IdleMinutes = table.Column<int>(type: "integer", nullable: false),
-                    MaxExpiresAt = table.Column<long>(type: "bigint", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    OrgId = table.Column<string>(type: "TEXT", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    CookieHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastActivity = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastPasswordVerification = table.Column<long>(type: "INTEGER", nullable: false),
+                    IdleMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -47,14 +47,14 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 name: "SignInTransactions",
                 columns: table => new
                 {
-                    HandleHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    OrgId = table.Column<string>(type: "text", nullable: false),
-                    Step = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Identifier = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: true),
-                    Created = table.Column<long>(type: "bigint", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
-                    Version = table.Column<long>(type: "bigint", nullable: false)
+                    HandleHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrgId = table.Column<string>(type: "TEXT", nullable: false),
+                    Step = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Identifier = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -66,6 +66,11 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 table: "Sessions",
                 column: "CookieHash",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_ExpiresAt",
+                table: "Sessions",
+                column: "ExpiresAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Sessions_OrgId_UserId",

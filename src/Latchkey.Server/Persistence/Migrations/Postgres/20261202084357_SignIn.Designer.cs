@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261202081324_SignIn")]
+    [Migration("20261202084357_SignIn")]
     partial class SignIn
     {
         /// <inheritdoc />
@@ -495,6 +495,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.HasIndex("CookieHash")
                         .IsUnique();
+
+                    b.HasIndex("ExpiresAt");
 
                     b.HasIndex("OrgId", "UserId");
 

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLatchkeyDbContext))]
-    [Migration("20261202081317_SignIn")]
+    [Migration("20261202084351_SignIn")]
     partial class SignIn
     {
         /// <inheritdoc />
@@ -490,6 +490,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.HasIndex("CookieHash")
                         .IsUnique();
+
+                    b.HasIndex("ExpiresAt");
 
                     b.HasIndex("OrgId", "UserId");
 
