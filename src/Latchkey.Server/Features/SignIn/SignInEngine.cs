@@ -108,9 +108,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>
         {
             var user = snapshot is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct);
-            var right = user?.PasswordHash is { } current && current != snapshot!.PasswordHash
-                ? PasswordHasher.Verify(password, current) // changed meanwhile (rare): checked again against the new hash
-                : matches && user is not null;
+            // Fail closed: no password, no match; a password changed meanwhile (rare) is checked again against the new hash.
+            var right = user?.PasswordHash is { } current
+                && (current == snapshot!.PasswordHash ? matches : PasswordHasher.Verify(password, current));
             var facts = user is null ? null : new SignInUser(user.Id, user.Status, user.FailedPasswordAttempts, user.StatusChanged);
             var verdict = SignInMachine.AnswerPassword(tx.State, facts, right, lockout, now);
             if (user is not null)
