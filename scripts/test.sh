@@ -40,7 +40,8 @@ start_postgres() {
   PG_PORT=55432
   while (echo >"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; do PG_PORT=$((PG_PORT + 1)); done
   run_pg "$PG_BIN/initdb" -D "$PG_DIR" -U postgres --auth=trust >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log"; return 1; }
-  run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-k /tmp -h 127.0.0.1 -p $PG_PORT -c fsync=off" -l "$PG_DIR/server.log" -w start >/dev/null || return 1
+  # Each test class runs its own server with its own connection pool, and the classes run in parallel: 100 connections are too few.
+  run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-k /tmp -h 127.0.0.1 -p $PG_PORT -c fsync=off -c max_connections=400" -l "$PG_DIR/server.log" -w start >/dev/null || return 1
   export LATCHKEY_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
   echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 }

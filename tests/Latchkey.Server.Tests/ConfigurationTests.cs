@@ -104,14 +104,31 @@ public sealed class ConfigurationTests
     [InlineData(-1, 60, "Latchkey:RateLimits:FailedAuthentication:Limit")]
     [InlineData(20, 0, "Latchkey:RateLimits:FailedAuthentication:WindowSeconds")]
     [InlineData(20, 3601, "Latchkey:RateLimits:FailedAuthentication:WindowSeconds")]
-    public void A_bad_failed_authentication_limit_or_window_is_rejected_naming_the_key(int limit, int windowSeconds, string key)
+    [InlineData(0, 60, "Latchkey:RateLimits:FailedSignIn:Limit")]
+    [InlineData(60, 3601, "Latchkey:RateLimits:FailedSignIn:WindowSeconds")]
+    public void A_bad_per_address_failure_limit_or_window_is_rejected_naming_the_key(int limit, int windowSeconds, string key)
     {
         var message = Assert.Single(Failures(o =>
         {
-            o.RateLimits.FailedAuthentication.Limit = limit;
-            o.RateLimits.FailedAuthentication.WindowSeconds = windowSeconds;
+            if (key.Contains("FailedSignIn", StringComparison.Ordinal))
+            {
+                (o.RateLimits.FailedSignIn.Limit, o.RateLimits.FailedSignIn.WindowSeconds) = (limit, windowSeconds);
+            }
+            else
+            {
+                (o.RateLimits.FailedAuthentication.Limit, o.RateLimits.FailedAuthentication.WindowSeconds) = (limit, windowSeconds);
+            }
         }));
         Assert.Contains(key, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refused_passwords_slow_an_address_down_at_60_a_minute_by_default()
+    {
+        var options = new LatchkeyOptions();
+        Assert.True(options.RateLimits.FailedSignIn.Enabled);
+        Assert.Equal(60, options.RateLimits.FailedSignIn.Limit);
+        Assert.Equal(60, options.RateLimits.FailedSignIn.WindowSeconds);
     }
 
     [Fact]

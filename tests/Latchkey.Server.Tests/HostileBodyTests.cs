@@ -29,6 +29,8 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/apps/{appId}/lifecycle/deactivate",
         "PUT /api/v1/groups/{groupId}/users/{userId}",
         "POST /api/v1/users/{id}/credentials/forgot_password",
+        "POST /api/v1/sessions/me/lifecycle/refresh",
+        "POST /api/v1/sessions/{id}/lifecycle/refresh",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);
@@ -110,6 +112,15 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             foreach (var inName in new[] { false, true })
             {
                 var response = await Api.SendBytesAsync(new HttpMethod(method), fill(pattern), BodyWith(Hex(hex), inName));
+                if (pattern.StartsWith("/idp/idx/", StringComparison.Ordinal))
+                {
+                    // IDX answers in its own shape: version and messages, with the error code as the message key.
+                    response.Expect(HttpStatusCode.BadRequest);
+                    Assert.Equal("1.0.0", (string?)response.Object["version"]);
+                    Assert.Equal("errors.E0000003", (string?)response.Object["messages"]!["value"]![0]!["i18n"]!["key"]);
+                    continue;
+                }
+
                 response.ExpectError(HttpStatusCode.BadRequest, "E0000003");
             }
         }

@@ -73,7 +73,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
     }
 
     /// <summary>GET routes whose last segment is a literal but which are single resources, not lists (none yet).</summary>
-    private static readonly HashSet<string> NotLists = new(StringComparer.Ordinal);
+    private static readonly HashSet<string> NotLists = new(StringComparer.Ordinal) { "/api/v1/sessions/me" };
 
     /// <summary>The real service's documented values that are not errors: route, parameter, value, what they mean.</summary>
     private static readonly HashSet<(string Route, string Parameter, string Value)> Documented =

@@ -22,6 +22,8 @@ public static class ApiErrors
         "Bad request.  Accept and/or Content-Type headers likely do not match supported values.",
         [$"Content-Type '{contentType}' is not supported: send application/json in UTF-8."]);
 
+    public static ApiError AuthenticationFailed() => new(401, "E0000004", "Authentication failed");
+
     public static ApiError InvalidSession() => new(403, "E0000005", "Invalid session");
 
     public static ApiError Forbidden() => new(403, "E0000006", "You do not have permission to perform the requested action");

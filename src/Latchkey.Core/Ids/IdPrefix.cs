@@ -13,4 +13,6 @@ public static class IdPrefix
     public const string ClassicPolicy = "00p";
     public const string UserType = "oty";
     public const string Error = "oae";
+    public const string Session = "102";
+    public const string Authenticator = "aut";
 }

@@ -29,6 +29,13 @@ public static class EventTypes
     public static readonly EventType UserExpirePassword = new("user.account.expire_password", "Expire password for Okta user");
     public static readonly EventType UserResetPassword = new("user.account.reset_password", "Reset password for Okta user");
 
+    public static readonly EventType UserAuthenticate = new("user.authentication.authenticate", "User authentication");
+    public static readonly EventType UserVerify = new("user.authentication.verify", "Verify user identity");
+    public static readonly EventType SessionStart = new("user.session.start", "User login to Okta", LegacyEventType: "core.user_auth.login_success");
+    public static readonly EventType SessionEnd = new("user.session.end", "User logout from Okta", LegacyEventType: "core.user_auth.logout_success");
+    public static readonly EventType SessionClear = new("user.session.clear", "Clear user session");
+    public static readonly EventType UserLock = new("user.account.lock", "Max sign in attempts exceeded", LogSeverity.Warn, "core.user_auth.account_locked");
+
     public static readonly EventType GroupCreate = new("group.lifecycle.create", "Create Okta group");
     public static readonly EventType GroupDelete = new("group.lifecycle.delete", "Delete Okta group");
     public static readonly EventType GroupUpdate = new("group.profile.update", "Update Okta group profile");

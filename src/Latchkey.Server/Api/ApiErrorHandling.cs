@@ -12,7 +12,15 @@ namespace Latchkey.Server.Api;
 /// </summary>
 public sealed partial class ApiErrorHandling(RequestDelegate next, ILogger<ApiErrorHandling> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context) =>
+        GuardAsync(context, next, WriteAsync, e => LogUnhandled(logger, e, context.Request.Method, context.Request.Path, RequestIds.Of(context)));
+
+    /// <summary>
+    /// Runs <paramref name="next"/> and answers any failure with <paramref name="write"/>: an <see cref="ApiException"/> as its
+    /// error, a bad or oversized body as E0000003 (413 when too large), anything else as 500 E0000009 after
+    /// <paramref name="logUnhandled"/>. Shared by every error shape (the API's and IDX's).
+    /// </summary>
+    public static async Task GuardAsync(HttpContext context, RequestDelegate next, Func<HttpContext, ApiError, Task> write, Action<Exception> logUnhandled)
     {
         try
         {
@@ -20,12 +28,12 @@ public sealed partial class ApiErrorHandling(RequestDelegate next, ILogger<ApiEr
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, e.Error);
+            await write(context, e.Error);
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {
             var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0;
-            await WriteAsync(context, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+            await write(context, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? ApiErrors.PayloadTooLarge(limit)
                 : ApiErrors.MalformedBody());
         }
@@ -35,8 +43,8 @@ public sealed partial class ApiErrorHandling(RequestDelegate next, ILogger<ApiEr
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
-            LogUnhandled(logger, e, context.Request.Method, context.Request.Path, RequestIds.Of(context));
-            await WriteAsync(context, ApiErrors.Internal());
+            logUnhandled(e);
+            await write(context, ApiErrors.Internal());
         }
     }
 

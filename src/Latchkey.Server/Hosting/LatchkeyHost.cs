@@ -6,6 +6,7 @@ using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Groups;
 using Latchkey.Server.Features.Org;
 using Latchkey.Server.Features.RateLimits;
+using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Persistence;
@@ -64,6 +65,10 @@ public static partial class LatchkeyHost
             shared: options.RateLimits.Shared ?? options.Database.Provider == DatabaseProvider.Postgres));
         services.AddSingleton<RateLimitGate>();
         services.AddSingleton<FailedAuthenticationLimit>();
+        services.AddSingleton<SignInAddressLimit>();
+        services.AddSingleton<DecoyPassword>();
+        services.AddScoped<SessionStore>();
+        services.AddScoped<SignInEngine>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();
@@ -122,6 +127,7 @@ public static partial class LatchkeyHost
             api.UseMiddleware<ApiTokenAuthentication>();
             api.UseMiddleware<RateLimitMiddleware>();
         });
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx"), idx => idx.UseMiddleware<IdxErrorHandling>());
 
         var v1 = app.MapGroup("/api/v1");
         v1.MapUsersApi();
@@ -129,6 +135,9 @@ public static partial class LatchkeyHost
         v1.MapAppsApi();
         v1.MapApiTokensApi();
         v1.MapSystemLogApi();
+        v1.MapSessionsApi();
+        v1.MapAuthnApi();
+        app.MapIdxEndpoints();
         app.MapOrgEndpoints();
         app.MapUnmatchedFallback();
         return app;

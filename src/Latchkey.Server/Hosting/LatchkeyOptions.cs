@@ -109,6 +109,21 @@ public sealed class RateLimitOptions
 
     /// <summary>Failed API-token authentications per client address, across every endpoint (token guessing).</summary>
     public FailedAuthenticationOptions FailedAuthentication { get; set; } = new();
+
+    /// <summary>Refused passwords at sign-in per client address (password spraying): a slow-down past the limit.</summary>
+    public FailedSignInOptions FailedSignIn { get; set; } = new();
+}
+
+/// <summary>
+/// <c>Latchkey:RateLimits:FailedSignIn</c>: past <see cref="Limit"/> refused passwords from one client address in a window
+/// of <see cref="WindowSeconds"/>, that address's password answers get 429 until the window ends. Not turned off by
+/// <c>Latchkey:RateLimits:Enabled</c>; <see cref="Enabled"/> turns it off.
+/// </summary>
+public sealed class FailedSignInOptions
+{
+    public bool Enabled { get; set; } = true;
+    public int Limit { get; set; } = 60;
+    public int WindowSeconds { get; set; } = 60;
 }
 
 /// <summary>

@@ -104,6 +104,17 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:RateLimits:FailedAuthentication:WindowSeconds must be between 1 and 3600.");
         }
 
+        var signIn = options.RateLimits.FailedSignIn;
+        if (signIn.Limit is < 1 or > 1_000_000)
+        {
+            errors.Add("Latchkey:RateLimits:FailedSignIn:Limit must be between 1 and 1000000.");
+        }
+
+        if (signIn.WindowSeconds is < 1 or > 3600)
+        {
+            errors.Add("Latchkey:RateLimits:FailedSignIn:WindowSeconds must be between 1 and 3600.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -38,6 +38,8 @@ public sealed class UserEntity
     public string? ActivationTokenHash { get; set; }
     public required string TypeId { get; set; }
     public bool IsSuperAdmin { get; set; }
+    /// <summary>Wrong passwords at sign-in in a row (the PASSWORD policy's lockout counts them; unlock and a right password clear it).</summary>
+    public int FailedPasswordAttempts { get; set; }
     /// <summary>Bumped on every change; the ETag.</summary>
     public long Version { get; set; }
 }
@@ -126,6 +128,43 @@ public sealed class PolicyEntity
     public bool IsSystem { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset LastUpdated { get; set; }
+    /// <summary>The policy's settings as JSON (PASSWORD: <c>password.lockout</c>; OKTA_SIGN_ON: its default rule's <c>session</c>); null: the type's defaults.</summary>
+    public string? SettingsJson { get; set; }
+}
+
+/// <summary>
+/// A sign-in transaction (IDX or classic authn). Found by the SHA-256 of its state handle, which only the client holds;
+/// a handle past <see cref="ExpiresAt"/>, or of a finished transaction (the row is gone), is refused.
+/// </summary>
+public sealed class SignInTransactionEntity
+{
+    public required string HandleHash { get; set; }
+    public required string OrgId { get; set; }
+    public required string Step { get; set; }
+    public string? Identifier { get; set; }
+    public string? UserId { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    /// <summary>Bumped on every step, so two answers racing on one transaction cannot both pass.</summary>
+    public long Version { get; set; }
+}
+
+/// <summary>A signed-in session: the <c>sid</c> cookie carries a secret whose SHA-256 is <see cref="CookieHash"/>; <see cref="Id"/> is public.</summary>
+public sealed class SessionEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    public required string CookieHash { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastActivity { get; set; }
+    public DateTimeOffset LastPasswordVerification { get; set; }
+    /// <summary>Idle limit in minutes (the sign-on policy's <c>maxSessionIdleMinutes</c> when the session began).</summary>
+    public int IdleMinutes { get; set; }
+    /// <summary>The absolute end (<c>maxSessionLifetimeMinutes</c> after the start).</summary>
+    public DateTimeOffset MaxExpiresAt { get; set; }
+    /// <summary>The earlier of the idle end (last activity + idle limit) and the absolute end.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
 }
 
 public sealed class LogEventEntity

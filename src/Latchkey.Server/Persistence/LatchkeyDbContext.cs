@@ -19,6 +19,8 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<LogChainHeadEntity> LogChainHeads => Set<LogChainHeadEntity>();
     public DbSet<LogCheckpointEntity> LogCheckpoints => Set<LogCheckpointEntity>();
     public DbSet<RateLimitCounterEntity> RateLimitCounters => Set<RateLimitCounterEntity>();
+    public DbSet<SignInTransactionEntity> SignInTransactions => Set<SignInTransactionEntity>();
+    public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -115,6 +117,26 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Signature).HasMaxLength(200);
         });
         modelBuilder.Entity<RateLimitCounterEntity>(e => e.HasKey(x => new { x.Scope, x.Bucket }));
+
+        modelBuilder.Entity<SignInTransactionEntity>(e =>
+        {
+            e.HasKey(x => x.HandleHash);
+            e.Property(x => x.HandleHash).HasMaxLength(64);
+            e.Property(x => x.Step).HasMaxLength(32);
+            e.Property(x => x.Identifier).HasMaxLength(256);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => x.ExpiresAt);
+        });
+
+        modelBuilder.Entity<SessionEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.CookieHash).HasMaxLength(64);
+            e.HasIndex(x => x.CookieHash).IsUnique();
+            e.HasIndex(x => new { x.OrgId, x.UserId });
+            e.HasIndex(x => x.ExpiresAt);
+        });
     }
 
     private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(

@@ -10,10 +10,13 @@ namespace Latchkey.Server.Tests.Infrastructure;
 /// </summary>
 public static class ClientAddresses
 {
-    public static HttpClient From(string localAddress, Uri baseAddress)
+    public static HttpClient From(string localAddress, Uri baseAddress) => new(Handler(localAddress)) { BaseAddress = baseAddress };
+
+    /// <summary>A handler whose connections come from <paramref name="localAddress"/>.</summary>
+    public static SocketsHttpHandler Handler(string localAddress)
     {
         var local = IPAddress.Parse(localAddress);
-        var handler = new SocketsHttpHandler
+        return new SocketsHttpHandler
         {
             ConnectCallback = async (context, ct) =>
             {
@@ -31,7 +34,6 @@ public static class ClientAddresses
                 }
             },
         };
-        return new HttpClient(handler) { BaseAddress = baseAddress };
     }
 
     /// <summary>An API client for <paramref name="server"/> that connects from <paramref name="localAddress"/>.</summary>

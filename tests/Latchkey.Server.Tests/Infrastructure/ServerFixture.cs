@@ -40,7 +40,11 @@ public class ServerFixture : IAsyncLifetime
         ["Latchkey:RateLimits:Buckets:logs:Limit"] = "100000",
         ["Latchkey:RateLimits:Buckets:default:Limit"] = "100000",
         [FailedAuthenticationLimitKey] = "100000",
+        [FailedSignInLimitKey] = "100000",
     };
+
+    /// <summary>Refused passwords allowed per client address per window (tests that fail passwords on purpose share one server).</summary>
+    public const string FailedSignInLimitKey = "Latchkey:RateLimits:FailedSignIn:Limit";
 
     /// <summary>Failed authentications allowed per client address per window (tests that send bad tokens on purpose share one server).</summary>
     public const string FailedAuthenticationLimitKey = "Latchkey:RateLimits:FailedAuthentication:Limit";

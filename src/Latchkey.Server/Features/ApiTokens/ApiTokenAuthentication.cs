@@ -13,7 +13,8 @@ namespace Latchkey.Server.Features.ApiTokens;
 /// hash (tokens are never stored in clear). No header: 403 E0000005, as the real service answers when
 /// it falls back to a session cookie; an unknown, revoked or expired token: 401 E0000011. Each failure is
 /// charged to the client address, and an address past the limit is refused with 429 before its token is
-/// read (<see cref="FailedAuthenticationLimit"/>).
+/// read (<see cref="FailedAuthenticationLimit"/>). The session cookie's endpoints (<c>/api/v1/sessions/me</c>) and the
+/// classic <c>/api/v1/authn</c> take no token.
 /// </summary>
 public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache cache, TimeProvider time, FailedAuthenticationLimit failures)
 {
@@ -21,6 +22,13 @@ public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache c
 
     public async Task InvokeAsync(HttpContext context, LatchkeyDbContext db)
     {
+        if (SignIn.SessionsApi.IsTokenFree(context.Request.Path))
+        {
+            // The session cookie's own endpoints and the classic authn API: no API token is involved.
+            await next(context);
+            return;
+        }
+
         var address = FailedAuthenticationLimit.AddressKey(context.Connection.RemoteIpAddress);
         failures.ThrowIfBlocked(context, address);
         string header = context.Request.Headers.Authorization.ToString();

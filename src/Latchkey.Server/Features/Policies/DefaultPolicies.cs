@@ -23,6 +23,7 @@ public static class DefaultPolicies
                 Id = RandomIds.NewId(type == AccessPolicy ? IdPrefix.AccessPolicy : IdPrefix.ClassicPolicy, now), OrgId = orgId, Type = type,
                 Name = "Default Policy", Description = "The default policy applies in all situations if no other policy applies.",
                 Status = "ACTIVE", Priority = 1, IsSystem = true, Created = now, LastUpdated = now,
+                SettingsJson = SignInPolicies.DefaultSettings(type),
             });
         }
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -29,21 +28,17 @@ public sealed partial class FailedAuthenticationLimit
     public const string BucketName = "failed-authentication";
 
     private readonly RateLimiter _limiter;
-    private readonly TimeProvider _time;
     private readonly ILogger<FailedAuthenticationLimit> _logger;
     private readonly RateLimitBucket _bucket;
 
     /// <summary>Blocked address keys and the end of their block (the window's end, epoch seconds).</summary>
-    private readonly ConcurrentDictionary<string, long> _blockedUntil = new(StringComparer.Ordinal);
-
-    /// <summary>Past 1,000 blocked addresses in memory, those whose block has ended go.</summary>
-    private readonly EndedEntries<string, long> _ended = new(1_000, until => until * 1000);
+    private readonly AddressBlocks _blocks;
 
     public FailedAuthenticationLimit(RateLimiter limiter, IOptions<LatchkeyOptions> options, TimeProvider time, ILogger<FailedAuthenticationLimit> logger)
     {
         _limiter = limiter;
-        _time = time;
         _logger = logger;
+        _blocks = new AddressBlocks(time);
         var o = options.Value.RateLimits.FailedAuthentication;
         _bucket = new RateLimitBucket(BucketName, "/api/v1/*", o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));
     }
@@ -78,18 +73,10 @@ public sealed partial class FailedAuthenticationLimit
     /// <summary>Before anything else: a request from a blocked address is refused at once, with no database work.</summary>
     public void ThrowIfBlocked(HttpContext context, string address)
     {
-        if (!_blockedUntil.TryGetValue(address, out var until))
+        if (_blocks.IsBlocked(address, out var until))
         {
-            return;
+            throw Blocked(context, until);
         }
-
-        if (until * 1000 <= _time.GetUtcNow().ToUnixTimeMilliseconds())
-        {
-            _blockedUntil.TryRemove(KeyValuePair.Create(address, until));
-            return;
-        }
-
-        throw Blocked(context, until);
     }
 
     /// <summary>
@@ -106,8 +93,7 @@ public sealed partial class FailedAuthenticationLimit
             return new ApiException(refusal);
         }
 
-        _ended.Sweep(_blockedUntil, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        _blockedUntil[address] = decision.ResetEpochSeconds;
+        _blocks.Block(address, decision.ResetEpochSeconds);
         if (decision.FirstRefusal)
         {
             LogBlocked(_logger, address, _bucket.Limit, (int)_bucket.Window.TotalSeconds, RetryAfterSeconds(decision.ResetEpochSeconds));
@@ -124,9 +110,7 @@ public sealed partial class FailedAuthenticationLimit
         return new ApiException(ApiErrors.RateLimited());
     }
 
-    /// <summary>Whole seconds until the window ends, at least 1.</summary>
-    private long RetryAfterSeconds(long until) =>
-        Math.Max(1, (until * 1000 - _time.GetUtcNow().ToUnixTimeMilliseconds() + 999) / 1000);
+    private long RetryAfterSeconds(long until) => _blocks.RetryAfterSeconds(until);
 
     /// <summary>
     /// The System Log event of a block, once per window and address (the counter says which refusal is the first,

@@ -30,6 +30,9 @@ public sealed class SystemLogWriter(LatchkeyDbContext db, TimeProvider time, IHt
         string? displayMessage = null, IReadOnlyDictionary<string, object?>? debugData = null, LogActor? actor = null) =>
         _pending.Add(Create(type, targets, outcome, displayMessage, debugData, actor));
 
+    /// <summary>Stages an event made by <see cref="Create"/> and completed by the caller (e.g. with its authentication context).</summary>
+    public void Stage(LogEvent e) => _pending.Add(e);
+
     public LogEvent Create(EventType type, IReadOnlyList<LogTarget> targets, LogOutcome? outcome = null,
         string? displayMessage = null, IReadOnlyDictionary<string, object?>? debugData = null, LogActor? actor = null)
     {

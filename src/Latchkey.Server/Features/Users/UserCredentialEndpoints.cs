@@ -45,7 +45,7 @@ public static class UserCredentialEndpoints
         var body = await JsonBody.ReadObjectAsync(context.Request);
         var oldPassword = UserWrites.ReadPassword(body, "oldPassword", "oldPassword", "oldPassword") ?? throw Blank("oldPassword");
         var newPassword = UserWrites.ReadPassword(body, "newPassword", "newPassword", "newPassword") ?? throw Blank("newPassword");
-        _ = JsonBody.Bool(body, "revokeSessions", "revokeSessions"); // checked; there are no sessions to revoke before the sign-in pipeline
+        var revokeSessions = JsonBody.Bool(body, "revokeSessions", "revokeSessions") ?? false;
 
         (string Hash, string? History) Plan(UserEntity user)
         {
@@ -68,7 +68,7 @@ public static class UserCredentialEndpoints
                 user.PasswordHistory, hasher, message => ApiErrors.CredentialsUpdateFailed($"password: {message}"));
         }
 
-        return await SetPasswordAsync(id, context, db, write, log, time, EventTypes.UserUpdatePassword, Plan);
+        return await SetPasswordAsync(id, context, db, write, log, time, EventTypes.UserUpdatePassword, Plan, revokeSessions);
     }
 
     /// <summary>Body <c>{password: {value}, recovery_question: {question, answer}}</c>: the current password confirms the change.</summary>
@@ -97,6 +97,7 @@ public static class UserCredentialEndpoints
             user.LastUpdated = now;
             user.Version++;
             UserWrites.StageRecoveryQuestionChange(log, UserResources.Target(user));
+            return Task.CompletedTask;
         });
         return ApiResponses.Json(UserResources.Credentials(user));
     }
@@ -162,7 +163,7 @@ public static class UserCredentialEndpoints
     /// <paramref name="eventType"/> in a write of its own, then refuses.
     /// </summary>
     private static async Task<UserEntity> ChangeAsync<TPlan>(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, TPlan> plan, Action<UserEntity, TPlan, DateTimeOffset> apply)
+        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, TPlan> plan, Func<UserEntity, TPlan, DateTimeOffset, Task> apply)
     {
         var caller = ApiCaller.Required(context);
         var ct = context.RequestAborted;
@@ -173,7 +174,7 @@ public static class UserCredentialEndpoints
             return await write.RunAsync(caller.OrgId, async () =>
             {
                 var user = await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct) ?? throw new ApiException(ApiErrors.NotFound(id, "User"));
-                apply(user, user.Version == snapshot.Version ? planned : plan(user), IsoTime.Truncate(time.GetUtcNow()));
+                await apply(user, user.Version == snapshot.Version ? planned : plan(user), IsoTime.Truncate(time.GetUtcNow()));
                 return user;
             }, ct);
         }
@@ -190,13 +191,15 @@ public static class UserCredentialEndpoints
 
     /// <summary>
     /// Sets the planned password: its hash and history, the change date; an expired or recovering user is ACTIVE
-    /// again; an open reset link ends. Answers the user's credentials.
+    /// again; an open reset link ends; with <paramref name="revokeSessions"/> every session of the user ends in the same
+    /// write. Answers the user's credentials.
     /// </summary>
     private static async Task<IResult> SetPasswordAsync(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, (string Hash, string? History)> plan)
+        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, (string Hash, string? History)> plan, bool revokeSessions = false)
     {
-        var user = await ChangeAsync(id, context, db, write, log, time, eventType, plan, (user, planned, now) =>
+        var user = await ChangeAsync(id, context, db, write, log, time, eventType, plan, async (user, planned, now) =>
         {
+
             (user.PasswordHash, user.PasswordHistory, user.PasswordChanged) = (planned.Hash, planned.History, now);
             user.ActivationTokenHash = null;
             var status = CredentialRules.StatusAfterNewPassword(user.Status);
@@ -208,6 +211,11 @@ public static class UserCredentialEndpoints
             user.LastUpdated = now;
             user.Version++;
             log.Stage(eventType, [UserResources.Target(user)]);
+            if (revokeSessions)
+            {
+                var count = await db.Sessions.Where(s => s.UserId == user.Id).ExecuteDeleteAsync(context.RequestAborted);
+                SignIn.SignInEvents.SessionsCleared(log, user, count);
+            }
         });
         return ApiResponses.Json(UserResources.Credentials(user));
     }

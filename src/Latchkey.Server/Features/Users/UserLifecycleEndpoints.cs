@@ -116,6 +116,11 @@ public static class UserLifecycleEndpoints
             throw new ApiException(error);
         }
 
+        if (user.Status == UserStatus.LockedOut)
+        {
+            user.FailedPasswordAttempts = 0; // leaving LOCKED_OUT (unlock, a temporary or reset password) starts the count afresh
+        }
+
         user.Status = transition.NewStatus!;
         user.StatusChanged = now;
         user.LastUpdated = now;

@@ -441,6 +441,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.Property<int>("Priority")
                         .HasColumnType("integer");
 
+                    b.Property<string>("SettingsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .IsUnicode(true)
@@ -479,6 +483,103 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("RateLimitCounters");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.SessionEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("CookieHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("IdleMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("LastActivity")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastPasswordVerification")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MaxExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CookieHash")
+                        .IsUnique();
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("OrgId", "UserId");
+
+                    b.ToTable("Sessions");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.SignInTransactionEntity", b =>
+                {
+                    b.Property<string>("HandleHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Identifier")
+                        .HasMaxLength(256)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Step")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("UserId")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("HandleHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("SignInTransactions");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.UserEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -500,6 +601,9 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsRequired()
                         .IsUnicode(true)
                         .HasColumnType("text");
+
+                    b.Property<int>("FailedPasswordAttempts")
+                        .HasColumnType("integer");
 
                     b.Property<string>("FirstName")
                         .IsUnicode(true)

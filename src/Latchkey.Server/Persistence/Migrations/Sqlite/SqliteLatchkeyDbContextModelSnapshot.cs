@@ -436,6 +436,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SettingsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .IsUnicode(true)
@@ -474,6 +478,103 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("RateLimitCounters");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.SessionEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CookieHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("IdleMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastActivity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastPasswordVerification")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MaxExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CookieHash")
+                        .IsUnique();
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("OrgId", "UserId");
+
+                    b.ToTable("Sessions");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.SignInTransactionEntity", b =>
+                {
+                    b.Property<string>("HandleHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Identifier")
+                        .HasMaxLength(256)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Step")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("HandleHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("SignInTransactions");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.UserEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -495,6 +596,9 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("FailedPasswordAttempts")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("FirstName")
                         .IsUnicode(true)

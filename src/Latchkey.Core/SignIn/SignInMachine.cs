@@ -1,0 +1,104 @@
+using Latchkey.Core.Users;
+
+namespace Latchkey.Core.SignIn;
+
+/// <summary>
+/// The sign-in pipeline as a pure state machine (DESIGN.md, Protocols): identify -> password -> [new password when
+/// expired] -> success. State and facts in, next state out; the caller verifies the password hash (outside any write
+/// lock), stores the result and writes the System Log. <paramref name="now"/> is always passed in, never read.
+/// A transition from a step it does not belong to throws: callers check <see cref="Accepts"/> first.
+/// </summary>
+public static class SignInMachine
+{
+    /// <summary>Each step keeps the transaction alive this much longer.</summary>
+    public static readonly TimeSpan StepLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>No transaction lives longer than this, however active.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
+
+    public static SignInState Start(DateTimeOffset now) => new(SignInStep.Identify, null, null, now, now + StepLifetime);
+
+    /// <summary>True when the transaction is alive and waiting for <paramref name="step"/>.</summary>
+    public static bool Accepts(SignInState state, string step, DateTimeOffset now) => !state.IsExpired(now) && state.Step == step;
+
+    /// <summary>The username step. <paramref name="userId"/> is null when no user has the identifier; the next step is the same.</summary>
+    public static SignInState Identify(SignInState state, string identifier, string? userId, DateTimeOffset now)
+    {
+        Require(state, SignInStep.Identify, now);
+        return Advance(state, SignInStep.Password, now) with { Identifier = identifier, UserId = userId };
+    }
+
+    /// <summary>
+    /// The password step. Refused, whatever the password, for an unknown, locked, suspended, deprovisioned or not yet
+    /// active user; only a wrong password of a user who may sign in counts toward the lockout, and the attempt that
+    /// reaches <see cref="LockoutPolicy.MaxAttempts"/> locks. A right password clears the count and leads to success,
+    /// or to a new password first when it has expired.
+    /// </summary>
+    public static PasswordVerdict AnswerPassword(SignInState state, SignInUser? user, bool passwordMatches, LockoutPolicy policy, DateTimeOffset now)
+    {
+        Require(state, SignInStep.Password, now);
+        var refused = Advance(state, SignInStep.Password, now);
+        if (user is null || user.Id != state.UserId)
+        {
+            return new PasswordVerdict(refused, false, SignInReasons.UnknownUser, 0, null);
+        }
+
+        var status = user.Status;
+        var failed = user.FailedPasswordAttempts;
+        string? newStatus = null;
+        if (status == UserStatus.LockedOut && AutoUnlockDue(user, policy, now))
+        {
+            (status, failed, newStatus) = (UserStatus.Active, 0, UserStatus.Active);
+        }
+
+        var notAllowed = status switch
+        {
+            UserStatus.LockedOut => SignInReasons.LockedOut,
+            UserStatus.Suspended => SignInReasons.UserSuspended,
+            UserStatus.Deprovisioned => SignInReasons.UserDeprovisioned,
+            _ when !UserLifecycle.CanSignIn(status) => SignInReasons.UserNotActive,
+            _ => null,
+        };
+        if (notAllowed is not null)
+        {
+            return new PasswordVerdict(refused, false, notAllowed, failed, newStatus);
+        }
+
+        if (!passwordMatches)
+        {
+            failed++;
+            var locks = policy.MaxAttempts > 0 && failed >= policy.MaxAttempts;
+            return new PasswordVerdict(refused, false, SignInReasons.InvalidCredentials, failed, locks ? UserStatus.LockedOut : newStatus);
+        }
+
+        var next = status == UserStatus.PasswordExpired ? SignInStep.ChangePassword : SignInStep.Success;
+        return new PasswordVerdict(Advance(state, next, now), true, null, 0, newStatus);
+    }
+
+    /// <summary>The expired password was replaced (the caller checked the new one against the password policy).</summary>
+    public static SignInState PasswordChanged(SignInState state, DateTimeOffset now)
+    {
+        Require(state, SignInStep.ChangePassword, now);
+        return Advance(state, SignInStep.Success, now);
+    }
+
+    private static bool AutoUnlockDue(SignInUser user, LockoutPolicy policy, DateTimeOffset now) =>
+        policy.AutoUnlockMinutes > 0 && user.StatusChanged is { } lockedAt && now >= lockedAt + TimeSpan.FromMinutes(policy.AutoUnlockMinutes);
+
+    private static SignInState Advance(SignInState state, string step, DateTimeOffset now)
+    {
+        var cap = state.Created + MaxLifetime;
+        var expires = now + StepLifetime;
+        return state with { Step = step, ExpiresAt = expires < cap ? expires : cap };
+    }
+
+    private static void Require(SignInState state, string step, DateTimeOffset now)
+    {
+        if (!Accepts(state, step, now))
+        {
+            throw new InvalidOperationException(state.IsExpired(now)
+                ? "The sign-in transaction has expired."
+                : $"The sign-in transaction is at {state.Step}, not {step}.");
+        }
+    }
+}

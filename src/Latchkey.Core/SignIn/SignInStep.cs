@@ -1,0 +1,20 @@
+namespace Latchkey.Core.SignIn;
+
+/// <summary>
+/// Where a sign-in transaction stands. Later issues add steps (authenticator challenges, device checks) between
+/// <see cref="Password"/> and <see cref="Success"/>; each step is a state here and a transition in <see cref="SignInMachine"/>.
+/// </summary>
+public static class SignInStep
+{
+    /// <summary>Waiting for the username (IDX remediation <c>identify</c>).</summary>
+    public const string Identify = "IDENTIFY";
+
+    /// <summary>Waiting for the password (IDX <c>challenge-authenticator</c> of the password authenticator).</summary>
+    public const string Password = "PASSWORD";
+
+    /// <summary>The password was right but has expired: a new one is needed first (IDX <c>reenroll-authenticator</c>).</summary>
+    public const string ChangePassword = "CHANGE_PASSWORD";
+
+    /// <summary>Every step passed: the transaction may be exchanged for a session, once.</summary>
+    public const string Success = "SUCCESS";
+}

@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Latchkey.Core.SignIn;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.Org;
+using Latchkey.Server.Persistence;
+
+namespace Latchkey.Server.Features.SignIn;
+
+/// <summary>
+/// The IDX endpoints (okta-api.md section 10.4) over <see cref="SignInEngine"/>: <c>introspect</c> (an empty body starts
+/// an org sign-in), <c>identify</c>, <c>challenge</c>, <c>challenge/answer</c>, <c>cancel</c>. Bodies are JSON of any
+/// <c>+json</c> type; answers are <c>application/ion+json; okta-version=1.0.0</c>. An unknown, expired, used or raced
+/// state handle: 401 <c>idx.session.expired</c>; a form the current step does not offer: 400 with the current step.
+/// </summary>
+public static class IdxEndpoints
+{
+    public static void MapIdxEndpoints(this IEndpointRouteBuilder app)
+    {
+        var idx = app.MapGroup("/idp/idx");
+        idx.MapPost("/introspect", Introspect);
+        idx.MapPost("/identify", Identify);
+        idx.MapPost("/challenge", Challenge);
+        idx.MapPost("/challenge/answer", Answer);
+        idx.MapPost("/cancel", Cancel);
+    }
+
+    /// <summary>Body <c>{stateHandle}</c> or <c>{stateToken}</c>: the transaction as it stands; no body (or <c>{}</c>): a new org sign-in.</summary>
+    private static async Task<IResult> Introspect(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    {
+        var body = await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
+        var orgId = await ServerOrg.IdAsync(db, context.RequestAborted);
+        var handle = JsonBody.String(body, "stateHandle", "stateHandle") ?? JsonBody.String(body, "stateToken", "stateToken");
+        if (handle is null && body["interactionHandle"] is null)
+        {
+            return Ion(IdxResponses.ForState(await engine.StartAsync(orgId, context.RequestAborted), ApiUrls.OrgUrl(context.Request)));
+        }
+
+        var tx = await engine.FindAsync(orgId, handle, context.RequestAborted);
+        return tx is null ? Expired() : Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request)));
+    }
+
+    /// <summary>Body <c>{identifier, stateHandle, rememberMe?, credentials?: {passcode}}</c>: with credentials, the password step follows at once.</summary>
+    private static async Task<IResult> Identify(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    {
+        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Identify);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        var identifier = JsonBody.String(body, "identifier", "identifier")?.Trim();
+        if (Invalid(context, tx, identifier, SignInEngine.MaxIdentifierLength) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var identified = await engine.IdentifyAsync(tx, identifier!, context.RequestAborted);
+        if (identified.Transaction is not { } next)
+        {
+            return Expired();
+        }
+
+        return Passcode(body) is { } passcode ? await AnswerAsync(context, engine, next, passcode) : Ion(IdxResponses.ForState(next, ApiUrls.OrgUrl(context.Request)));
+    }
+
+    /// <summary>Body <c>{authenticator: {id, methodType}, stateHandle}</c>: choose the authenticator to answer (only the password today).</summary>
+    private static async Task<IResult> Challenge(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    {
+        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Password);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        var authenticator = JsonBody.Object(body, "authenticator", "authenticator");
+        var id = authenticator is null ? null : JsonBody.String(authenticator, "id", "authenticator.id");
+        var method = authenticator is null ? null : JsonBody.String(authenticator, "methodType", "authenticator.methodType");
+        if ((id is null && method is null) || (id is not null && id != PasswordAuthenticator.Id(tx.OrgId)) || (method is not null && method != "password"))
+        {
+            return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request),
+                [IdxResponses.Message("The authenticator is not available for this sign-in.", "idx.authenticator.not.available")]), StatusCodes.Status400BadRequest);
+        }
+
+        return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request)));
+    }
+
+    /// <summary>Body <c>{credentials: {passcode}, stateHandle}</c>: the password, or the new password when it has expired.</summary>
+    private static async Task<IResult> Answer(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    {
+        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Password, SignInStep.ChangePassword);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        var passcode = Passcode(body);
+        return Invalid(context, tx, passcode, SignInEngine.MaxPasswordLength) ?? await AnswerAsync(context, engine, tx, passcode!);
+    }
+
+    /// <summary>Ends the transaction and answers a new one at the username step.</summary>
+    private static async Task<IResult> Cancel(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    {
+        var (_, tx) = await LoadAsync(context, db, engine);
+        if (tx is null)
+        {
+            return Expired();
+        }
+
+        await engine.CancelAsync(tx, context.RequestAborted);
+        return Ion(IdxResponses.ForState(await engine.StartAsync(tx.OrgId, context.RequestAborted), ApiUrls.OrgUrl(context.Request)));
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpContext context, SignInEngine engine, SignInTransaction tx, string passcode)
+    {
+        var orgUrl = ApiUrls.OrgUrl(context.Request);
+        var ct = context.RequestAborted;
+        var result = tx.State.Step == SignInStep.ChangePassword
+            ? await engine.ChangePasswordAsync(tx, passcode, null, SignInCompletion.Session, ct)
+            : await engine.AnswerPasswordAsync(tx, passcode, SignInCompletion.Session, context, ct);
+        if (result.Session is { } session)
+        {
+            SessionStore.WriteCookie(context, session.CookieSecret);
+            return Ion(IdxResponses.Success(tx, session, tx.State.Identifier ?? "", orgUrl));
+        }
+
+        if (result.RetryAfterSeconds is not null)
+        {
+            return Ion(IdxResponses.ForState(tx, orgUrl, [IdxResponses.TooManyRequests()]), StatusCodes.Status429TooManyRequests);
+        }
+
+        if (result.PolicyViolation is { } violation)
+        {
+            return Ion(IdxResponses.ForState(tx, orgUrl, [IdxResponses.Message(violation, "password.passwordRequirementsNotMet")]),
+                StatusCodes.Status400BadRequest);
+        }
+
+        if (result.Refused && result.Transaction is { } current)
+        {
+            return Ion(IdxResponses.ForState(current, orgUrl, [IdxResponses.AuthenticationFailed()]), StatusCodes.Status401Unauthorized);
+        }
+
+        return result.Transaction is { } next ? Ion(IdxResponses.ForState(next, orgUrl)) : Expired();
+    }
+
+    /// <summary>The body and the live transaction, provided it is at one of <paramref name="steps"/>; else the refusal (expired, or not available).</summary>
+    private static async Task<(JsonObject Body, SignInTransaction? Tx, IResult? Refusal)> LoadAtAsync(HttpContext context, LatchkeyDbContext db,
+        SignInEngine engine, params string[] steps)
+    {
+        var (body, tx) = await LoadAsync(context, db, engine);
+        return tx is null ? (body, null, Expired())
+            : steps.Contains(tx.State.Step) ? (body, tx, null)
+            : (body, null, NotAvailable(context, tx));
+    }
+
+    private static async Task<(JsonObject Body, SignInTransaction? Tx)> LoadAsync(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    {
+        var body = await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
+        var handle = JsonBody.String(body, "stateHandle", "stateHandle");
+        var orgId = await ServerOrg.IdAsync(db, context.RequestAborted);
+        return (body, await engine.FindAsync(orgId, handle, context.RequestAborted));
+    }
+
+    private static string? Passcode(JsonObject body) =>
+        JsonBody.Object(body, "credentials", "credentials") is { } credentials ? JsonBody.String(credentials, "passcode", "credentials.passcode") : null;
+
+    /// <summary>A blank or over-long field: 400 with the current step and a message that says which limit.</summary>
+    private static IResult? Invalid(HttpContext context, SignInTransaction tx, string? value, int maxLength)
+    {
+        var message = string.IsNullOrEmpty(value)
+            ? IdxResponses.Message("This field cannot be left blank", "model.validation.field.blank")
+            : value.Length > maxLength
+                ? IdxResponses.Message($"This field cannot be longer than {maxLength} characters", "model.validation.field.string.maxLength")
+                : null;
+        return message is null ? null : Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), [message]), StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult NotAvailable(HttpContext context, SignInTransaction tx) =>
+        Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request),
+            [IdxResponses.Message("This step is not available in the current state of the sign-in.", "idx.remediation.not.available")]),
+            StatusCodes.Status400BadRequest);
+
+    private static IResult Expired() => Ion(IdxResponses.Error(IdxResponses.SessionExpired()), StatusCodes.Status401Unauthorized);
+
+    public static IResult Ion(JsonObject body, int status = StatusCodes.Status200OK) =>
+        TypedResults.Text(body.ToJsonString(ApiJson.Options), IdxResponses.MediaType, Encoding.UTF8, status);
+}

@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using Latchkey.Core.SignIn;
+using Latchkey.Core.Time;
+using Latchkey.Core.Users;
+
+namespace Latchkey.Server.Features.SignIn;
+
+/// <summary>
+/// The Identity Engine's IDX response shapes (okta-api.md section 10.4): <c>version</c>, <c>stateHandle</c>,
+/// <c>expiresAt</c>, <c>intent</c>, the <c>remediation</c> forms the current step offers, the authenticator being
+/// challenged, <c>messages</c>, <c>cancel</c>, and <c>success</c> at the end. Built as JSON trees: the forms are data.
+/// </summary>
+public static class IdxResponses
+{
+    public const string MediaType = "application/ion+json; okta-version=1.0.0";
+    public const string Accepts = "application/json; okta-version=1.0.0";
+    public const string Version = "1.0.0";
+
+    /// <summary>The response for the transaction's current step, with <paramref name="messages"/> (null: none).</summary>
+    public static JsonObject ForState(SignInTransaction tx, string orgUrl, JsonArray? messages = null)
+    {
+        var body = Envelope(tx);
+        var remediations = new JsonArray();
+        var authenticator = PasswordAuthenticatorObject(tx.OrgId);
+        switch (tx.State.Step)
+        {
+            case SignInStep.Identify:
+                remediations.Add(Form("identify", $"{orgUrl}/idp/idx/identify", null,
+                    Field("identifier", "Username", required: true),
+                    new JsonObject { ["name"] = "rememberMe", ["type"] = "boolean", ["label"] = "Keep me signed in" },
+                    StateHandleField(tx.Handle)));
+                break;
+            case SignInStep.Password:
+                remediations.Add(Form("challenge-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticatorEnrollment"],
+                    Credentials("Password"), StateHandleField(tx.Handle)));
+                body["currentAuthenticatorEnrollment"] = Wrap(authenticator.DeepClone());
+                body["authenticatorEnrollments"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray(authenticator.DeepClone()) };
+                body["authenticators"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray(authenticator.DeepClone()) };
+                break;
+            case SignInStep.ChangePassword:
+                remediations.Add(Form("reenroll-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticator"],
+                    Credentials("New password"), StateHandleField(tx.Handle)));
+                authenticator["settings"] = PasswordSettings();
+                body["currentAuthenticator"] = Wrap(authenticator);
+                messages ??= [];
+                messages.Insert(0, Message("Your password has expired", "password.expired.title", "INFO"));
+                break;
+        }
+
+        body["remediation"] = new JsonObject { ["type"] = "array", ["value"] = remediations };
+        if (tx.State.Identifier is { } identifier)
+        {
+            // The identifier only, never the user id: the response is the same whether or not the user exists.
+            body["user"] = Wrap(new JsonObject { ["identifier"] = identifier });
+        }
+
+        if (messages is { Count: > 0 })
+        {
+            body["messages"] = new JsonObject { ["type"] = "array", ["value"] = messages };
+        }
+
+        body["cancel"] = new JsonObject
+        {
+            ["rel"] = new JsonArray("create-form"), ["name"] = "cancel", ["href"] = $"{orgUrl}/idp/idx/cancel", ["method"] = "POST",
+            ["produces"] = MediaType, ["value"] = new JsonArray(StateHandleField(tx.Handle)), ["accepts"] = Accepts,
+        };
+        return body;
+    }
+
+    /// <summary>The terminal response: the user signed in; the session is the <c>sid</c> cookie set with it.</summary>
+    public static JsonObject Success(SignInTransaction tx, StartedSession session, string identifier, string orgUrl)
+    {
+        var body = Envelope(tx);
+        body["expiresAt"] = IsoTime.Write(session.Session.ExpiresAt);
+        body["user"] = Wrap(new JsonObject { ["id"] = session.Session.UserId, ["identifier"] = identifier });
+        body["success"] = new JsonObject { ["name"] = "success-redirect", ["href"] = $"{orgUrl}/" };
+        return body;
+    }
+
+    /// <summary>An error with no transaction to show (unknown, expired or used state handle; malformed request).</summary>
+    public static JsonObject Error(params JsonObject[] messages) => new()
+    {
+        ["version"] = Version,
+        ["messages"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray(messages.Select(m => (JsonNode)m).ToArray()) },
+    };
+
+    public static JsonObject Message(string text, string key, string messageClass = "ERROR") => new()
+    {
+        ["message"] = text, ["i18n"] = new JsonObject { ["key"] = key }, ["class"] = messageClass,
+    };
+
+    public static JsonObject SessionExpired() => Message("The session has expired.", "idx.session.expired");
+
+    /// <summary>The one refusal of every failed password, whatever the reason (no account enumeration).</summary>
+    public static JsonObject AuthenticationFailed() => Message("Authentication failed", "errors.E0000004");
+
+    public static JsonObject TooManyRequests() => Message("Too many requests. Please try again later.", "tooManyRequests");
+
+    private static JsonObject Envelope(SignInTransaction tx) => new()
+    {
+        ["version"] = Version,
+        ["stateHandle"] = tx.Handle,
+        ["expiresAt"] = IsoTime.Write(tx.State.ExpiresAt),
+        ["intent"] = "LOGIN",
+    };
+
+    private static JsonObject Form(string name, string href, string[]? relatesTo, params JsonObject[] fields)
+    {
+        var form = new JsonObject
+        {
+            ["rel"] = new JsonArray("create-form"), ["name"] = name, ["href"] = href, ["method"] = "POST", ["produces"] = MediaType,
+        };
+        if (relatesTo is not null)
+        {
+            form["relatesTo"] = new JsonArray(relatesTo.Select(r => (JsonNode)r).ToArray());
+        }
+
+        form["value"] = new JsonArray(fields.Select(f => (JsonNode)f).ToArray());
+        form["accepts"] = Accepts;
+        return form;
+    }
+
+    private static JsonObject Field(string name, string label, bool required) => new() { ["name"] = name, ["label"] = label, ["required"] = required };
+
+    private static JsonObject Credentials(string label) => new()
+    {
+        ["name"] = "credentials", ["type"] = "object", ["required"] = true,
+        ["form"] = new JsonObject { ["value"] = new JsonArray(new JsonObject { ["name"] = "passcode", ["label"] = label, ["secret"] = true }) },
+    };
+
+    private static JsonObject StateHandleField(string handle) => new()
+    {
+        ["name"] = "stateHandle", ["required"] = true, ["value"] = handle, ["visible"] = false, ["mutable"] = false,
+    };
+
+    private static JsonObject Wrap(JsonNode value) => new() { ["type"] = "object", ["value"] = value };
+
+    private static JsonObject PasswordAuthenticatorObject(string orgId) => new()
+    {
+        ["type"] = "password", ["key"] = PasswordAuthenticator.Key, ["id"] = PasswordAuthenticator.Id(orgId),
+        ["displayName"] = PasswordAuthenticator.DisplayName, ["methods"] = new JsonArray(new JsonObject { ["type"] = "password" }),
+    };
+
+    /// <summary>The password policy's rules, as a client shows them next to the new-password field.</summary>
+    private static JsonObject PasswordSettings()
+    {
+        var p = PasswordPolicy.Default;
+        return new JsonObject
+        {
+            ["complexity"] = new JsonObject
+            {
+                ["minLength"] = p.MinLength, ["minLowerCase"] = p.RequireLowerCase ? 1 : 0, ["minUpperCase"] = p.RequireUpperCase ? 1 : 0,
+                ["minNumber"] = p.RequireNumber ? 1 : 0, ["minSymbol"] = 0, ["excludeUsername"] = p.ExcludeUsername,
+                ["excludeAttributes"] = new JsonArray(),
+            },
+            ["age"] = new JsonObject { ["minAgeMinutes"] = p.MinAgeMinutes, ["historyCount"] = p.HistoryCount },
+        };
+    }
+}

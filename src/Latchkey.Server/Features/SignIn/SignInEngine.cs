@@ -1,0 +1,311 @@
+using Latchkey.Core.Errors;
+using Latchkey.Core.Security;
+using Latchkey.Core.SignIn;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Core.Users;
+using Latchkey.Server.Features.Policies;
+using Latchkey.Server.Features.RateLimits;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.SignIn;
+
+/// <summary>
+/// The sign-in pipeline, one engine for every caller (IDX over HTTP, the classic authn API, later the pages in-process):
+/// it loads and stores transactions, feeds <see cref="SignInMachine"/> the facts (the password hash is verified before
+/// the org's write turn, never inside it), applies the verdict to the user and writes the System Log in one OrgWrite.
+/// A transaction is stored under the SHA-256 of its handle; a handle that is unknown, expired, already used or raced by
+/// another answer is <see cref="SignInResult.Stale"/>.
+/// </summary>
+public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, DecoyPassword decoy,
+    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions)
+{
+    /// <summary>Longest identifier and password read; longer ones are refused before any lookup or hash.</summary>
+    public const int MaxIdentifierLength = 256;
+    public const int MaxPasswordLength = 1024;
+
+    private DateTimeOffset Now => IsoTime.Truncate(time.GetUtcNow());
+
+    public async Task<SignInTransaction> StartAsync(string orgId, CancellationToken ct)
+    {
+        var now = Now;
+        var handle = NewHandle();
+        var row = ToRow(handle, orgId, SignInMachine.Start(now), 0);
+        await write.RunAsync(orgId, async () =>
+        {
+            // Expired transactions and sessions of the org go as new transactions come (both indexed by expiry).
+            await db.SignInTransactions.Where(t => t.OrgId == orgId && t.ExpiresAt < now).ExecuteDeleteAsync(ct);
+            await db.Sessions.Where(s => s.OrgId == orgId && s.ExpiresAt < now).ExecuteDeleteAsync(ct);
+            db.SignInTransactions.Add(row);
+        }, ct);
+        return SignInTransaction.Of(handle, row);
+    }
+
+    /// <summary>A transaction that starts at the password step for <paramref name="identifier"/> (the classic authn API: both in one request).</summary>
+    public async Task<SignInTransaction> StartIdentifiedAsync(string orgId, string identifier, CancellationToken ct)
+    {
+        var now = Now;
+        var userId = await UserIdAsync(orgId, identifier, ct);
+        var handle = NewHandle();
+        var row = ToRow(handle, orgId, SignInMachine.Identify(SignInMachine.Start(now), identifier, userId, now), 0);
+        await write.RunAsync(orgId, () =>
+        {
+            db.SignInTransactions.Add(row);
+            return Task.CompletedTask;
+        }, ct);
+        return SignInTransaction.Of(handle, row);
+    }
+
+    /// <summary>The live transaction of <paramref name="handle"/> in <paramref name="orgId"/>, or null.</summary>
+    public async Task<SignInTransaction?> FindAsync(string orgId, string? handle, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(handle) || handle.Length > 100)
+        {
+            return null;
+        }
+
+        var hash = SecretHasher.Hash(handle);
+        var row = await db.SignInTransactions.AsNoTracking().FirstOrDefaultAsync(t => t.HandleHash == hash && t.OrgId == orgId, ct);
+        return row is null || row.ExpiresAt <= time.GetUtcNow() ? null : SignInTransaction.Of(handle, row);
+    }
+
+    public async Task<SignInResult> IdentifyAsync(SignInTransaction tx, string identifier, CancellationToken ct)
+    {
+        var userId = await UserIdAsync(tx.OrgId, identifier, ct);
+        return await StepAsync(tx, SignInStep.Identify, (row, now) =>
+        {
+            Save(row, SignInMachine.Identify(tx.State, identifier.Trim(), userId, now));
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
+    }
+
+    /// <summary>
+    /// The password step. A refusal looks the same whatever its reason (unknown, locked, suspended user or wrong
+    /// password) and is counted against the client address; an address past its limit is refused before any hash.
+    /// </summary>
+    public async Task<SignInResult> AnswerPasswordAsync(SignInTransaction tx, string password, SignInCompletion completion,
+        HttpContext http, CancellationToken ct)
+    {
+        if (!SignInMachine.Accepts(tx.State, SignInStep.Password, time.GetUtcNow()))
+        {
+            return SignInResult.StaleHandle;
+        }
+
+        if (addressLimit.RetryAfter(http) is { } wait)
+        {
+            return new SignInResult { RetryAfterSeconds = wait, Transaction = tx };
+        }
+
+        var snapshot = tx.State.UserId is null ? null
+            : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
+        var matches = snapshot?.PasswordHash is { } stored ? PasswordHasher.Verify(password, stored) : decoy.Verify(password);
+        var lockout = await SignInPolicies.LockoutAsync(db, tx.OrgId, ct);
+        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+
+        var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>
+        {
+            var user = snapshot is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct);
+            // Fail closed: no password, no match; a password changed meanwhile (rare) is checked again against the new hash.
+            var right = user?.PasswordHash is { } current
+                && (current == snapshot!.PasswordHash ? matches : PasswordHasher.Verify(password, current));
+            var facts = user is null ? null : new SignInUser(user.Id, user.Status, user.FailedPasswordAttempts, user.StatusChanged);
+            var verdict = SignInMachine.AnswerPassword(tx.State, facts, right, lockout, now);
+            if (user is not null)
+            {
+                user.FailedPasswordAttempts = verdict.FailedPasswordAttempts;
+                if (verdict.NewUserStatus is { } status && status != user.Status)
+                {
+                    (user.Status, user.StatusChanged, user.LastUpdated) = (status, now, now);
+                    user.Version++;
+                }
+            }
+
+            SignInEvents.Verify(log, tx.OrgId, user, tx.State.Identifier, verdict.RefusalReason);
+            if (verdict.LockedNow)
+            {
+                SignInEvents.Lock(log, user!, verdict.FailedPasswordAttempts);
+            }
+
+            if (!verdict.Accepted)
+            {
+                Save(row, verdict.State);
+                return new SignInResult
+                {
+                    Refused = true, Reason = verdict.RefusalReason, PasswordWasRight = right, Transaction = SignInTransaction.Of(tx.Handle, row), User = user,
+                };
+            }
+
+            if (verdict.MustChangePassword)
+            {
+                Save(row, verdict.State);
+                return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row), User = user, PasswordWasRight = true };
+            }
+
+            return Finish(tx, row, verdict.State, user!, completion, sessionPolicy, now);
+        }, ct);
+
+        if (result.Refused)
+        {
+            await addressLimit.FailAsync(http);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The new-password step of an expired password: checked against the password policy and history (hashing before
+    /// the write turn); <paramref name="oldPassword"/>, when given (the classic API asks for it), must be right too.
+    /// </summary>
+    public async Task<SignInResult> ChangePasswordAsync(SignInTransaction tx, string newPassword, string? oldPassword,
+        SignInCompletion completion, CancellationToken ct)
+    {
+        if (!SignInMachine.Accepts(tx.State, SignInStep.ChangePassword, time.GetUtcNow()) || tx.State.UserId is null)
+        {
+            return SignInResult.StaleHandle;
+        }
+
+        var snapshot = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
+        if (snapshot is null)
+        {
+            return SignInResult.StaleHandle;
+        }
+
+        if (oldPassword is not null && (snapshot.PasswordHash is null || !PasswordHasher.Verify(oldPassword, snapshot.PasswordHash)))
+        {
+            return new SignInResult { Refused = true, Reason = SignInReasons.InvalidCredentials, Transaction = tx, User = snapshot };
+        }
+
+        (string Hash, string? History) Plan(UserEntity user) => UserWrites.PlanPassword(newPassword, user.Login, user.FirstName, user.LastName,
+            user.PasswordHash, user.PasswordHistory, hasher, message => ApiErrors.PasswordPolicyViolation(message));
+
+        (string Hash, string? History) planned;
+        try
+        {
+            planned = Plan(snapshot);
+        }
+        catch (ApiException e)
+        {
+            return new SignInResult { PolicyViolation = e.Error.Causes.Count > 0 ? e.Error.Causes[0] : e.Error.Summary, Transaction = tx, User = snapshot };
+        }
+
+        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        return await StepAsync(tx, SignInStep.ChangePassword, async (row, now) =>
+        {
+            var user = await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct);
+            if (user is null || user.Status != UserStatus.PasswordExpired)
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            var password = user.Version == snapshot.Version ? planned : Plan(user);
+            (user.PasswordHash, user.PasswordHistory, user.PasswordChanged) = (password.Hash, password.History, now);
+            (user.Status, user.StatusChanged, user.LastUpdated) = (CredentialRules.StatusAfterNewPassword(user.Status), now, now);
+            user.ActivationTokenHash = null;
+            user.Version++;
+            log.Stage(EventTypes.UserUpdatePassword, [UserResources.Target(user)], actor: SignInEvents.Actor(user));
+            return Finish(tx, row, SignInMachine.PasswordChanged(tx.State, now), user, completion, sessionPolicy, now);
+        }, ct);
+    }
+
+    /// <summary>Ends the transaction; its handle is refused from now on.</summary>
+    public async Task CancelAsync(SignInTransaction tx, CancellationToken ct)
+    {
+        var hash = SecretHasher.Hash(tx.Handle);
+        await write.RunAsync(tx.OrgId, () => db.SignInTransactions.Where(t => t.HandleHash == hash).ExecuteDeleteAsync(ct), ct);
+    }
+
+    /// <summary>Exchanges a one-time session token (from the classic authn API) for a session; null when it is not a live token.</summary>
+    public async Task<(StartedSession Session, UserEntity User)?> RedeemSessionTokenAsync(string orgId, string? token, CancellationToken ct)
+    {
+        var tx = await FindAsync(orgId, token, ct);
+        if (tx is null || tx.State.Step != SignInStep.Success || tx.State.UserId is null)
+        {
+            return null;
+        }
+
+        var policy = await SignInPolicies.SessionAsync(db, orgId, ct);
+        return await write.RunAsync(orgId, async () =>
+        {
+            var hash = SecretHasher.Hash(token!);
+            var row = await db.SignInTransactions.FirstOrDefaultAsync(t => t.HandleHash == hash && t.Version == tx.Version, ct);
+            var user = await db.Users.FirstOrDefaultAsync(u => u.Id == tx.State.UserId, ct);
+            if (row is null || user is null || !UserLifecycle.CanSignIn(user.Status))
+            {
+                return ((StartedSession, UserEntity)?)null;
+            }
+
+            db.SignInTransactions.Remove(row);
+            var started = sessions.Add(orgId, user.Id, policy, Now);
+            SignInEvents.SessionStarted(log, user, started.Session);
+            return (started, user);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs one step in the org's write turn on the stored transaction, provided it is still the version loaded and still
+    /// at <paramref name="step"/>; otherwise (used, cancelled, raced, expired) the handle is stale and nothing is written.
+    /// </summary>
+    private async Task<SignInResult> StepAsync(SignInTransaction tx, string step, Func<SignInTransactionEntity, DateTimeOffset, Task<SignInResult>> change,
+        CancellationToken ct)
+    {
+        var hash = SecretHasher.Hash(tx.Handle);
+        return await write.RunAsync(tx.OrgId, async () =>
+        {
+            var now = Now;
+            var row = await db.SignInTransactions.FirstOrDefaultAsync(t => t.HandleHash == hash, ct);
+            if (row is null || row.Version != tx.Version || row.Step != step || row.ExpiresAt <= now)
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            return await change(row, now);
+        }, ct);
+    }
+
+    /// <summary>The transaction reached success: a session now (the row goes), or a one-time session token (the row stays, under the token).</summary>
+    private SignInResult Finish(SignInTransaction tx, SignInTransactionEntity row, SignInState state, UserEntity user, SignInCompletion completion,
+        SessionPolicy? sessionPolicy, DateTimeOffset now)
+    {
+        user.LastLogin = now;
+        SignInEvents.Authenticated(log, tx.OrgId, user);
+        db.SignInTransactions.Remove(row);
+        if (completion == SignInCompletion.Session)
+        {
+            var started = sessions.Add(tx.OrgId, user.Id, sessionPolicy!, now);
+            SignInEvents.SessionStarted(log, user, started.Session);
+            return new SignInResult { Session = started, User = user };
+        }
+
+        var token = NewHandle();
+        var tokenRow = ToRow(token, tx.OrgId, state with { ExpiresAt = now + SessionTokenLifetime }, 0);
+        db.SignInTransactions.Add(tokenRow);
+        return new SignInResult { SessionToken = token, User = user, Transaction = SignInTransaction.Of(token, tokenRow) };
+    }
+
+    private async Task<string?> UserIdAsync(string orgId, string identifier, CancellationToken ct)
+    {
+        var key = identifier.Trim().ToLowerInvariant();
+        return await db.Users.AsNoTracking().Where(u => u.OrgId == orgId && u.LoginKey == key).Select(u => u.Id).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>A session token must be redeemed within this time.</summary>
+    public static readonly TimeSpan SessionTokenLifetime = TimeSpan.FromMinutes(5);
+
+    private static void Save(SignInTransactionEntity row, SignInState state)
+    {
+        (row.Step, row.Identifier, row.UserId, row.ExpiresAt) = (state.Step, state.Identifier, state.UserId, state.ExpiresAt);
+        row.Version++;
+    }
+
+    private static SignInTransactionEntity ToRow(string handle, string orgId, SignInState state, long version) => new()
+    {
+        HandleHash = SecretHasher.Hash(handle), OrgId = orgId, Step = state.Step, Identifier = state.Identifier, UserId = state.UserId,
+        Created = state.Created, ExpiresAt = state.ExpiresAt, Version = version,
+    };
+
+    /// <summary>A state handle: "02" (as the real service's begin) and 256 random bits.</summary>
+    private static string NewHandle() => "02" + RandomIds.NewUrlSafeSecret();
+}
