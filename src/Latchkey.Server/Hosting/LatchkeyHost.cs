@@ -91,6 +91,8 @@ public static partial class LatchkeyHost
         services.AddSingleton<LogCheckpointer>();
         services.AddSingleton<LogCheckpointTrigger>();
         services.AddHostedService<LogCheckpointService>();
+        services.AddSingleton<Features.SignIn.ExpiredSignInSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<Features.SignIn.ExpiredSignInSweeper>());
         return builder;
     }
 

@@ -34,12 +34,10 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var now = Now;
         var handle = NewHandle();
         var row = ToRow(handle, orgId, SignInMachine.Start(now), 0);
-        await write.RunAsync(orgId, async () =>
+        await write.RunAsync(orgId, () =>
         {
-            // Expired transactions and sessions of the org go as new transactions come (both indexed by expiry).
-            await db.SignInTransactions.Where(t => t.OrgId == orgId && t.ExpiresAt < now).ExecuteDeleteAsync(ct);
-            await db.Sessions.Where(s => s.OrgId == orgId && s.ExpiresAt < now).ExecuteDeleteAsync(ct);
-            db.SignInTransactions.Add(row);
+            db.SignInTransactions.Add(row); // expired ones are deleted in the background (ExpiredSignInSweeper)
+            return Task.CompletedTask;
         }, ct);
         return SignInTransaction.Of(handle, row);
     }
