@@ -136,14 +136,9 @@ public static class LatchkeyCommandLine
     /// <summary>The message of a configuration mistake (a failed validation or a value of the wrong type), else null.</summary>
     public static string? ConfigurationError(Exception e) => e switch
     {
-        OptionsValidationException v => v.Message,
-        InvalidOperationException { InnerException: InvalidOperationException inner } b
-            when b.Message.Contains("binding has failed", StringComparison.Ordinal) => ConfigurationError(inner) ?? inner.Message,
-        InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } b => b.Message,
+        OptionsValidationException v => v.Message, // LatchkeyHost.ReadOptions turns binder errors into these
         InvalidOperationException { Source: "Microsoft.Extensions.Logging" or "Microsoft.Extensions.Logging.Configuration" } b
             when b.Message.StartsWith("Configuration value", StringComparison.Ordinal) => $"Logging:LogLevel: {b.Message}",
-        InvalidOperationException b when b.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
-            || b.Message.Contains("were not found on type", StringComparison.Ordinal) => b.Message,
         _ when e.InnerException is { } inner => ConfigurationError(inner),
         _ => null,
     };

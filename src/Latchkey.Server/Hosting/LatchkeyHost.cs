@@ -26,7 +26,23 @@ public static partial class LatchkeyHost
     /// <summary>The <c>Latchkey</c> section, bound strictly and validated; throws <see cref="OptionsValidationException"/> naming the key.</summary>
     public static LatchkeyOptions ReadOptions(IConfiguration configuration)
     {
-        var options = configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>(Strict) ?? new LatchkeyOptions();
+        LatchkeyOptions options;
+        try
+        {
+            options = configuration.GetSection(LatchkeyOptions.Section).Get<LatchkeyOptions>(Strict) ?? new LatchkeyOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // A value of the wrong type or a misspelt key: the binder's innermost message names the key.
+            var cause = e;
+            while (cause.InnerException is InvalidOperationException inner)
+            {
+                cause = inner;
+            }
+
+            throw new OptionsValidationException(LatchkeyOptions.Section, typeof(LatchkeyOptions), [cause.Message]);
+        }
+
         var validation = new LatchkeyOptionsValidator().Validate(null, options);
         return validation.Failed
             ? throw new OptionsValidationException(LatchkeyOptions.Section, typeof(LatchkeyOptions), validation.Failures)
