@@ -15,4 +15,5 @@ public static class IdPrefix
     public const string Error = "oae";
     public const string Session = "102";
     public const string Authenticator = "aut";
+    public const string RoleAssignment = "irb";
 }

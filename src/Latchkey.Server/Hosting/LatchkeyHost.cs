@@ -84,6 +84,7 @@ public static partial class LatchkeyHost
         services.AddSingleton<SignInAddressLimit>();
         services.AddSingleton<DecoyPassword>();
         services.AddScoped<SessionStore>();
+        services.AddScoped<Features.Roles.AdminGrants>();
         services.AddScoped<SignInEngine>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();

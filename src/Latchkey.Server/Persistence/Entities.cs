@@ -165,6 +165,23 @@ public sealed class SessionEntity
     public DateTimeOffset MaxExpiresAt { get; set; }
     /// <summary>The earlier of the idle end (last activity + idle limit) and the absolute end.</summary>
     public DateTimeOffset ExpiresAt { get; set; }
+    /// <summary>When this session first entered the admin console (<c>user.session.access_admin_app</c> is logged once per session).</summary>
+    public DateTimeOffset? AdminAccessed { get; set; }
+}
+
+/// <summary>A standard admin role granted to a user or to a group (whose members then hold it).</summary>
+public sealed class RoleAssignmentEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    /// <summary><c>USER</c> or <c>GROUP</c>.</summary>
+    public required string AssigneeType { get; set; }
+    /// <summary>The user's or the group's id.</summary>
+    public required string AssigneeId { get; set; }
+    /// <summary>The role's type, e.g. <c>SUPER_ADMIN</c> (<see cref="Core.Admin.AdminRole"/>).</summary>
+    public required string Type { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
 }
 
 public sealed class LogEventEntity

@@ -21,6 +21,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<RateLimitCounterEntity> RateLimitCounters => Set<RateLimitCounterEntity>();
     public DbSet<SignInTransactionEntity> SignInTransactions => Set<SignInTransactionEntity>();
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
+    public DbSet<RoleAssignmentEntity> RoleAssignments => Set<RoleAssignmentEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -136,6 +137,16 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => x.CookieHash).IsUnique();
             e.HasIndex(x => new { x.OrgId, x.UserId });
             e.HasIndex(x => x.ExpiresAt);
+        });
+
+        modelBuilder.Entity<RoleAssignmentEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.AssigneeType).HasMaxLength(5);
+            e.Property(x => x.AssigneeId).HasMaxLength(20);
+            e.Property(x => x.Type).HasMaxLength(40);
+            e.HasIndex(x => new { x.OrgId, x.AssigneeType, x.AssigneeId, x.Type }).IsUnique();
         });
     }
 

@@ -56,6 +56,11 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
 
             var admin = await AddUserAsync(org.Id, AdminLogin, AdminFirstName, AdminLastName, password, now, ct);
             admin.IsSuperAdmin = true;
+            db.RoleAssignments.Add(new RoleAssignmentEntity
+            {
+                Id = RandomIds.NewId(IdPrefix.RoleAssignment, now), OrgId = org.Id, AssigneeType = Features.Roles.AdminGrants.UserAssignee,
+                AssigneeId = admin.Id, Type = Core.Admin.AdminRole.SuperAdmin, Created = now, LastUpdated = now,
+            });
             var tokenRow = new ApiTokenEntity
             {
                 Id = RandomIds.NewId(IdPrefix.ApiToken, now), OrgId = org.Id, UserId = admin.Id,

@@ -483,12 +483,59 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("RateLimitCounters");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.RoleAssignmentEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("AssigneeId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("AssigneeType")
+                        .IsRequired()
+                        .HasMaxLength(5)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(5)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "AssigneeType", "AssigneeId", "Type")
+                        .IsUnique();
+
+                    b.ToTable("RoleAssignments");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.SessionEntity", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(20)
                         .IsUnicode(true)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("AdminAccessed")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("CookieHash")
                         .IsRequired()

@@ -478,12 +478,59 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("RateLimitCounters");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.RoleAssignmentEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AssigneeId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AssigneeType")
+                        .IsRequired()
+                        .HasMaxLength(5)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "AssigneeType", "AssigneeId", "Type")
+                        .IsUnique();
+
+                    b.ToTable("RoleAssignments");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.SessionEntity", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(20)
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("AdminAccessed")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CookieHash")
                         .IsRequired()

@@ -1,0 +1,31 @@
+namespace Latchkey.Core.Admin;
+
+/// <summary>The standard admin roles of the real service, by their API <c>type</c>.</summary>
+public static class AdminRole
+{
+    public const string SuperAdmin = "SUPER_ADMIN";
+    public const string OrgAdmin = "ORG_ADMIN";
+    public const string UserAdmin = "USER_ADMIN";
+    public const string AppAdmin = "APP_ADMIN";
+    public const string HelpDeskAdmin = "HELP_DESK_ADMIN";
+    public const string ReadOnlyAdmin = "READ_ONLY_ADMIN";
+
+    /// <summary>Every standard role Latchkey grants, in the order the console lists them.</summary>
+    public static IReadOnlyList<string> All => Ordered;
+
+    internal static readonly string[] Ordered = [SuperAdmin, OrgAdmin, UserAdmin, AppAdmin, HelpDeskAdmin, ReadOnlyAdmin];
+
+    /// <summary>The label the real service shows for each role.</summary>
+    public static string Label(string type) => type switch
+    {
+        SuperAdmin => "Super Administrator",
+        OrgAdmin => "Organization Administrator",
+        UserAdmin => "Group Administrator",
+        AppAdmin => "Application Administrator",
+        HelpDeskAdmin => "Help Desk Administrator",
+        ReadOnlyAdmin => "Read Only Administrator",
+        _ => type,
+    };
+
+    public static bool IsKnown(string? type) => type is not null && Array.IndexOf(Ordered, type) >= 0;
+}
