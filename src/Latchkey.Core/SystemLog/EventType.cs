@@ -34,6 +34,9 @@ public static class EventTypes
     public static readonly EventType SessionStart = new("user.session.start", "User login to Okta", LegacyEventType: "core.user_auth.login_success");
     public static readonly EventType SessionEnd = new("user.session.end", "User logout from Okta", LegacyEventType: "core.user_auth.logout_success");
     public static readonly EventType SessionClear = new("user.session.clear", "Clear user session");
+    public static readonly EventType SessionExpire = new("user.session.expire", "User session expired");
+    public static readonly EventType SessionAccessAdminApp = new("user.session.access_admin_app", "User accessing Okta admin app");
+    public static readonly EventType UserSso = new("user.authentication.sso", "User single sign on to app");
     public static readonly EventType UserLock = new("user.account.lock", "Max sign in attempts exceeded", LogSeverity.Warn, "core.user_auth.account_locked");
 
     public static readonly EventType GroupCreate = new("group.lifecycle.create", "Create Okta group");

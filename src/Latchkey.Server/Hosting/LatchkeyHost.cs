@@ -9,6 +9,9 @@ using Latchkey.Server.Features.RateLimits;
 using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
+using Latchkey.Server.Features.Web;
+using Latchkey.Server.Features.Dashboard;
+using Microsoft.AspNetCore.DataProtection;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -73,6 +76,12 @@ public static partial class LatchkeyHost
         });
 
         services.AddDatabase(options);
+        // One key ring for every node, in the database: a form rendered by one node posts to another. The keys are as
+        // safe as the database that holds them (docs/sign-in.md says so); the framework's warning that they are not
+        // encrypted by a separate key would be printed at every first start, so that category speaks only of errors.
+        services.AddDataProtection().SetApplicationName("latchkey").PersistKeysToDbContext<LatchkeyDbContext>();
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+        services.AddLatchkeyWeb();
         services.AddSingleton(WalFlusher.For(options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.Passwords.Pbkdf2Iterations));
@@ -140,6 +149,7 @@ public static partial class LatchkeyHost
     public static WebApplication UseLatchkey(this WebApplication app)
     {
         app.UseRequestIds();
+        app.UseLatchkeyStaticFiles();
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1"), api =>
         {
             api.UseMiddleware<ApiErrorHandling>();
@@ -156,6 +166,8 @@ public static partial class LatchkeyHost
         v1.MapSystemLogApi();
         v1.MapSessionsApi();
         v1.MapAuthnApi();
+        app.UseLatchkeyWeb();
+        app.MapAppLaunch();
         app.MapIdxEndpoints();
         app.MapOrgEndpoints();
         app.MapUnmatchedFallback();

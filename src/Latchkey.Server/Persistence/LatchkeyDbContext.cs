@@ -1,11 +1,15 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Latchkey.Server.Persistence;
 
 /// <summary>The one model; <see cref="SqliteLatchkeyDbContext"/> and <see cref="NpgsqlLatchkeyDbContext"/> own a migration set each.</summary>
-public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(options)
+public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>The Data Protection key ring (antiforgery, temporary page data, later secrets at rest): shared by every node.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<OrgEntity> Orgs => Set<OrgEntity>();
     public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<GroupEntity> Groups => Set<GroupEntity>();

@@ -110,7 +110,7 @@ public static class SessionsApi
     private static async Task<SessionEntity> FindAsync(string id, HttpContext context, SessionStore store) =>
         await store.FindAsync(ApiCaller.Required(context).OrgId, id, context.RequestAborted) ?? throw new ApiException(ApiErrors.NotFound(id, "Session"));
 
-    private static async Task EndAsync(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, SessionEntity session, Core.SystemLog.LogActor? actor,
+    internal static async Task EndAsync(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, SessionEntity session, Core.SystemLog.LogActor? actor,
         CancellationToken ct)
     {
         await write.RunAsync(session.OrgId, async () =>

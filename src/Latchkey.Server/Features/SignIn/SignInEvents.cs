@@ -54,6 +54,15 @@ public static class SignInEvents
     public static void SessionEnded(SystemLogWriter log, UserEntity user, SessionEntity session, LogActor actor) =>
         log.Stage(EventTypes.SessionEnd, [UserResources.Target(user), SessionTarget(session)], actor: actor);
 
+    /// <summary><c>user.session.expire</c>: the session reached its idle or absolute end (recorded when its row is swept).</summary>
+    public static void SessionExpired(SystemLogWriter log, UserEntity user, SessionEntity session) =>
+        log.Stage(EventTypes.SessionExpire, [UserResources.Target(user), SessionTarget(session)], actor: Actor(user),
+            debugData: new Dictionary<string, object?> { ["expiredAt"] = Core.Time.IsoTime.Write(session.ExpiresAt) });
+
+    /// <summary><c>user.session.access_admin_app</c>: the session entered the admin console (once per session).</summary>
+    public static void AdminAppAccessed(SystemLogWriter log, UserEntity user, SessionEntity session) =>
+        log.Stage(EventTypes.SessionAccessAdminApp, [UserResources.Target(user), SessionTarget(session)], actor: Actor(user));
+
     /// <summary><c>user.session.clear</c>: every session of the user revoked.</summary>
     public static void SessionsCleared(SystemLogWriter log, UserEntity user, int count) =>
         log.Stage(EventTypes.SessionClear, [UserResources.Target(user)],

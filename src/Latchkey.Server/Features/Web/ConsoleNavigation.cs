@@ -1,0 +1,30 @@
+using Latchkey.Core.Admin;
+
+namespace Latchkey.Server.Features.Web;
+
+/// <summary>One link of the console's navigation: shown to admins whose roles allow <see cref="Reads"/>.</summary>
+public sealed record ConsoleLink(string Section, string Group, string Label, string Href, AdminPermission Reads);
+
+/// <summary>
+/// The admin console's navigation, in order. Each capability adds its section here when it brings its pages
+/// (Authenticators, Authentication Policies, Device Integrations, Devices, Desktop MFA come with their issues).
+/// </summary>
+public static class ConsoleNavigation
+{
+    public const string Dashboard = "dashboard";
+    public const string People = "people";
+    public const string Groups = "groups";
+    public const string Applications = "applications";
+    public const string ApiTokens = "api-tokens";
+    public const string SystemLog = "system-log";
+
+    public static readonly IReadOnlyList<ConsoleLink> Links =
+    [
+        new(Dashboard, "", "Overview", "/admin", AdminPermission.AccessConsole),
+        new(People, "Directory", "People", "/admin/people", AdminPermission.UsersRead),
+        new(Groups, "Directory", "Groups", "/admin/groups", AdminPermission.GroupsRead),
+        new(Applications, "Applications", "Applications", "/admin/apps", AdminPermission.AppsRead),
+        new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
+        new(SystemLog, "Reports", "System Log", "/admin/system-log", AdminPermission.LogsRead),
+    ];
+}
