@@ -1,9 +1,15 @@
 using BenchmarkDotNet.Running;
 
-// `seed-log` writes a large System Log for timing `latchkey log verify` (see LogSeeder); anything else runs BenchmarkDotNet.
+// `seed-log` writes a large System Log for timing `latchkey log verify` (see LogSeeder); `hash-rate` measures password
+// verifications a second (HashRate); anything else runs BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "seed-log")
 {
     return await Latchkey.Benchmarks.LogSeeder.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "hash-rate")
+{
+    return await Latchkey.Benchmarks.HashRate.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Latchkey.Benchmarks.SystemLogBenchmarks).Assembly).Run(args);
