@@ -41,7 +41,8 @@ echo "== 1. the password hash alone ($ITERATIONS PBKDF2-SHA256 iterations, $CONN
 dotnet bench/Latchkey.Benchmarks/bin/Release/net10.0/Latchkey.Benchmarks.dll hash-rate --threads $CONNECTIONS --seconds "$SECONDS_RUN" --iterations "$ITERATIONS"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
-echo "== 2. IDX password sign-ins ($CONNECTIONS connections, $SECONDS_RUN s)"
+echo "== 2. IDX password sign-ins ($CONNECTIONS connections, $SECONDS_RUN s, after 10 s to warm up)"
+LK_SIGNIN_PASSWORD="$PASSWORD" wrk -t$CONNECTIONS -c$CONNECTIONS -d10s -s bench/load/signin.lua "$URL" >/dev/null
 before=$(cpu_ticks)
 LK_SIGNIN_PASSWORD="$PASSWORD" wrk -t$CONNECTIONS -c$CONNECTIONS -d"${SECONDS_RUN}s" -s bench/load/signin.lua "$URL" | tee "$DATA/wrk.txt" \
   | grep -E 'sign-ins|Non-2xx|Socket errors' || true

@@ -36,20 +36,36 @@ public static class SignInPolicies
         _ => null,
     };
 
-    public static async Task<LockoutPolicy> LockoutAsync(LatchkeyDbContext db, string orgId, CancellationToken ct)
+    public static async Task<LockoutPolicy> LockoutAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
+        Lockout(await SettingsAsync(db, orgId, PasswordType, ct));
+
+    public static async Task<SessionPolicy> SessionAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
+        Session(await SettingsAsync(db, orgId, SignOnType, ct));
+
+    private static LockoutPolicy Lockout(JsonNode? settings)
     {
-        var lockout = (await SettingsAsync(db, orgId, PasswordType, ct))?["password"]?["lockout"];
+        var lockout = settings?["password"]?["lockout"];
         return new LockoutPolicy(
             Number(lockout?["maxAttempts"]) ?? LockoutPolicy.Default.MaxAttempts,
             Number(lockout?["autoUnlockMinutes"]) ?? LockoutPolicy.Default.AutoUnlockMinutes);
     }
 
-    public static async Task<SessionPolicy> SessionAsync(LatchkeyDbContext db, string orgId, CancellationToken ct)
+    private static SessionPolicy Session(JsonNode? settings)
     {
-        var session = (await SettingsAsync(db, orgId, SignOnType, ct))?["session"];
+        var session = settings?["session"];
         return new SessionPolicy(
             Number(session?["maxSessionIdleMinutes"]) ?? SessionPolicy.Default.MaxIdleMinutes,
             Number(session?["maxSessionLifetimeMinutes"]) ?? SessionPolicy.Default.MaxLifetimeMinutes);
+    }
+
+    /// <summary>Both policies a password sign-in obeys, read in one query.</summary>
+    public static async Task<(LockoutPolicy Lockout, SessionPolicy Session)> ForPasswordSignInAsync(LatchkeyDbContext db, string orgId, CancellationToken ct)
+    {
+        var rows = await db.Policies.AsNoTracking()
+            .Where(p => p.OrgId == orgId && (p.Type == PasswordType || p.Type == SignOnType) && p.IsSystem)
+            .Select(p => new { p.Type, p.SettingsJson }).ToListAsync(ct);
+        JsonNode? Settings(string type) => rows.FirstOrDefault(r => r.Type == type)?.SettingsJson is { } json ? JsonNode.Parse(json) : null;
+        return (Lockout(Settings(PasswordType)), Session(Settings(SignOnType)));
     }
 
     private static async Task<JsonNode?> SettingsAsync(LatchkeyDbContext db, string orgId, string type, CancellationToken ct)

@@ -100,8 +100,8 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var snapshot = tx.State.UserId is null ? null
             : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
         var matches = snapshot?.PasswordHash is { } stored ? PasswordHasher.Verify(password, stored) : decoy.Verify(password);
-        var lockout = await SignInPolicies.LockoutAsync(db, tx.OrgId, ct);
-        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        var (lockout, orgSessionPolicy) = await SignInPolicies.ForPasswordSignInAsync(db, tx.OrgId, ct);
+        var sessionPolicy = completion == SignInCompletion.Session ? orgSessionPolicy : null;
 
         var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>
         {
