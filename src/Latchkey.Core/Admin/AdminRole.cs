@@ -27,5 +27,24 @@ public static class AdminRole
         _ => type,
     };
 
+    /// <summary>
+    /// How the System Log names the role in <c>privilegeGranted</c> / <c>privilegeRevoked</c> (the real service's
+    /// wording there differs from the API labels: "Super administrator", "Read only admin").
+    /// </summary>
+    public static string LogLabel(string type) => type switch
+    {
+        SuperAdmin => "Super administrator",
+        OrgAdmin => "Organization administrator",
+        UserAdmin => "User administrator",
+        AppAdmin => "Application administrator",
+        HelpDeskAdmin => "Help Desk administrator",
+        ReadOnlyAdmin => "Read only admin",
+        _ => type,
+    };
+
+    /// <summary>The roles as the System Log lists them: log labels in the console's order, comma-separated.</summary>
+    public static string LogList(IEnumerable<string> types) =>
+        string.Join(", ", types.Where(IsKnown).Distinct(StringComparer.Ordinal).OrderBy(t => Array.IndexOf(Ordered, t)).Select(LogLabel));
+
     public static bool IsKnown(string? type) => type is not null && Array.IndexOf(Ordered, type) >= 0;
 }

@@ -86,6 +86,16 @@ public static class ApiErrors
     public static ApiError ExpireOnCreateNeedsActivation() => new(400, "E0000125",
         "Could not create user. To create a user and expire their password immediately, \"activate\" must be true");
 
+    /// <summary>E0000090: the role is already assigned to this user (or group); the real service answers 409.</summary>
+    public static ApiError DuplicateRoleAssignment() => new(409, "E0000090", "The role specified is already assigned to the user.");
+
+    /// <summary>E0000211: the built-in Everyone group cannot hold admin roles.</summary>
+    public static ApiError RoleOnBuiltInGroup(string group) => new(400, "E0000211", $"Roles cannot be granted to built-in groups: {group}");
+
+    /// <summary>E0000194: only Okta groups (not app groups) can hold admin roles.</summary>
+    public static ApiError RoleOnNonOktaGroup(string group) =>
+        new(400, "E0000194", $"Roles can only be granted to Okta groups, AD groups and LDAP groups. {group}");
+
     public static ApiError PayloadTooLarge(long limit) =>
         new(413, "E0000003", "The request body was not well-formed.", [$"The request body is larger than {limit} bytes."]);
 }

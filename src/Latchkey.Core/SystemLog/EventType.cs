@@ -60,6 +60,13 @@ public static class EventTypes
     public static readonly EventType ApiTokenCreate = new("system.api_token.create", "Create API token");
     public static readonly EventType ApiTokenRevoke = new("system.api_token.revoke", "Revoke API token");
 
+    /// <summary>A user's admin roles changed and they still hold some: <c>privilegeGranted</c> lists every role they now hold (direct and through groups).</summary>
+    public static readonly EventType UserPrivilegeGrant = new("user.account.privilege.grant", "Grant user privilege");
+    /// <summary>A user holds no admin role any more: <c>privilegeRevoked</c> lists what they lost.</summary>
+    public static readonly EventType UserPrivilegeRevoke = new("user.account.privilege.revoke", "Revoke user privilege");
+    public static readonly EventType GroupPrivilegeGrant = new("group.privilege.grant", "Grant group privilege");
+    public static readonly EventType GroupPrivilegeRevoke = new("group.privilege.revoke", "Revoke group privilege");
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

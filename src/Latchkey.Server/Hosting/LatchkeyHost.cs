@@ -6,6 +6,7 @@ using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Groups;
 using Latchkey.Server.Features.Org;
 using Latchkey.Server.Features.RateLimits;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
@@ -93,7 +94,8 @@ public static partial class LatchkeyHost
         services.AddSingleton<SignInAddressLimit>();
         services.AddSingleton<DecoyPassword>();
         services.AddScoped<SessionStore>();
-        services.AddScoped<Features.Roles.AdminGrants>();
+        services.AddScoped<AdminGrants>();
+        services.AddScoped<ApiTokenIssuer>();
         services.AddScoped<SignInEngine>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
@@ -155,6 +157,7 @@ public static partial class LatchkeyHost
             api.UseMiddleware<ApiErrorHandling>();
             api.UseMiddleware<ApiTokenAuthentication>();
             api.UseMiddleware<RateLimitMiddleware>();
+            api.UseMiddleware<AdminPermissionCheck>();
         });
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx"), idx => idx.UseMiddleware<IdxErrorHandling>());
 
@@ -164,13 +167,14 @@ public static partial class LatchkeyHost
         v1.MapAppsApi();
         v1.MapApiTokensApi();
         v1.MapSystemLogApi();
+        v1.MapRoleAssignmentsApi();
         v1.MapSessionsApi();
         v1.MapAuthnApi();
         app.UseLatchkeyWeb();
         app.MapAppLaunch();
         app.MapIdxEndpoints();
         app.MapOrgEndpoints();
-        app.MapUnmatchedFallback();
+        app.MapUnmatchedFallback().NeedsNoAdminPermission("answers 404 or 405 only");
         return app;
     }
 

@@ -47,7 +47,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         await db.SaveChangesAsync(ct);
 
         var password = UserWrites.GeneratePassword(AdminLogin, AdminFirstName, AdminLastName);
-        var token = bootstrapToken ?? "00" + RandomIds.NewBase62(40);
+        var token = bootstrapToken ?? ApiTokenIssuer.NewValue();
         await write.RunAsync(org.Id, async () =>
         {
             db.Groups.Add(NewGroup(org.Id, GroupTypes.BuiltIn, GroupTypes.EveryoneName, "All users in your organization", now));
@@ -61,14 +61,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
                 Id = RandomIds.NewId(IdPrefix.RoleAssignment, now), OrgId = org.Id, AssigneeType = Features.Roles.AdminGrants.UserAssignee,
                 AssigneeId = admin.Id, Type = Core.Admin.AdminRole.SuperAdmin, Created = now, LastUpdated = now,
             });
-            var tokenRow = new ApiTokenEntity
-            {
-                Id = RandomIds.NewId(IdPrefix.ApiToken, now), OrgId = org.Id, UserId = admin.Id,
-                Name = bootstrapToken is null ? "First-start token" : "Bootstrap token", TokenHash = SecretHasher.Hash(token),
-                ClientName = "Okta API", Created = now, LastUpdated = now, ExpiresAt = now.AddDays(30),
-            };
-            db.ApiTokens.Add(tokenRow);
-            log.Stage(EventTypes.ApiTokenCreate, [new LogTarget(tokenRow.Id, "Token", tokenRow.Name, tokenRow.Name)]);
+            ApiTokenIssuer.Stage(db, log, org.Id, admin.Id, bootstrapToken is null ? "First-start token" : "Bootstrap token", now, token);
         }, ct);
 
         var demoUsers = demo ? await SeedDemoAsync(org.Id, ct) : [];

@@ -3,6 +3,7 @@ using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.RateLimits;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,8 @@ namespace Latchkey.Server.Features.ApiTokens;
 /// <summary>
 /// <c>Authorization: SSWS &lt;token&gt;</c> on every /api/v1 request. The token is looked up by its SHA-256
 /// hash (tokens are never stored in clear). No header: 403 E0000005, as the real service answers when
-/// it falls back to a session cookie; an unknown, revoked or expired token: 401 E0000011. Each failure is
+/// it falls back to a session cookie; an unknown, revoked or expired token, or one whose owner is suspended, deactivated
+/// or holds no admin role any more: 401 E0000011. Each failure is
 /// charged to the client address, and an address past the limit is refused with 429 before its token is
 /// read (<see cref="FailedAuthenticationLimit"/>). The session cookie's endpoints (<c>/api/v1/sessions/me</c>) and the
 /// classic <c>/api/v1/authn</c> take no token.
@@ -20,7 +22,7 @@ public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache c
 {
     public const string Scheme = "SSWS";
 
-    public async Task InvokeAsync(HttpContext context, LatchkeyDbContext db)
+    public async Task InvokeAsync(HttpContext context, LatchkeyDbContext db, AdminGrants grants)
     {
         if (SignIn.SessionsApi.IsTokenFree(context.Request.Path))
         {
@@ -44,7 +46,7 @@ public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache c
             throw await failures.FailAsync(context, address, ApiErrors.InvalidToken());
         }
 
-        var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, time, context.RequestAborted);
+        var caller = await cache.ResolveAsync(SecretHasher.Hash(token), db, grants, time, context.RequestAborted);
         if (caller is null)
         {
             throw await failures.FailAsync(context, address, ApiErrors.InvalidToken());
@@ -56,9 +58,9 @@ public sealed class ApiTokenAuthentication(RequestDelegate next, ApiTokenCache c
 }
 
 /// <summary>
-/// Resolved tokens, kept for a few seconds so that a hot path (thousands of calls a second) does not
-/// read the token table every time. A revocation on this node takes effect at once; on another node
-/// within <see cref="Lifetime"/>.
+/// Resolved tokens with their owner's roles, kept for a few seconds so that a hot path (thousands of calls a second)
+/// does not read the token and role tables every time. A revocation, a change of the owner's roles or status on this
+/// node takes effect at once (the handler forgets the entries it affects); on another node within <see cref="Lifetime"/>.
 /// </summary>
 public sealed class ApiTokenCache
 {
@@ -66,7 +68,7 @@ public sealed class ApiTokenCache
     private static readonly TimeSpan Window = TimeSpan.FromDays(30);
     private readonly ConcurrentDictionary<string, (ApiCaller Caller, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
 
-    public async Task<ApiCaller?> ResolveAsync(string tokenHash, LatchkeyDbContext db, TimeProvider time, CancellationToken ct)
+    public async Task<ApiCaller?> ResolveAsync(string tokenHash, LatchkeyDbContext db, AdminGrants grants, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         if (_entries.TryGetValue(tokenHash, out var hit) && hit.Until > now)
@@ -83,6 +85,14 @@ public sealed class ApiTokenCache
             return null;
         }
 
+        // The token acts with its owner's roles; an owner who holds none any more has a token that no longer works.
+        var grant = await grants.ForUserAsync(row.Token.OrgId, row.Token.UserId, ct);
+        if (!grant.IsAdmin)
+        {
+            _entries.TryRemove(tokenHash, out _);
+            return null;
+        }
+
         // A token stays valid while it is used: each use pushes its expiry 30 days out (written at most hourly).
         if (row.Token.ExpiresAt - now < Window - TimeSpan.FromHours(1))
         {
@@ -91,14 +101,14 @@ public sealed class ApiTokenCache
         }
 
         var caller = new ApiCaller(row.Token.OrgId, row.Token.UserId, row.Login,
-            $"{row.FirstName} {row.LastName}".Trim(), row.Token.Id);
+            $"{row.FirstName} {row.LastName}".Trim(), row.Token.Id, grant);
         _entries[tokenHash] = (caller, now + Lifetime);
         return caller;
     }
 
     public void Forget(string tokenHash) => _entries.TryRemove(tokenHash, out _);
 
-    /// <summary>After the owner is suspended or deactivated: their tokens stop working at once on this node.</summary>
+    /// <summary>After the owner is suspended or deactivated, or their roles change: their tokens are resolved afresh on this node.</summary>
     public void ForgetUser(string userId)
     {
         foreach (var (hash, entry) in _entries)
@@ -109,6 +119,9 @@ public sealed class ApiTokenCache
             }
         }
     }
+
+    /// <summary>After a group's roles change (any member's grant may differ): every token is resolved afresh on this node.</summary>
+    public void ForgetAll() => _entries.Clear();
 
     public void ForgetToken(string tokenId)
     {

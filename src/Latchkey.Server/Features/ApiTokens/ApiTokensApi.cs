@@ -1,14 +1,16 @@
 using Latchkey.Contracts;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.SystemLog;
 using Latchkey.Server.Api;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.ApiTokens;
 
-/// <summary><c>/api/v1/api-tokens</c>: list, get and revoke API tokens (tokens are created by the server, never by API).</summary>
+/// <summary><c>/api/v1/api-tokens</c>: list, get and revoke API tokens (tokens are created in the console or at first start, never by API; see <see cref="ApiTokenIssuer"/>).</summary>
 public static class ApiTokensApi
 {
     /// <summary>API tokens (the spec documents no parameters: pages of 200 with the shared rules).</summary>
@@ -17,9 +19,10 @@ public static class ApiTokensApi
     public static void MapApiTokensApi(this RouteGroupBuilder api)
     {
         var tokens = api.MapGroup("/api-tokens");
-        tokens.MapGet("", List).AsList(TokensList);
-        tokens.MapGet("/{tokenId}", Get);
-        tokens.MapDelete("/{tokenId}", Revoke);
+        // Every admin sees and revokes their own tokens; only AllApiTokens (super admins) those of other admins.
+        tokens.MapGet("", List).AsList(TokensList).Requires(AdminPermission.OwnApiTokens);
+        tokens.MapGet("/{tokenId}", Get).Requires(AdminPermission.OwnApiTokens);
+        tokens.MapDelete("/{tokenId}", Revoke).Requires(AdminPermission.OwnApiTokens);
     }
 
     public static ApiTokenResource ToResource(ApiTokenEntity t, string apiBase) => new()
@@ -33,12 +36,21 @@ public static class ApiTokensApi
         },
     };
 
+    /// <summary>
+    /// The tokens the caller may see and revoke: the org's with <see cref="AdminPermission.AllApiTokens"/>, else their own
+    /// (another admin's token is then 404, as if it did not exist, the way the list leaves it out).
+    /// </summary>
+    private static IQueryable<ApiTokenEntity> Visible(IQueryable<ApiTokenEntity> tokens, ApiCaller caller) =>
+        caller.Grant.Allows(AdminPermission.AllApiTokens)
+            ? tokens.Where(t => t.OrgId == caller.OrgId)
+            : tokens.Where(t => t.OrgId == caller.OrgId && t.UserId == caller.UserId);
+
     private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
     {
         var caller = ApiCaller.Required(context);
         var paging = Paging.Of(context);
         var after = paging.After;
-        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.OrgId == caller.OrgId && (after == null || string.Compare(t.Id, after) > 0))
+        var tokens = await Visible(db.ApiTokens.AsNoTracking(), caller).Where(t => after == null || string.Compare(t.Id, after) > 0)
             .OrderBy(t => t.Id).Take(paging.Limit + 1).ToListAsync(context.RequestAborted);
         var more = Paging.Trim(tokens, paging.Limit);
         var apiBase = ApiUrls.ApiBase(context.Request);
@@ -50,7 +62,7 @@ public static class ApiTokensApi
     {
         var caller = ApiCaller.Required(context);
         var id = tokenId == "current" ? caller.TokenId : tokenId;
-        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id && t.OrgId == caller.OrgId, context.RequestAborted)
+        var token = await Visible(db.ApiTokens.AsNoTracking(), caller).FirstOrDefaultAsync(t => t.Id == id, context.RequestAborted)
             ?? throw new ApiException(ApiErrors.NotFound(tokenId, "ApiToken"));
         return ApiResponses.Json(ToResource(token, ApiUrls.ApiBase(context.Request)));
     }
@@ -62,7 +74,7 @@ public static class ApiTokensApi
         var id = tokenId == "current" ? caller.TokenId : tokenId;
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id && t.OrgId == caller.OrgId, context.RequestAborted)
+            var token = await Visible(db.ApiTokens, caller).FirstOrDefaultAsync(t => t.Id == id, context.RequestAborted)
                 ?? throw new ApiException(ApiErrors.NotFound(tokenId, "ApiToken"));
             db.ApiTokens.Remove(token);
             log.Stage(EventTypes.ApiTokenRevoke, [new LogTarget(token.Id, "Token", token.Name, token.Name)]);

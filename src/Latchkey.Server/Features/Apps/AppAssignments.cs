@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Groups;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Persistence;
@@ -26,15 +28,15 @@ public static class AppAssignments
 
     public static void MapAppAssignmentsApi(this RouteGroupBuilder apps)
     {
-        apps.MapGet("/{appId}/users", ListUsers).AsList(UsersList);
-        apps.MapPost("/{appId}/users", AssignUser);
-        apps.MapGet("/{appId}/users/{userId}", GetUser);
-        apps.MapPost("/{appId}/users/{userId}", UpdateUser);
-        apps.MapDelete("/{appId}/users/{userId}", UnassignUser);
-        apps.MapGet("/{appId}/groups", ListGroups).AsList(GroupsList);
-        apps.MapGet("/{appId}/groups/{groupId}", GetGroup);
-        apps.MapPut("/{appId}/groups/{groupId}", AssignGroup);
-        apps.MapDelete("/{appId}/groups/{groupId}", UnassignGroup);
+        apps.MapGet("/{appId}/users", ListUsers).AsList(UsersList).Requires(AdminPermission.AppsRead);
+        apps.MapPost("/{appId}/users", AssignUser).Requires(AdminPermission.AppsManage);
+        apps.MapGet("/{appId}/users/{userId}", GetUser).Requires(AdminPermission.AppsRead);
+        apps.MapPost("/{appId}/users/{userId}", UpdateUser).Requires(AdminPermission.AppsManage);
+        apps.MapDelete("/{appId}/users/{userId}", UnassignUser).Requires(AdminPermission.AppsManage);
+        apps.MapGet("/{appId}/groups", ListGroups).AsList(GroupsList).Requires(AdminPermission.AppsRead);
+        apps.MapGet("/{appId}/groups/{groupId}", GetGroup).Requires(AdminPermission.AppsRead);
+        apps.MapPut("/{appId}/groups/{groupId}", AssignGroup).Requires(AdminPermission.AppsManage);
+        apps.MapDelete("/{appId}/groups/{groupId}", UnassignGroup).Requires(AdminPermission.AppsManage);
     }
 
     /// <summary>Ids of the apps a user is assigned to, directly or through a group (a query, for composition).</summary>

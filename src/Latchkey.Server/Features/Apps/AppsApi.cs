@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Filtering;
 using Latchkey.Core.Ids;
@@ -8,6 +9,7 @@ using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Policies;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Persistence;
@@ -28,15 +30,15 @@ public static class AppsApi
     public static void MapAppsApi(this RouteGroupBuilder api)
     {
         var apps = api.MapGroup("/apps");
-        apps.MapGet("", List).AsList(AppsList);
-        apps.MapPost("", Create);
-        apps.MapGet("/{appId}", Get);
-        apps.MapPut("/{appId}", Replace);
-        apps.MapDelete("/{appId}", Delete);
+        apps.MapGet("", List).AsList(AppsList).Requires(AdminPermission.AppsRead);
+        apps.MapPost("", Create).Requires(AdminPermission.AppsManage);
+        apps.MapGet("/{appId}", Get).Requires(AdminPermission.AppsRead);
+        apps.MapPut("/{appId}", Replace).Requires(AdminPermission.AppsManage);
+        apps.MapDelete("/{appId}", Delete).Requires(AdminPermission.AppsManage);
         apps.MapPost("/{appId}/lifecycle/activate", (string appId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
-            SetStatus(appId, AppStatus.Active, c, db, w, l, t));
+            SetStatus(appId, AppStatus.Active, c, db, w, l, t)).Requires(AdminPermission.AppsManage);
         apps.MapPost("/{appId}/lifecycle/deactivate", (string appId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
-            SetStatus(appId, AppStatus.Inactive, c, db, w, l, t));
+            SetStatus(appId, AppStatus.Inactive, c, db, w, l, t)).Requires(AdminPermission.AppsManage);
         apps.MapAppAssignmentsApi();
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Latchkey.Contracts;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Filtering;
 using Latchkey.Core.Ids;
@@ -7,8 +8,9 @@ using Latchkey.Core.Security;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
-using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Persistence;
@@ -54,15 +56,15 @@ public static class GroupsApi
     public static void MapGroupsApi(this RouteGroupBuilder api)
     {
         var groups = api.MapGroup("/groups");
-        groups.MapGet("", List).AsList(GroupsList);
-        groups.MapPost("", Create);
-        groups.MapGet("/{groupId}", Get);
-        groups.MapPut("/{groupId}", Replace);
-        groups.MapDelete("/{groupId}", Delete);
-        groups.MapGet("/{groupId}/users", Members).AsList(MembersList);
-        groups.MapPut("/{groupId}/users/{userId}", AddMember);
-        groups.MapDelete("/{groupId}/users/{userId}", RemoveMember);
-        groups.MapGet("/{groupId}/apps", Apps).AsList(AppsList);
+        groups.MapGet("", List).AsList(GroupsList).Requires(AdminPermission.GroupsRead);
+        groups.MapPost("", Create).Requires(AdminPermission.GroupsManage);
+        groups.MapGet("/{groupId}", Get).Requires(AdminPermission.GroupsRead);
+        groups.MapPut("/{groupId}", Replace).Requires(AdminPermission.GroupsManage);
+        groups.MapDelete("/{groupId}", Delete).Requires(AdminPermission.GroupsManage);
+        groups.MapGet("/{groupId}/users", Members).AsList(MembersList).Requires(AdminPermission.GroupsRead);
+        groups.MapPut("/{groupId}/users/{userId}", AddMember).Requires(AdminPermission.GroupsManage);
+        groups.MapDelete("/{groupId}/users/{userId}", RemoveMember).Requires(AdminPermission.GroupsManage);
+        groups.MapGet("/{groupId}/apps", Apps).AsList(AppsList).Requires(AdminPermission.AppsRead);
     }
 
     private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
@@ -149,14 +151,16 @@ public static class GroupsApi
         ["profile"] = JsonNode.Parse(g.ProfileJson, documentOptions: ApiJson.DocumentOptions),
     };
 
-    /// <summary><c>_embedded.stats</c> for a page of groups: two grouped counts, whatever the page size.</summary>
+    /// <summary><c>_embedded.stats</c> for a page of groups: two grouped counts and the groups holding admin roles, whatever the page size.</summary>
     private static async Task<Dictionary<string, GroupStatsResource>> StatsAsync(LatchkeyDbContext db, List<string> groupIds, CancellationToken ct)
     {
         var users = await db.GroupMembers.Where(m => groupIds.Contains(m.GroupId)).GroupBy(m => m.GroupId)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
         var apps = await db.AppGroups.Where(a => groupIds.Contains(a.GroupId)).GroupBy(a => a.GroupId)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
-        return groupIds.ToDictionary(id => id, id => new GroupStatsResource(users.GetValueOrDefault(id), apps.GetValueOrDefault(id), 0, false));
+        var admins = (await db.RoleAssignments.Where(r => r.AssigneeType == AdminGrants.GroupAssignee && groupIds.Contains(r.AssigneeId))
+            .Select(r => r.AssigneeId).Distinct().ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        return groupIds.ToDictionary(id => id, id => new GroupStatsResource(users.GetValueOrDefault(id), apps.GetValueOrDefault(id), 0, admins.Contains(id)));
     }
 
     private static async Task<IResult> Get(string groupId, HttpContext context, LatchkeyDbContext db)
@@ -211,10 +215,11 @@ public static class GroupsApi
         return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request)));
     }
 
-    private static async Task<IResult> Delete(string groupId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
+    private static async Task<IResult> Delete(string groupId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        ApiTokenCache tokens)
     {
         var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
+        var heldRoles = await write.RunAsync(caller.OrgId, async () =>
         {
             var ct = context.RequestAborted;
             var group = await FindAsync(db, caller, groupId, ct, track: true);
@@ -223,11 +228,22 @@ public static class GroupsApi
                 throw new ApiException(ApiErrors.Forbidden());
             }
 
+            // Its members lose the admin roles the group gave them.
+            var roles = db.RoleAssignments.Where(r => r.OrgId == group.OrgId && r.AssigneeType == AdminGrants.GroupAssignee && r.AssigneeId == group.Id);
+            var heldRoles = await roles.Select(r => r.Type).ToListAsync(ct);
+            RoleAssignmentsApi.StageRevoked(log, isUser: false, GroupResources.Target(group), heldRoles);
+            await roles.ExecuteDeleteAsync(ct);
             await db.GroupMembers.Where(m => m.GroupId == group.Id).ExecuteDeleteAsync(ct);
             await db.AppGroups.Where(a => a.GroupId == group.Id).ExecuteDeleteAsync(ct);
             db.Groups.Remove(group);
             log.Stage(EventTypes.GroupDelete, [GroupResources.Target(group)]);
+            return heldRoles;
         }, context.RequestAborted);
+        if (heldRoles.Count > 0)
+        {
+            tokens.ForgetAll();
+        }
+
         return ApiResponses.NoContent();
     }
 
@@ -250,10 +266,10 @@ public static class GroupsApi
     }
 
     private static async Task<IResult> AddMember(string groupId, string userId, HttpContext context, LatchkeyDbContext db,
-        OrgWrite write, SystemLogWriter log, TimeProvider time)
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
     {
         var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
+        var memberId = await write.RunAsync(caller.OrgId, async () =>
         {
             var ct = context.RequestAborted;
             var group = await FindAsync(db, caller, groupId, ct, track: true);
@@ -263,15 +279,18 @@ public static class GroupsApi
             {
                 GroupMembership.Add(db, log, group, user, IsoTime.Truncate(time.GetUtcNow()));
             }
+
+            return user.Id;
         }, context.RequestAborted);
+        tokens.ForgetUser(memberId); // the group's admin roles are now the member's
         return ApiResponses.NoContent();
     }
 
     private static async Task<IResult> RemoveMember(string groupId, string userId, HttpContext context, LatchkeyDbContext db,
-        OrgWrite write, SystemLogWriter log, TimeProvider time)
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
     {
         var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
+        var memberId = await write.RunAsync(caller.OrgId, async () =>
         {
             var ct = context.RequestAborted;
             var group = await FindAsync(db, caller, groupId, ct, track: true);
@@ -284,7 +303,10 @@ public static class GroupsApi
                 group.LastMembershipUpdated = IsoTime.Truncate(time.GetUtcNow());
                 log.Stage(EventTypes.GroupMemberRemove, [UserResources.Target(user), GroupResources.Target(group)]);
             }
+
+            return user.Id;
         }, context.RequestAborted);
+        tokens.ForgetUser(memberId); // the group's admin roles are no longer the former member's
         return ApiResponses.NoContent();
     }
 

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.SignIn;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.Org;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Persistence;
 
@@ -20,8 +22,9 @@ public static class AuthnApi
 {
     public static void MapAuthnApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/authn", Authenticate);
-        api.MapPost("/authn/credentials/change_password", ChangePassword);
+        const string anonymous = "the classic primary authentication: no API token";
+        api.MapPost("/authn", Authenticate).NeedsNoAdminPermission(anonymous);
+        api.MapPost("/authn/credentials/change_password", ChangePassword).NeedsNoAdminPermission(anonymous);
     }
 
     private static async Task<IResult> Authenticate(HttpContext context, LatchkeyDbContext db, SignInEngine engine)

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Org;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Persistence;
@@ -26,14 +28,15 @@ public static class SessionsApi
     public static void MapSessionsApi(this RouteGroupBuilder api)
     {
         var sessions = api.MapGroup("/sessions");
-        sessions.MapGet("/me", GetMine);
-        sessions.MapDelete("/me", EndMine);
-        sessions.MapPost("/me/lifecycle/refresh", RefreshMine);
-        sessions.MapPost("", Create);
-        sessions.MapGet("/{id}", Get);
-        sessions.MapDelete("/{id}", Revoke);
-        sessions.MapPost("/{id}/lifecycle/refresh", Refresh);
-        api.MapDelete("/users/{id}/sessions", RevokeAll);
+        const string cookie = "the session cookie's own endpoint: no API token";
+        sessions.MapGet("/me", GetMine).NeedsNoAdminPermission(cookie);
+        sessions.MapDelete("/me", EndMine).NeedsNoAdminPermission(cookie);
+        sessions.MapPost("/me/lifecycle/refresh", RefreshMine).NeedsNoAdminPermission(cookie);
+        sessions.MapPost("", Create).Requires(AdminPermission.UsersLifecycle);
+        sessions.MapGet("/{id}", Get).Requires(AdminPermission.UsersRead);
+        sessions.MapDelete("/{id}", Revoke).Requires(AdminPermission.UsersLifecycle);
+        sessions.MapPost("/{id}/lifecycle/refresh", Refresh).Requires(AdminPermission.UsersLifecycle);
+        api.MapDelete("/users/{id}/sessions", RevokeAll).Requires(AdminPermission.UsersLifecycle);
     }
 
     private static async Task<IResult> GetMine(HttpContext context, SessionStore store, LatchkeyDbContext db)

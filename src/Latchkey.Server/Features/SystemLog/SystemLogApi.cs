@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Filtering;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -41,7 +43,7 @@ public static class SystemLogApi
         .AllowPrefix("request.ipChain.").AllowPrefix("debugContext.debugData.")
         .Allow("debugContext.debugData.url", NoContains).Allow("debugContext.debugData.requestUri", NoContains);
 
-    public static void MapSystemLogApi(this RouteGroupBuilder api) => api.MapGet("/logs", Query).AsList(LogsList);
+    public static void MapSystemLogApi(this RouteGroupBuilder api) => api.MapGet("/logs", Query).AsList(LogsList).Requires(AdminPermission.LogsRead);
 
     private sealed record Window(DateTimeOffset Since, DateTimeOffset Until);
 

@@ -1,4 +1,5 @@
 using Latchkey.Contracts;
+using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Core.SystemLog;
@@ -6,6 +7,7 @@ using Latchkey.Core.Time;
 using Latchkey.Core.Users;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -25,10 +27,11 @@ public static class UserCredentialEndpoints
 
     public static void MapUserCredentialsApi(this RouteGroupBuilder users)
     {
-        users.MapPost("/{id}/credentials/change_password", ChangePassword);
-        users.MapPost("/{id}/credentials/change_recovery_question", ChangeRecoveryQuestion);
-        users.MapPost("/{id}/credentials/forgot_password", ForgotPassword);
-        users.MapPost("/{id}/credentials/forgot_password_recovery_question", ResetWithRecoveryAnswer);
+        // Setting credentials is managing the user; forgot_password (a reset link) is the lifecycle's password reset.
+        users.MapPost("/{id}/credentials/change_password", ChangePassword).Requires(AdminPermission.UsersManage);
+        users.MapPost("/{id}/credentials/change_recovery_question", ChangeRecoveryQuestion).Requires(AdminPermission.UsersManage);
+        users.MapPost("/{id}/credentials/forgot_password", ForgotPassword).Requires(AdminPermission.UsersLifecycle);
+        users.MapPost("/{id}/credentials/forgot_password_recovery_question", ResetWithRecoveryAnswer).Requires(AdminPermission.UsersManage);
     }
 
     /// <summary>A current password or recovery answer that does not match: logged, then answered with <see cref="Error"/>.</summary>

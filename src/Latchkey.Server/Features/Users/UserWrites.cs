@@ -9,6 +9,7 @@ using Latchkey.Core.Users;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Groups;
+using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -217,6 +218,9 @@ public static class UserWrites
                 .ExecuteUpdateAsync(s => s.SetProperty(g => g.LastMembershipUpdated, now), ct);
             await db.GroupMembers.Where(m => m.UserId == user.Id).ExecuteDeleteAsync(ct);
             await db.AppUsers.Where(a => a.UserId == user.Id).ExecuteDeleteAsync(ct);
+            var roles = db.RoleAssignments.Where(r => r.OrgId == user.OrgId && r.AssigneeType == AdminGrants.UserAssignee && r.AssigneeId == user.Id);
+            RoleAssignmentsApi.StageRevoked(log, isUser: true, target, await roles.Select(r => r.Type).ToListAsync(ct));
+            await roles.ExecuteDeleteAsync(ct);
             var tokenIds = await db.ApiTokens.Where(t => t.UserId == user.Id).Select(t => t.Id).ToListAsync(ct);
             await db.ApiTokens.Where(t => t.UserId == user.Id).ExecuteDeleteAsync(ct);
             tokenIds.ForEach(tokens.ForgetToken);
