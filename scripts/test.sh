@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test suite of Latchkey: unit, architecture, integration (SQLite and PostgreSQL) and the
-# compatibility suite with the official Okta Node SDK (SQLite and PostgreSQL). Installs what it needs
-# on a fresh Debian machine (PostgreSQL; the suite's npm packages). Ends with "N passed, N failed".
+# Runs every test suite of Latchkey: unit, architecture, integration (SQLite and PostgreSQL), the
+# browser tests (Playwright driving Debian's Chromium) and the compatibility suite with the official Okta
+# Node SDK (SQLite and PostgreSQL). Installs what it needs on a fresh Debian machine (PostgreSQL, Chromium;
+# the suite's npm packages). Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -88,6 +89,13 @@ ensure_tools() { # strace: the durability test watches the server's fsyncs (Debi
 }
 ensure_tools || BROKEN+=("strace install")
 
+ensure_chromium() { # the browser tests drive Debian's Chromium headless (Playwright downloads no browser of its own)
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ]; then echo "Chromium is not installed (/usr/bin/chromium) and this is not root: apt-get install chromium" >&2; return 1; fi
+  say "Installing Chromium (Debian package)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && [ -x /usr/bin/chromium ]
+}
+
 say "Build (Release)"
 if ! dotnet build Latchkey.slnx -c Release -nologo -v quiet 2>&1 | tee "$LOGS/build.log" | grep -E 'error|Error|Warn' ; then :; fi
 if ! grep -q 'Build succeeded' "$LOGS/build.log"; then echo "build failed"; echo "0 passed, 1 failed"; exit 1; fi
@@ -100,6 +108,12 @@ dotnet_suite core-unit tests/Latchkey.Core.Tests
 dotnet_suite architecture tests/Latchkey.ArchitectureTests
 dotnet_suite integration-sqlite tests/Latchkey.Server.Tests -u LATCHKEY_TEST_POSTGRES
 node_suite compat-sqlite -u LATCHKEY_TEST_POSTGRES
+# Without Chromium the browser suite is broken, never skipped: it counts as a failure in the totals.
+if ensure_chromium; then
+  dotnet_suite browser tests/Latchkey.Browser.Tests -u LATCHKEY_TEST_POSTGRES
+else
+  BROKEN+=("browser (no chromium)")
+fi
 
 say "PostgreSQL for the integration and compatibility suites"
 if start_postgres; then

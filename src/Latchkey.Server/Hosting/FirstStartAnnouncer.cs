@@ -27,7 +27,7 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
         {
             lines.Add("");
             lines.Add("A new org was created" + (first.Demo ? " with the demo data (users alice, bob, carol, dave @example.com; groups Engineering, Sales; a Bookmark app)." : "."));
-            lines.Add($"  Admin sign-in:   {org.AdminLogin}   (super-admin: sign in at the server's address, console at /admin)");
+            lines.Add($"  Admin sign-in:   {org.AdminLogin}   (super-admin; sign in at the admin console below)");
             lines.Add($"  Admin password:  {org.AdminPassword}");
             AddDemoUsers(lines, first.DemoUsers);
             lines.Add(org.TokenFromConfiguration
@@ -57,8 +57,8 @@ public sealed class FirstStartAnnouncer(IServer server, IHostApplicationLifetime
         {
             "",
             $"Latchkey is running at {url}",
-            $"  Sign in:         {url}/",
-            $"  Admin console:   {url}/admin" + (org is null ? "" : $"   (as {org.AdminLogin}, with the password above)"),
+            $"  Sign-in page:    {url}/",
+            $"  Admin console:   {url}/admin",
             $"  Management API:  {url}/api/v1   (Authorization: SSWS <token>)",
             $"  Health:          {url}/healthz",
             options.Value.Database.Provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(options.Value.Database.ConnectionString)

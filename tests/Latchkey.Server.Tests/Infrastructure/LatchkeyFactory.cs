@@ -23,7 +23,12 @@ public sealed class LatchkeyFactory : WebApplicationFactory<Program>
     private readonly bool _ownsStore;
 
     /// <param name="store">An existing store to start on (a restart; the caller disposes it), else a new one this factory removes.</param>
-    public LatchkeyFactory(IReadOnlyDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, LatchkeyStore? store = null)
+    /// <param name="kestrel">
+    /// False: the in-memory test server instead of Kestrel, for what a loopback listener cannot show (a request that arrived
+    /// over HTTPS: a client with an <c>https://</c> base address).
+    /// </param>
+    public LatchkeyFactory(IReadOnlyDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, LatchkeyStore? store = null,
+        bool kestrel = true)
     {
         Clock = clock;
         _ownsStore = store is null;
@@ -44,7 +49,10 @@ public sealed class LatchkeyFactory : WebApplicationFactory<Program>
             _settings[key] = value;
         }
 
-        UseKestrel(0);
+        if (kestrel)
+        {
+            UseKestrel(0);
+        }
     }
 
     /// <summary>The bootstrap API token (an admin's SSWS token).</summary>

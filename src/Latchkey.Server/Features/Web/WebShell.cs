@@ -69,7 +69,9 @@ public static class WebShell
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "same-origin";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            headers.CacheControl = "no-store";
+            // What antiforgery sets on every page with a form (it warns in the operator log when it must override another value).
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
             await next(context);
         }));
         app.MapRazorPages();

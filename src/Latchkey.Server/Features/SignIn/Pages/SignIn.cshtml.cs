@@ -71,9 +71,10 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
             return Show("password", tx.Handle, username, "Enter your password.");
         }
 
+        // Says what is wrong (the field's own limit, the same for every account): refused before the engine, so it costs no attempt.
         if (password.Length > SignInEngine.MaxPasswordLength)
         {
-            return Show("password", tx.Handle, username, Generic);
+            return Show("password", tx.Handle, username, $"A password has at most {SignInEngine.MaxPasswordLength} characters.");
         }
 
         var result = await engine.AnswerPasswordAsync(tx, password, SignInCompletion.Session, HttpContext, ct);

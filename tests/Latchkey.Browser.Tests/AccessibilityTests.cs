@@ -1,0 +1,48 @@
+using Latchkey.Browser.Tests.Infrastructure;
+
+namespace Latchkey.Browser.Tests;
+
+/// <summary>Issue 10: the main pages have no serious or critical accessibility violations (axe-core).</summary>
+public sealed class AccessibilityTests(DemoServer server, BrowserFixture browser) : BrowserTest(server, browser), IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task The_sign_in_page_has_no_serious_or_critical_accessibility_violations()
+    {
+        await Page.GotoAsync("/");
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
+
+    [Fact]
+    public async Task The_password_step_with_an_error_shown_has_no_serious_or_critical_accessibility_violations()
+    {
+        var (_, login) = await Server.CreateUserAsync();
+        await SignInAsync(new Credential(login, "Wr0ng-Password!"));
+        await Expect(Alert).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
+
+    [Fact]
+    public async Task The_dashboard_with_an_app_tile_has_no_serious_or_critical_accessibility_violations()
+    {
+        await SignInAsync(Server.DemoUsers["alice"]);
+        await Expect(Page.GetByRole(AriaRole.List, new() { Name = "Your apps" })).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
+
+    [Fact]
+    public async Task My_settings_has_no_serious_or_critical_accessibility_violations()
+    {
+        var (_, login) = await Server.CreateUserAsync();
+        await SignInAsync(new Credential(login, DemoServer.Password), "/settings");
+        await Expect(Page).ToHaveURLAsync(Url("/settings"));
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
+
+    [Fact]
+    public async Task The_console_overview_has_no_serious_or_critical_accessibility_violations()
+    {
+        await SignInAsync(Server.Admin, "/admin");
+        await Expect(Page).ToHaveURLAsync(Url("/admin"));
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
+}
