@@ -57,6 +57,9 @@ public static class EventTypes
     public static readonly EventType AppUserRemove = new("application.user_membership.remove", "Remove user from application membership");
     public static readonly EventType AppUserUpdate = new("application.user_membership.update", "Update user's application membership");
 
+    public static readonly EventType UserPrivilegeGrant = new("user.account.privilege.grant", "Grant user privilege");
+    public static readonly EventType UserPrivilegeRevoke = new("user.account.privilege.revoke", "Revoke user privilege");
+
     public static readonly EventType ApiTokenCreate = new("system.api_token.create", "Create API token");
     public static readonly EventType ApiTokenRevoke = new("system.api_token.revoke", "Revoke API token");
 

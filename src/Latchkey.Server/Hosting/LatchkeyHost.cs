@@ -94,6 +94,8 @@ public static partial class LatchkeyHost
         services.AddSingleton<DecoyPassword>();
         services.AddScoped<SessionStore>();
         services.AddScoped<Features.Roles.AdminGrants>();
+        services.AddScoped<Features.Roles.RoleAssignmentWrites>();
+        services.AddScoped<Features.ApiTokens.ApiTokenIssuer>();
         services.AddScoped<SignInEngine>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();

@@ -47,7 +47,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         await db.SaveChangesAsync(ct);
 
         var password = UserWrites.GeneratePassword(AdminLogin, AdminFirstName, AdminLastName);
-        var token = bootstrapToken ?? "00" + RandomIds.NewBase62(40);
+        var token = bootstrapToken ?? ApiTokenIssuer.NewValue();
         await write.RunAsync(org.Id, async () =>
         {
             db.Groups.Add(NewGroup(org.Id, GroupTypes.BuiltIn, GroupTypes.EveryoneName, "All users in your organization", now));
@@ -68,7 +68,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
                 ClientName = "Okta API", Created = now, LastUpdated = now, ExpiresAt = now.AddDays(30),
             };
             db.ApiTokens.Add(tokenRow);
-            log.Stage(EventTypes.ApiTokenCreate, [new LogTarget(tokenRow.Id, "Token", tokenRow.Name, tokenRow.Name)]);
+            log.Stage(EventTypes.ApiTokenCreate, [ApiTokenIssuer.Target(tokenRow)]);
         }, ct);
 
         var demoUsers = demo ? await SeedDemoAsync(org.Id, ct) : [];
