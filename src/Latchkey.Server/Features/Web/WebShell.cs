@@ -69,7 +69,8 @@ public static class WebShell
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "same-origin";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            headers.CacheControl = "no-store";
+            headers.CacheControl = "no-cache, no-store"; // what antiforgery requires of a page with a form (it warns when it must override)
+            headers.Pragma = "no-cache";
             await next(context);
         }));
         app.MapRazorPages();
