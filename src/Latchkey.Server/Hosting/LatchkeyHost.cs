@@ -96,6 +96,7 @@ public static partial class LatchkeyHost
         services.AddScoped<SessionStore>();
         services.AddScoped<AdminGrants>();
         services.AddScoped<ApiTokenIssuer>();
+        services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();

@@ -27,6 +27,8 @@ public sealed class ApiTokenIssuer(LatchkeyDbContext db, OrgWrite write, SystemL
     /// <summary>What the real service's tokens look like: "00" and 40 letters and digits.</summary>
     public static string NewValue() => "00" + RandomIds.NewBase62(40);
 
+    public static LogTarget Target(ApiTokenEntity token) => new(token.Id, "Token", token.Name, token.Name);
+
     /// <param name="actor">Who the System Log names (the console's signed-in admin); null: the API caller, or the system.</param>
     public async Task<IssuedApiToken> CreateAsync(string orgId, string ownerUserId, string name, CancellationToken ct, LogActor? actor = null)
     {
@@ -69,7 +71,7 @@ public sealed class ApiTokenIssuer(LatchkeyDbContext db, OrgWrite write, SystemL
             TokenHash = SecretHasher.Hash(value), ClientName = "Okta API", Created = now, LastUpdated = now, ExpiresAt = now.AddDays(30),
         };
         db.ApiTokens.Add(token);
-        log.Stage(EventTypes.ApiTokenCreate, [new LogTarget(token.Id, "Token", token.Name, token.Name)], actor: actor);
+        log.Stage(EventTypes.ApiTokenCreate, [Target(token)], actor: actor);
         return new IssuedApiToken(token, value);
     }
 }

@@ -71,15 +71,25 @@ public static class ApiTokensApi
         SystemLogWriter log, ApiTokenCache cache)
     {
         var caller = ApiCaller.Required(context);
-        var id = tokenId == "current" ? caller.TokenId : tokenId;
+        await RevokeAsync(caller, tokenId == "current" ? caller.TokenId : tokenId, ownerUserId: null, db, write, log, cache, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>
+    /// Revokes a token of the caller's org (with <paramref name="ownerUserId"/>, only a token of that user: another's is
+    /// "not found"). It stops working at once on this node.
+    /// </summary>
+    public static async Task RevokeAsync(ApiCaller caller, string tokenId, string? ownerUserId, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, ApiTokenCache cache, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var token = await Visible(db.ApiTokens, caller).FirstOrDefaultAsync(t => t.Id == id, context.RequestAborted)
+            var token = await Visible(db.ApiTokens, caller).FirstOrDefaultAsync(t => t.Id == tokenId
+                    && (ownerUserId == null || t.UserId == ownerUserId), ct)
                 ?? throw new ApiException(ApiErrors.NotFound(tokenId, "ApiToken"));
             db.ApiTokens.Remove(token);
-            log.Stage(EventTypes.ApiTokenRevoke, [new LogTarget(token.Id, "Token", token.Name, token.Name)]);
-        }, context.RequestAborted);
-        cache.ForgetToken(id);
-        return ApiResponses.NoContent();
+            log.Stage(EventTypes.ApiTokenRevoke, [ApiTokenIssuer.Target(token)]);
+        }, ct);
+        cache.ForgetToken(tokenId);
     }
 }

@@ -182,7 +182,18 @@ public static class AppAssignments
     private static async Task<IResult> Upsert(string appId, string userId, JsonObject body, HttpContext context,
         LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time, bool mustExist)
     {
-        var caller = ApiCaller.Required(context);
+        var (assignment, user) = await UpsertUserAsync(ApiCaller.Required(context), appId, userId, body, mustExist, db, write, log, time,
+            context.RequestAborted);
+        return ApiResponses.Json(ToResource(assignment, user, ApiUrls.ApiBase(context.Request), null));
+    }
+
+    /// <summary>
+    /// Assigns a user (by id or login) to an app directly, or updates the direct assignment: the rules of
+    /// <c>POST /apps/{id}/users</c> (the API and the console's "Assign").
+    /// </summary>
+    public static async Task<(AppUserEntity Assignment, UserEntity User)> UpsertUserAsync(ApiCaller caller, string appId, string userId,
+        JsonObject body, bool mustExist, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
         var credentials = JsonBody.Object(body, "credentials", "credentials");
         var userName = credentials is null ? null : JsonBody.String(credentials, "userName", "credentials.userName");
         var profile = AssignmentProfile(body);
@@ -192,9 +203,8 @@ public static class AppAssignments
             throw new ApiException(ApiErrors.Validation("scope", "A user is assigned directly with scope USER; assign a group for scope GROUP."));
         }
 
-        var resource = await write.RunAsync(caller.OrgId, async () =>
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var app = await AppsApi.FindAsync(db, caller, appId, ct);
             var user = await UserLookup.GetAsync(db, caller, userId, ct);
             var now = IsoTime.Truncate(time.GetUtcNow());
@@ -223,18 +233,23 @@ public static class AppAssignments
                 log.Stage(EventTypes.AppUserUpdate, targets);
             }
 
-            return ToResource(assignment, user, ApiUrls.ApiBase(context.Request), null);
-        }, context.RequestAborted);
-        return ApiResponses.Json(resource);
+            return (assignment, user);
+        }, ct);
     }
 
     private static async Task<IResult> UnassignUser(string appId, string userId, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
+        await UnassignUserAsync(ApiCaller.Required(context), appId, userId, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Removes a direct assignment; a user assigned only through a group is refused with the way to remove them.</summary>
+    public static async Task UnassignUserAsync(ApiCaller caller, string appId, string userId, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var app = await AppsApi.FindAsync(db, caller, appId, ct);
             var user = await UserLookup.GetAsync(db, caller, userId, ct);
             var assignment = await db.AppUsers.FirstOrDefaultAsync(a => a.AppId == app.Id && a.UserId == user.Id, ct);
@@ -251,8 +266,7 @@ public static class AppAssignments
 
             db.AppUsers.Remove(assignment);
             log.Stage(EventTypes.AppUserRemove, [UserResources.Target(user), AppResources.Target(app)]);
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
+        }, ct);
     }
 
     private static JsonObject GroupResource(AppGroupEntity a, string apiBase, GroupEntity? group)
@@ -319,8 +333,18 @@ public static class AppAssignments
     private static async Task<IResult> AssignGroup(string appId, string groupId, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
         var body = await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
+        var assignment = await AssignGroupAsync(ApiCaller.Required(context), appId, groupId, body, db, write, log, time, context.RequestAborted);
+        return ApiResponses.Json(GroupResource(assignment, ApiUrls.ApiBase(context.Request), null));
+    }
+
+    /// <summary>
+    /// Assigns a group to an app, or updates its priority and profile: the rules of <c>PUT /apps/{id}/groups/{groupId}</c>
+    /// (the API and the console's "Assign").
+    /// </summary>
+    public static async Task<AppGroupEntity> AssignGroupAsync(ApiCaller caller, string appId, string groupId, JsonObject body,
+        LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
         var priority = JsonBody.Int(body, "priority", "priority");
         if (priority is < 0 or > 100)
         {
@@ -328,9 +352,8 @@ public static class AppAssignments
         }
 
         var profile = AssignmentProfile(body);
-        var resource = await write.RunAsync(caller.OrgId, async () =>
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var app = await AppsApi.FindAsync(db, caller, appId, ct);
             var group = await GroupsApi.FindAsync(db, caller, groupId, ct);
             var now = IsoTime.Truncate(time.GetUtcNow());
@@ -355,26 +378,30 @@ public static class AppAssignments
                 log.Stage(EventTypes.GroupAppUpdate, [GroupResources.Target(group), AppResources.Target(app)]);
             }
 
-            return GroupResource(assignment, ApiUrls.ApiBase(context.Request), null);
-        }, context.RequestAborted);
-        return ApiResponses.Json(resource);
+            return assignment;
+        }, ct);
     }
 
     private static async Task<IResult> UnassignGroup(string appId, string groupId, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
+        await UnassignGroupAsync(ApiCaller.Required(context), appId, groupId, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Removes a group's assignment to an app.</summary>
+    public static async Task UnassignGroupAsync(ApiCaller caller, string appId, string groupId, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var app = await AppsApi.FindAsync(db, caller, appId, ct);
             var group = await GroupsApi.FindAsync(db, caller, groupId, ct);
             var assignment = await db.AppGroups.FirstOrDefaultAsync(a => a.AppId == app.Id && a.GroupId == group.Id, ct)
                 ?? throw new ApiException(ApiErrors.NotFound(groupId, "ApplicationGroupAssignment"));
             db.AppGroups.Remove(assignment);
             log.Stage(EventTypes.GroupAppUnassign, [GroupResources.Target(group), AppResources.Target(app)]);
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
+        }, ct);
     }
 
     /// <summary>An assignment's <c>profile</c> object; its attribute names, like a user's, are unique regardless of case.</summary>

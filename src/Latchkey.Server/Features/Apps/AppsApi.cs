@@ -44,11 +44,19 @@ public static class AppsApi
 
     private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
         var activate = JsonBody.QueryBool(context.Request, "activate", true);
-        var definition = AppDefinitions.Read(await JsonBody.ReadObjectAsync(context.Request));
+        var app = await CreateAsync(ApiCaller.Required(context), await JsonBody.ReadObjectAsync(context.Request), activate, db, write, log, time,
+            context.RequestAborted);
+        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>Creates an app from an Application body with the rules of <c>POST /apps</c> (the API and the console's "Add app").</summary>
+    public static async Task<AppEntity> CreateAsync(ApiCaller caller, JsonObject body, bool activate, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
+        var definition = AppDefinitions.Read(body);
         var now = IsoTime.Truncate(time.GetUtcNow());
-        var app = await write.RunAsync(caller.OrgId, async () =>
+        return await write.RunAsync(caller.OrgId, async () =>
         {
             var app = new AppEntity
             {
@@ -56,9 +64,9 @@ public static class AppsApi
                 LabelKey = definition.Label.ToLowerInvariant(), SignOnMode = definition.SignOnMode,
                 Status = activate ? AppStatus.Active : AppStatus.Inactive, Created = now, LastUpdated = now,
                 BodyJson = definition.Body.ToJsonString(), AppLinkId = RandomIds.NewId(IdPrefix.AppLink, now),
-                AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, caller.OrgId, context.RequestAborted),
+                AccessPolicyId = await DefaultPolicies.AccessPolicyIdAsync(db, caller.OrgId, ct),
             };
-            await EnsureLabelFreeAsync(db, app, context.RequestAborted);
+            await EnsureLabelFreeAsync(db, app, ct);
             db.Apps.Add(app);
             log.Stage(EventTypes.AppCreate, [AppResources.Target(app)]);
             if (activate)
@@ -67,8 +75,7 @@ public static class AppsApi
             }
 
             return app;
-        }, context.RequestAborted);
-        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+        }, ct);
     }
 
     private static async Task<IResult> Get(string appId, HttpContext context, LatchkeyDbContext db)
@@ -146,11 +153,18 @@ public static class AppsApi
     private static async Task<IResult> Replace(string appId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
-        var input = await JsonBody.ReadObjectAsync(context.Request);
-        var app = await write.RunAsync(caller.OrgId, async () =>
+        var app = await ReplaceAsync(ApiCaller.Required(context), appId, await JsonBody.ReadObjectAsync(context.Request), db, write, log, time,
+            context.RequestAborted);
+        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>Replaces an app's settings with the rules of <c>PUT /apps/{id}</c> (the API and the console's app settings).</summary>
+    public static async Task<AppEntity> ReplaceAsync(ApiCaller caller, string appId, JsonObject input, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var app = await FindAsync(db, caller, appId, context.RequestAborted, track: true);
+            var app = await FindAsync(db, caller, appId, ct, track: true);
             var definition = AppDefinitions.Read(input, app.Name);
             if (definition.SignOnMode != app.SignOnMode)
             {
@@ -159,38 +173,48 @@ public static class AppsApi
 
             app.Label = definition.Label;
             app.LabelKey = definition.Label.ToLowerInvariant();
-            await EnsureLabelFreeAsync(db, app, context.RequestAborted);
+            await EnsureLabelFreeAsync(db, app, ct);
             app.BodyJson = definition.Body.ToJsonString();
             app.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
             log.Stage(EventTypes.AppUpdate, [AppResources.Target(app)]);
             return app;
-        }, context.RequestAborted);
-        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+        }, ct);
     }
 
     private static async Task<IResult> SetStatus(string appId, string status, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
+        await SetStatusAsync(ApiCaller.Required(context), appId, status, db, write, log, time, context.RequestAborted);
+        return ApiResponses.EmptyObject();
+    }
+
+    /// <summary>Activates or deactivates an app (the lifecycle endpoints and the console); the same status again changes nothing.</summary>
+    public static async Task SetStatusAsync(ApiCaller caller, string appId, string status, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var app = await FindAsync(db, caller, appId, context.RequestAborted, track: true);
+            var app = await FindAsync(db, caller, appId, ct, track: true);
             if (app.Status != status)
             {
                 app.Status = status;
                 app.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
                 log.Stage(status == AppStatus.Active ? EventTypes.AppActivate : EventTypes.AppDeactivate, [AppResources.Target(app)]);
             }
-        }, context.RequestAborted);
-        return ApiResponses.EmptyObject();
+        }, ct);
     }
 
     private static async Task<IResult> Delete(string appId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
+        await DeleteAsync(ApiCaller.Required(context), appId, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Deletes an INACTIVE app and its assignments (an ACTIVE one is refused, E0000056).</summary>
+    public static async Task DeleteAsync(ApiCaller caller, string appId, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var app = await FindAsync(db, caller, appId, ct, track: true);
             if (app.Status == AppStatus.Active)
             {
@@ -201,8 +225,7 @@ public static class AppsApi
             await db.AppGroups.Where(a => a.AppId == app.Id).ExecuteDeleteAsync(ct);
             db.Apps.Remove(app);
             log.Stage(EventTypes.AppDelete, [AppResources.Target(app)]);
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
+        }, ct);
     }
 
     private static async Task EnsureLabelFreeAsync(LatchkeyDbContext db, AppEntity app, CancellationToken ct)

@@ -175,8 +175,15 @@ public static class GroupsApi
 
     private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
-        var profile = await ReadProfileAsync(context.Request);
+        var group = await CreateAsync(ApiCaller.Required(context), await ReadProfileAsync(context.Request), db, write, log, time, context.RequestAborted);
+        return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>Creates an OKTA_GROUP with the rules of <c>POST /groups</c> (the API and the console's "Create group").</summary>
+    public static async Task<GroupEntity> CreateAsync(ApiCaller caller, JsonObject profile, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
+        ValidateProfile(profile);
         var now = IsoTime.Truncate(time.GetUtcNow());
         var group = new GroupEntity
         {
@@ -186,11 +193,11 @@ public static class GroupsApi
         Apply(group, profile);
         await write.RunAsync(caller.OrgId, async () =>
         {
-            await EnsureNameFreeAsync(db, group, context.RequestAborted);
+            await EnsureNameFreeAsync(db, group, ct);
             db.Groups.Add(group);
             log.Stage(EventTypes.GroupCreate, [GroupResources.Target(group)]);
-        }, context.RequestAborted);
-        return ApiResponses.Json(GroupResources.ToResource(group, ApiUrls.ApiBase(context.Request)));
+        }, ct);
+        return group;
     }
 
     private static async Task<IResult> Replace(string groupId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
@@ -218,10 +225,16 @@ public static class GroupsApi
     private static async Task<IResult> Delete(string groupId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
         ApiTokenCache tokens)
     {
-        var caller = ApiCaller.Required(context);
+        await DeleteAsync(ApiCaller.Required(context), groupId, db, write, log, tokens, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Deletes a group (never the built-in Everyone), its memberships, app assignments and admin roles.</summary>
+    public static async Task DeleteAsync(ApiCaller caller, string groupId, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        ApiTokenCache tokens, CancellationToken ct)
+    {
         var heldRoles = await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var group = await FindAsync(db, caller, groupId, ct, track: true);
             if (group.Type == GroupTypes.BuiltIn)
             {
@@ -238,13 +251,11 @@ public static class GroupsApi
             db.Groups.Remove(group);
             log.Stage(EventTypes.GroupDelete, [GroupResources.Target(group)]);
             return heldRoles;
-        }, context.RequestAborted);
+        }, ct);
         if (heldRoles.Count > 0)
         {
             tokens.ForgetAll();
         }
-
-        return ApiResponses.NoContent();
     }
 
     private static async Task<IResult> Members(string groupId, HttpContext context, LatchkeyDbContext db)
@@ -268,10 +279,16 @@ public static class GroupsApi
     private static async Task<IResult> AddMember(string groupId, string userId, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
     {
-        var caller = ApiCaller.Required(context);
-        var memberId = await write.RunAsync(caller.OrgId, async () =>
+        await AddMemberAsync(ApiCaller.Required(context), groupId, userId, db, write, log, time, tokens, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Adds a user (by id or login) to an OKTA_GROUP; adding a member again changes nothing.</summary>
+    public static async Task<UserEntity> AddMemberAsync(ApiCaller caller, string groupId, string userId, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens, CancellationToken ct)
+    {
+        var member = await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var group = await FindAsync(db, caller, groupId, ct, track: true);
             var user = await UserLookup.GetAsync(db, caller, userId, ct);
             GroupMembership.EnsureChangeable(group);
@@ -280,19 +297,25 @@ public static class GroupsApi
                 GroupMembership.Add(db, log, group, user, IsoTime.Truncate(time.GetUtcNow()));
             }
 
-            return user.Id;
-        }, context.RequestAborted);
-        tokens.ForgetUser(memberId); // the group's admin roles are now the member's
-        return ApiResponses.NoContent();
+            return user;
+        }, ct);
+        tokens.ForgetUser(member.Id); // the group's admin roles are now the member's
+        return member;
     }
 
     private static async Task<IResult> RemoveMember(string groupId, string userId, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
     {
-        var caller = ApiCaller.Required(context);
+        await RemoveMemberAsync(ApiCaller.Required(context), groupId, userId, db, write, log, time, tokens, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Removes a user from an OKTA_GROUP; removing a non-member changes nothing.</summary>
+    public static async Task RemoveMemberAsync(ApiCaller caller, string groupId, string userId, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens, CancellationToken ct)
+    {
         var memberId = await write.RunAsync(caller.OrgId, async () =>
         {
-            var ct = context.RequestAborted;
             var group = await FindAsync(db, caller, groupId, ct, track: true);
             var user = await UserLookup.GetAsync(db, caller, userId, ct);
             GroupMembership.EnsureChangeable(group);
@@ -305,9 +328,8 @@ public static class GroupsApi
             }
 
             return user.Id;
-        }, context.RequestAborted);
+        }, ct);
         tokens.ForgetUser(memberId); // the group's admin roles are no longer the former member's
-        return ApiResponses.NoContent();
     }
 
     private static async Task<IResult> Apps(string groupId, HttpContext context, LatchkeyDbContext db)
@@ -338,6 +360,13 @@ public static class GroupsApi
     {
         var body = await JsonBody.ReadObjectAsync(request);
         var profile = JsonBody.Object(body, "profile", "profile") ?? [];
+        ValidateProfile(profile);
+        return profile;
+    }
+
+    /// <summary>A group profile's rules: a name of 1 to 255 characters, a description of at most 1024, no names differing only in case.</summary>
+    public static void ValidateProfile(JsonObject profile)
+    {
         var name = JsonBody.String(profile, "name", "name");
         var description = JsonBody.String(profile, "description", "description");
         var failures = new List<(string, string)>();
@@ -361,8 +390,6 @@ public static class GroupsApi
         {
             throw new ApiException(ApiErrors.Validation(failures));
         }
-
-        return profile;
     }
 
     private static void Apply(GroupEntity group, JsonObject profile)

@@ -97,10 +97,25 @@ public static class RoleAssignmentsApi
     private static async Task<IResult> Assign(HttpContext context, RoleChange change, AssigneeLookup lookup)
     {
         var caller = ApiCaller.Required(context);
-        var ct = context.RequestAborted;
         // Third-party admin status (no notification e-mails): Latchkey sends none, so the flag is checked and has no effect.
         JsonBody.QueryBool(context.Request, "disableNotifications", false);
         var type = ReadType(await JsonBody.ReadObjectAsync(context.Request));
+        var (role, isUser) = await AssignAsync(caller, change, lookup, type, context.RequestAborted);
+        return ApiResponses.Json(ToResource(role, ApiUrls.ApiBase(context.Request)), isUser ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    /// <summary>Grants <paramref name="type"/> to a user (the console's "Grant role"), with the API's rules and events.</summary>
+    public static async Task<RoleAssignmentEntity> AssignToUserAsync(ApiCaller caller, RoleChange change, string userId, string? type,
+        CancellationToken ct) =>
+        (await AssignAsync(caller, change, User(userId), CheckType(type), ct)).Role;
+
+    /// <summary>Revokes one of a user's direct role assignments (the console's "Revoke"), with the API's rules and events.</summary>
+    public static Task UnassignFromUserAsync(ApiCaller caller, RoleChange change, string userId, string roleAssignmentId, CancellationToken ct) =>
+        UnassignAsync(caller, change, User(userId), roleAssignmentId, ct);
+
+    private static async Task<(RoleAssignmentEntity Role, bool IsUser)> AssignAsync(ApiCaller caller, RoleChange change, AssigneeLookup lookup,
+        string type, CancellationToken ct)
+    {
         var db = change.Db;
         var (role, assignee) = await change.Write.RunAsync<(RoleAssignmentEntity, Assignee)>(caller.OrgId, async () =>
         {
@@ -132,14 +147,17 @@ public static class RoleAssignmentsApi
             return (role, assignee);
         }, ct);
         Forget(change.Tokens, assignee);
-        var status = assignee.Type == AdminGrants.UserAssignee ? StatusCodes.Status201Created : StatusCodes.Status200OK;
-        return ApiResponses.Json(ToResource(role, ApiUrls.ApiBase(context.Request)), status);
+        return (role, assignee.Type == AdminGrants.UserAssignee);
     }
 
     private static async Task<IResult> Unassign(string roleAssignmentId, HttpContext context, RoleChange change, AssigneeLookup lookup)
     {
-        var caller = ApiCaller.Required(context);
-        var ct = context.RequestAborted;
+        await UnassignAsync(ApiCaller.Required(context), change, lookup, roleAssignmentId, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    private static async Task UnassignAsync(ApiCaller caller, RoleChange change, AssigneeLookup lookup, string roleAssignmentId, CancellationToken ct)
+    {
         var db = change.Db;
         var assignee = await change.Write.RunAsync(caller.OrgId, async () =>
         {
@@ -158,7 +176,6 @@ public static class RoleAssignmentsApi
             return assignee;
         }, ct);
         Forget(change.Tokens, assignee);
-        return ApiResponses.NoContent();
     }
 
     /// <summary>
@@ -207,7 +224,11 @@ public static class RoleAssignmentsApi
 
     private static string ReadType(System.Text.Json.Nodes.JsonObject body)
     {
-        var type = JsonBody.String(body, "type", "type");
+        return CheckType(JsonBody.String(body, "type", "type"));
+    }
+
+    private static string CheckType(string? type)
+    {
         if (string.IsNullOrWhiteSpace(type))
         {
             throw new ApiException(ApiErrors.Validation("type", "The field cannot be left blank"));

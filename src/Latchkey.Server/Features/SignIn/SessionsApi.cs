@@ -95,16 +95,22 @@ public static class SessionsApi
     /// <summary>Every session of the user ends, on every node (they live in the database).</summary>
     private static async Task<IResult> RevokeAll(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
-        var ct = context.RequestAborted;
-        var user = await UserLookup.GetAsync(db, caller, id, ct);
         _ = JsonBody.QueryBool(context.Request, "oauthTokens", false); // checked; no OAuth tokens exist before the OIDC issue
-        await write.RunAsync(caller.OrgId, async () =>
+        await ClearUserSessionsAsync(ApiCaller.Required(context), id, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Ends every session of a user, everywhere (the API's <c>DELETE /users/{id}/sessions</c> and the console's "Clear sessions").</summary>
+    public static async Task<int> ClearUserSessionsAsync(ApiCaller caller, string id, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        CancellationToken ct)
+    {
+        var user = await UserLookup.GetAsync(db, caller, id, ct);
+        return await write.RunAsync(caller.OrgId, async () =>
         {
             var count = await db.Sessions.Where(s => s.OrgId == caller.OrgId && s.UserId == user.Id).ExecuteDeleteAsync(ct);
             SignInEvents.SessionsCleared(log, user, count);
+            return count;
         }, ct);
-        return ApiResponses.NoContent();
     }
 
     private static async Task<SessionEntity> MineAsync(HttpContext context, SessionStore store) =>

@@ -47,22 +47,42 @@ public static class SystemLogApi
 
     private sealed record Window(DateTimeOffset Since, DateTimeOffset Until);
 
+    /// <summary>
+    /// One page of a System Log query: the window (<see cref="Since"/>, <see cref="Until"/>; polling when no until and ascending),
+    /// the order, the page size, the cursor of the previous page, a parsed <c>filter</c> and the <c>q</c> keywords.
+    /// </summary>
+    public sealed record LogQuery(DateTimeOffset? Since, DateTimeOffset? Until, bool Descending, int Limit, string? Cursor,
+        FilterNode? Filter, string[] Keywords);
+
     private static async Task<IResult> Query(HttpContext context, LatchkeyDbContext db, TimeProvider time)
     {
         var caller = ApiCaller.Required(context);
         var request = context.Request;
-        var ct = context.RequestAborted;
-        var now = time.GetUtcNow();
-        var until = ReadDate(request, "until");
-        var since = ReadDate(request, "since");
         var paging = Paging.Of(context);
-        var descending = paging.Descending;
-        var limit = paging.Limit;
-        var filter = ParseFilter(request);
-        var keywords = ReadKeywords(request);
-        var events = db.LogEvents.AsNoTracking().Where(e => e.OrgId == caller.OrgId);
+        var query = new LogQuery(ReadDate(request, "since"), ReadDate(request, "until"), paging.Descending, paging.Limit, paging.After,
+            ParseFilter(request.Query["filter"].ToString()), ParseKeywords(request.Query["q"].ToString()));
+        var (page, next) = await SearchAsync(db, caller.OrgId, query, time.GetUtcNow(), context.RequestAborted);
+        Paging.WriteLinks(context, next);
+        var body = new StringBuilder("[");
+        for (var i = 0; i < page.Count; i++)
+        {
+            body.Append(i == 0 ? "" : ",").Append(page[i].Json);
+        }
+
+        return TypedResults.Text(body.Append(']').ToString(), ApiResponses.JsonContentType, Encoding.UTF8);
+    }
+
+    /// <summary>
+    /// A page of events and the cursor of the next one (null at the end): <c>GET /logs</c> and the console's System Log page
+    /// both read the log here. A cursor this method did not issue is refused (400).
+    /// </summary>
+    public static async Task<(List<LogEventEntity> Page, string? Next)> SearchAsync(LatchkeyDbContext db, string orgId, LogQuery query,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var (since, until, descending, limit, filter, keywords) = (query.Since, query.Until, query.Descending, query.Limit, query.Filter, query.Keywords);
+        var events = db.LogEvents.AsNoTracking().Where(e => e.OrgId == orgId);
         events = PushDown(events, filter);
-        var cursor = paging.After;
+        var cursor = query.Cursor;
         var polling = until is null && !descending;
         var effectiveUntil = until ?? now;
         var effectiveSince = since ?? (effectiveUntil - DateTimeOffset.MinValue < TimeSpan.FromDays(7) ? DateTimeOffset.MinValue : effectiveUntil.AddDays(-7));
@@ -148,14 +168,7 @@ public static class SystemLogApi
             next = exhausted || position is null || limit == 0 ? null : $"{position.Value.Ms}_{position.Value.Seq}";
         }
 
-        Paging.WriteLinks(context, next);
-        var body = new StringBuilder("[");
-        for (var i = 0; i < page.Count; i++)
-        {
-            body.Append(i == 0 ? "" : ",").Append(page[i].Json);
-        }
-
-        return TypedResults.Text(body.Append(']').ToString(), ApiResponses.JsonContentType, Encoding.UTF8);
+        return (page, next);
     }
 
     private static IQueryable<LogEventEntity> BoundedBatch(IQueryable<LogEventEntity> events, Window window,
@@ -201,9 +214,9 @@ public static class SystemLogApi
             "The date format in your query is not recognized. Please enter dates using ISO8601 string format."));
     }
 
-    private static FilterNode? ParseFilter(HttpRequest request)
+    /// <summary>A <c>filter</c> in the foundation's grammar over LogEvent attributes; a bad one is 400 E0000053 (or E0000031) with the parser's message.</summary>
+    public static FilterNode? ParseFilter(string? text)
     {
-        var text = request.Query["filter"].ToString();
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;
@@ -223,9 +236,9 @@ public static class SystemLogApi
         }
     }
 
-    private static string[] ReadKeywords(HttpRequest request)
+    /// <summary>The <c>q</c> keywords: at most 10 of at most 40 characters, each matched anywhere in the event, ignoring case.</summary>
+    public static string[] ParseKeywords(string q)
     {
-        var q = request.Query["q"].ToString();
         var keywords = q.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (keywords.Length > 10 || keywords.Any(k => k.Length > 40))
         {

@@ -14,40 +14,92 @@ namespace Latchkey.Server.Features.Users;
 /// <summary><c>POST /api/v1/users/{id}/lifecycle/{operation}</c>, following <see cref="UserLifecycle"/>.</summary>
 public static class UserLifecycleEndpoints
 {
+    /// <summary>The lifecycle operations of the API, by their path segment.</summary>
+    public static readonly IReadOnlySet<string> Operations = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "activate", "reactivate", "deactivate", "suspend", "unsuspend", "unlock",
+        "expire_password", "expire_password_with_temp_password", "reset_password", "reset_factors",
+    };
+
+    /// <summary>
+    /// What an operation gave besides the changed user: the one-time activation or reset token, or a temporary password
+    /// (each shown once to the caller, stored only hashed).
+    /// </summary>
+    public sealed record LifecycleOutcome(UserEntity User, string? ActivationToken = null, string? ResetToken = null, string? TempPassword = null);
+
     public static async Task<IResult> Run(string id, string operation, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens, Core.Security.PasswordHasher hasher)
     {
         var caller = ApiCaller.Required(context);
         var request = context.Request;
         var orgUrl = ApiUrls.OrgUrl(request);
-        if (operation is not ("activate" or "reactivate" or "deactivate" or "suspend" or "unsuspend" or "unlock"
-            or "expire_password" or "expire_password_with_temp_password" or "reset_password" or "reset_factors"))
+        if (!Operations.Contains(operation))
         {
             throw new ApiException(ApiErrors.NotFoundPath());
         }
 
         var sendEmail = JsonBody.QueryBool(request, "sendEmail", operation == "activate");
-        string? userId = null;
-        var result = await write.RunAsync(caller.OrgId, async () =>
+        if (operation == "expire_password" && JsonBody.QueryBool(request, "tempPassword", false))
         {
-            var user = await UserLookup.GetForUpdateAsync(db, caller, id, context.RequestAborted);
-            userId = user.Id;
+            operation = "expire_password_with_temp_password"; // the classic API's ?tempPassword=true
+        }
+
+        var outcome = await ApplyAsync(caller, id, operation, sendEmail, db, write, log, time, tokens, hasher, context.RequestAborted);
+        var user = outcome.User;
+        switch (operation)
+        {
+            case "activate" or "reactivate":
+                return sendEmail
+                    ? ApiResponses.EmptyObject()
+                    : ApiResponses.Json(new ActivationTokenResource(outcome.ActivationToken!, ActivationUrl(orgUrl, outcome.ActivationToken!)));
+            case "expire_password":
+                return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
+            case "expire_password_with_temp_password":
+                var resource = System.Text.Json.JsonSerializer.SerializeToNode(UserResources.ToResource(user, ApiUrls.ApiBase(request)), ApiJson.Options)!;
+                resource["tempPassword"] = outcome.TempPassword;
+                return ApiResponses.Json(resource);
+            case "reset_password" when !sendEmail:
+                return ApiResponses.Json(new ResetPasswordResource(ResetUrl(orgUrl, outcome.ResetToken!)));
+            default:
+                return ApiResponses.EmptyObject();
+        }
+    }
+
+    public static string ActivationUrl(string orgUrl, string token) => $"{orgUrl}/welcome/{token}";
+
+    public static string ResetUrl(string orgUrl, string token) => $"{orgUrl}/reset_password/{token}";
+
+    /// <summary>
+    /// Runs one lifecycle operation with <see cref="UserLifecycle"/>'s rules and events: the Management API and the console's
+    /// person page both come here. A reset token is made only when no email is to carry it (<paramref name="sendEmail"/> false).
+    /// </summary>
+    public static async Task<LifecycleOutcome> ApplyAsync(ApiCaller caller, string id, string operation, bool sendEmail, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, ApiTokenCache tokens, Core.Security.PasswordHasher hasher, CancellationToken ct)
+    {
+        if (!Operations.Contains(operation))
+        {
+            throw new ApiException(ApiErrors.NotFoundPath());
+        }
+
+        var outcome = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var user = await UserLookup.GetForUpdateAsync(db, caller, id, ct);
             var now = IsoTime.Truncate(time.GetUtcNow());
             var target = UserResources.Target(user);
             var hasPassword = user.PasswordHash is not null;
-            IResult result = ApiResponses.EmptyObject();
+            var outcome = new LifecycleOutcome(user);
             switch (operation)
             {
                 case "activate":
                     Apply(user, UserLifecycle.Activate(user.Status, hasPassword), now);
                     user.Activated = now;
                     log.Stage(EventTypes.UserActivate, [target]);
-                    result = ActivationResult(user, sendEmail, orgUrl);
+                    outcome = outcome with { ActivationToken = NewUserToken(user) };
                     break;
                 case "reactivate":
                     Apply(user, UserLifecycle.Reactivate(user.Status), now);
                     log.Stage(EventTypes.UserReactivate, [target]);
-                    result = ActivationResult(user, sendEmail, orgUrl);
+                    outcome = outcome with { ActivationToken = NewUserToken(user) };
                     break;
                 case "deactivate":
                     Apply(user, UserLifecycle.Deactivate(user.Status), now);
@@ -65,12 +117,11 @@ public static class UserLifecycleEndpoints
                     Apply(user, UserLifecycle.Unlock(user.Status), now);
                     log.Stage(EventTypes.UserUnlockByAdmin, [target]);
                     break;
-                case "expire_password" when !JsonBody.QueryBool(request, "tempPassword", false):
+                case "expire_password":
                     Apply(user, UserLifecycle.ExpirePassword(user.Status, hasPassword), now);
                     log.Stage(EventTypes.UserExpirePassword, [target]);
-                    result = ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
                     break;
-                case "expire_password_with_temp_password" or "expire_password": // the classic API's ?tempPassword=true
+                case "expire_password_with_temp_password":
                 {
                     // A temporary password the user must change at the next sign-in; shown once, stored hashed.
                     Apply(user, UserLifecycle.ExpirePasswordWithTemporary(user.Status), now);
@@ -78,32 +129,28 @@ public static class UserLifecycleEndpoints
                     user.PasswordHash = hasher.Hash(temporary);
                     user.PasswordChanged = now;
                     log.Stage(EventTypes.UserExpirePassword, [target]);
-                    var resource = System.Text.Json.JsonSerializer.SerializeToNode(UserResources.ToResource(user, ApiUrls.ApiBase(request)), ApiJson.Options)!;
-                    resource["tempPassword"] = temporary;
-                    result = ApiResponses.Json(resource);
+                    outcome = outcome with { TempPassword = temporary };
                     break;
                 }
 
                 case "reset_password":
                     Apply(user, UserLifecycle.ResetPassword(user.Status), now);
                     log.Stage(EventTypes.UserResetPassword, [target]);
-                    result = sendEmail
-                        ? ApiResponses.EmptyObject()
-                        : ApiResponses.Json(new ResetPasswordResource($"{orgUrl}/reset_password/{NewUserToken(user)}"));
+                    outcome = sendEmail ? outcome : outcome with { ResetToken = NewUserToken(user) };
                     break;
                 case "reset_factors":
                     // No factors exist before the authenticators issue; the call succeeds and changes nothing.
                     break;
             }
 
-            return result;
-        }, context.RequestAborted);
-        if (operation is "deactivate" or "suspend" && userId is not null)
+            return outcome;
+        }, ct);
+        if (operation is "deactivate" or "suspend")
         {
-            tokens.ForgetUser(userId);
+            tokens.ForgetUser(outcome.User.Id);
         }
 
-        return result;
+        return outcome;
     }
 
     internal static void ApplyDeactivate(UserEntity user, DateTimeOffset now) =>
@@ -126,14 +173,6 @@ public static class UserLifecycleEndpoints
         user.LastUpdated = now;
         user.TransitioningToStatus = null;
         user.Version++;
-    }
-
-    private static IResult ActivationResult(UserEntity user, bool sendEmail, string orgUrl)
-    {
-        var token = NewUserToken(user);
-        return sendEmail
-            ? ApiResponses.EmptyObject()
-            : ApiResponses.Json(new ActivationTokenResource(token, $"{orgUrl}/welcome/{token}"));
     }
 
     /// <summary>A one-time token for the activation or reset link; only its hash is stored.</summary>

@@ -85,12 +85,8 @@ public static class UserQueries
         if (q.Length > 0)
         {
             // q: a prefix of first name, last name, email or login; at most 10; no paging; no deprovisioned users.
-            var prefix = q.ToLowerInvariant();
             var limit = page.Limit;
-            var found = await users.Where(u => u.Status != UserStatus.Deprovisioned
-                    && (u.FirstName!.ToLower().StartsWith(prefix) || u.LastName!.ToLower().StartsWith(prefix)
-                        || u.Email.ToLower().StartsWith(prefix) || u.LoginKey.StartsWith(prefix)))
-                .OrderBy(u => u.Id).Take(limit).ToListAsync(ct);
+            var found = await MatchingQ(users, q).OrderBy(u => u.Id).Take(limit).ToListAsync(ct);
             Paging.WriteLinks(context, null);
             return ApiResponses.Json(found.Select(u => UserResources.ToResource(u, apiBase)).ToList());
         }
@@ -137,6 +133,18 @@ public static class UserQueries
 
         Paging.WriteLinks(context, more ? rows[^1].Id : null);
         return ApiResponses.Json(rows.Select(u => UserResources.ToResource(u, apiBase)).ToList());
+    }
+
+    /// <summary>
+    /// The <c>q</c> of the users list (and the console's people search): a case-insensitive prefix of the first name, last
+    /// name, email or login; deprovisioned users are left out.
+    /// </summary>
+    public static IQueryable<UserEntity> MatchingQ(IQueryable<UserEntity> users, string q)
+    {
+        var prefix = q.ToLowerInvariant();
+        return users.Where(u => u.Status != UserStatus.Deprovisioned
+            && (u.FirstName!.ToLower().StartsWith(prefix) || u.LastName!.ToLower().StartsWith(prefix)
+                || u.Email.ToLower().StartsWith(prefix) || u.LoginKey.StartsWith(prefix)));
     }
 
     public static async Task<IResult> Groups(string id, HttpContext context, LatchkeyDbContext db)

@@ -19,21 +19,47 @@ namespace Latchkey.Server.Features.Users;
 /// <summary>Create, update, replace and delete users.</summary>
 public static class UserWrites
 {
+    /// <summary>What creating a user takes: the profile and optional credentials of <c>POST /users</c> and its query flags.</summary>
+    public sealed record UserCreation(JsonObject Profile, string? Password, bool Activate)
+    {
+        public (string Question, string Answer)? Recovery { get; init; }
+        public IReadOnlyList<string> GroupIds { get; init; } = [];
+        public string? TypeId { get; init; }
+        /// <summary><c>changePassword</c> or empty.</summary>
+        public string NextLogin { get; init; } = "";
+    }
+
     public static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
         PasswordHasher hasher, TimeProvider time)
     {
         var caller = ApiCaller.Required(context);
         var request = context.Request;
         var activate = JsonBody.QueryBool(request, "activate", true);
-        var nextLogin = request.Query["nextLogin"].ToString();
         var body = await JsonBody.ReadObjectAsync(request);
         var profile = UserProfiles.WithoutNulls(JsonBody.Object(body, "profile", "profile") ?? []);
-        UserProfiles.Validate(profile);
+        UserProfiles.Validate(profile); // before the credentials, so a bad profile is the error a client sees first
         var credentials = JsonBody.Object(body, "credentials", "credentials");
-        var password = ReadPassword(credentials);
-        var recovery = ReadRecovery(credentials);
-        var groupIds = ReadGroupIds(body);
-        var typeId = JsonBody.Object(body, "type", "type") is { } type ? JsonBody.String(type, "id", "type.id") : null;
+        var creation = new UserCreation(profile, ReadPassword(credentials), activate)
+        {
+            Recovery = ReadRecovery(credentials),
+            GroupIds = ReadGroupIds(body),
+            TypeId = JsonBody.Object(body, "type", "type") is { } type ? JsonBody.String(type, "id", "type.id") : null,
+            NextLogin = request.Query["nextLogin"].ToString(),
+        };
+        var user = await CreateAsync(caller, creation, db, write, log, hasher, time, context.RequestAborted);
+        return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
+    }
+
+    /// <summary>
+    /// Creates a user with the rules and error messages of <c>POST /users</c>: the Management API and the console's
+    /// "Add person" both come here, so both refuse the same input with the same causes.
+    /// </summary>
+    public static async Task<UserEntity> CreateAsync(ApiCaller caller, UserCreation creation, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, PasswordHasher hasher, TimeProvider time, CancellationToken ct)
+    {
+        var profile = UserProfiles.WithoutNulls(creation.Profile);
+        UserProfiles.Validate(profile);
+        var (password, activate, nextLogin, typeId) = (creation.Password, creation.Activate, creation.NextLogin, creation.TypeId);
         if (nextLogin.Length > 0)
         {
             if (nextLogin != "changePassword")
@@ -64,7 +90,7 @@ public static class UserWrites
             SetPassword(user, password, hasher, now);
         }
 
-        SetRecovery(user, recovery, hasher);
+        SetRecovery(user, creation.Recovery, hasher);
 
         if (nextLogin == "changePassword")
         {
@@ -84,21 +110,21 @@ public static class UserWrites
                 log.Stage(EventTypes.UserActivate, [target]);
             }
 
-            await GroupMembership.AddToEveryoneAsync(db, user, now, context.RequestAborted);
-            foreach (var groupId in groupIds)
+            await GroupMembership.AddToEveryoneAsync(db, user, now, ct);
+            foreach (var groupId in creation.GroupIds)
             {
-                var group = await db.Groups.FirstOrDefaultAsync(g => g.Id == groupId && g.OrgId == caller.OrgId, context.RequestAborted)
+                var group = await db.Groups.FirstOrDefaultAsync(g => g.Id == groupId && g.OrgId == caller.OrgId, ct)
                     ?? throw new ApiException(ApiErrors.Validation("groupIds", $"Group {groupId} was not found."));
                 GroupMembership.Add(db, log, group, user, now);
             }
-        }, context.RequestAborted);
+        }, ct);
         }
         catch (DbUpdateException e) when (UniqueViolation.On(e, "LoginKey"))
         {
             throw new ApiException(ApiErrors.Validation("login", ProfileRules.Taken));
         }
 
-        return ApiResponses.Json(UserResources.ToResource(user, ApiUrls.ApiBase(request)));
+        return user;
     }
 
     /// <summary>POST /users/{id}: partial update; profile members given replace the stored ones.</summary>
@@ -198,10 +224,17 @@ public static class UserWrites
     public static async Task<IResult> Delete(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log, TimeProvider time, ApiTokenCache tokens)
     {
-        var caller = ApiCaller.Required(context);
+        await DeleteAsync(ApiCaller.Required(context), id, db, write, log, time, tokens, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>The rule of <c>DELETE /users/{id}</c> (the API and the console's Delete): deactivates first, deletes a DEPROVISIONED user for good.</summary>
+    public static async Task DeleteAsync(ApiCaller caller, string id, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, ApiTokenCache tokens, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var user = await UserLookup.GetForUpdateAsync(db, caller, id, context.RequestAborted);
+            var user = await UserLookup.GetForUpdateAsync(db, caller, id, ct);
             var target = UserResources.Target(user);
             if (user.Status != UserStatus.Deprovisioned)
             {
@@ -212,7 +245,6 @@ public static class UserWrites
             }
 
             log.Stage(EventTypes.UserDeleteInitiated, [target]);
-            var ct = context.RequestAborted;
             var now = IsoTime.Truncate(time.GetUtcNow());
             await db.Groups.Where(g => db.GroupMembers.Any(m => m.GroupId == g.Id && m.UserId == user.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(g => g.LastMembershipUpdated, now), ct);
@@ -226,8 +258,7 @@ public static class UserWrites
             tokenIds.ForEach(tokens.ForgetToken);
             db.Users.Remove(user);
             log.Stage(EventTypes.UserDeleteCompleted, [target]);
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
+        }, ct);
     }
 
     public static string DefaultUserType(string orgId) => IdPrefix.UserType + orgId[3..];

@@ -75,6 +75,79 @@ public abstract class ConsolePage : SignedInPage
 
     public bool Can(AdminPermission permission) => Me.Grant.Allows(permission);
 
+    /// <summary>The longest value any console form field takes; anything longer is refused before a handler runs.</summary>
+    public const int MaxFieldLength = 4096;
+
+    /// <summary>An error for the alert region of this very response (a form shown again with what was wrong in it).</summary>
+    public string? Error { get; protected set; }
+
+    /// <summary>A success message for the status region of this very response (when the page is shown, not redirected to).</summary>
+    public string? Notice { get; protected set; }
+
+    /// <summary>The signed-in admin as the Management API's code paths know a caller (and the System Log its actor).</summary>
+    protected ApiTokens.ApiCaller Caller => ApiTokens.ApiCaller.Required(HttpContext);
+
+    /// <summary>How the console words an API error: its causes (the field and the rule, as the API sends them), else its summary.</summary>
+    public static string Describe(Core.Errors.ApiError error) =>
+        error.Causes.Count > 0 ? string.Join(" ", error.Causes.Select(c => c.EndsWith('.') ? c : c + ".")) : error.Summary;
+
+    /// <summary>
+    /// Runs a change and answers with post-redirect-get: its message in the status region on success, the API's error causes
+    /// in the alert region on refusal (nothing changed), either way back on <paramref name="redirectTo"/>.
+    /// </summary>
+    protected async Task<IActionResult> ChangeAsync(Func<Task<string>> change, string redirectTo)
+    {
+        try
+        {
+            Flash = await change();
+        }
+        catch (Core.Errors.ApiException e)
+        {
+            FlashError = Describe(e.Error);
+        }
+
+        return LocalRedirect(redirectTo);
+    }
+
+    /// <summary>
+    /// Runs a form that adds something: on success its message and the new thing's page (post-redirect-get); on refusal the
+    /// same page again (after <paramref name="reload"/>) with the API's causes in the alert region and what was typed kept.
+    /// </summary>
+    protected async Task<IActionResult> AddAsync(Func<Task<(string Message, string RedirectTo)>> add, Func<Task>? reload = null)
+    {
+        try
+        {
+            var (message, redirectTo) = await add();
+            Flash = message;
+            return LocalRedirect(redirectTo);
+        }
+        catch (Core.Errors.ApiException e)
+        {
+            Refuse(Describe(e.Error));
+            if (reload is not null)
+            {
+                await reload();
+            }
+
+            return Page();
+        }
+    }
+
+    /// <summary>Shows the form again with <paramref name="message"/> in the alert region (400: nothing was changed).</summary>
+    protected void Refuse(string message)
+    {
+        Error = message;
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+    }
+
+    /// <summary>The console's 404: what was not found and the way back (an unknown or deleted id, never a 500).</summary>
+    protected IActionResult NotFoundPage(string what, string backHref, string backLabel) => new PartialViewResult
+    {
+        ViewName = "/Features/Web/Shared/_NotFound.cshtml",
+        ViewData = new Microsoft.AspNetCore.Mvc.ViewFeatures.ViewDataDictionary<ConsoleNotFound>(ViewData, new ConsoleNotFound(what, backHref, backLabel)),
+        StatusCode = StatusCodes.Status404NotFound,
+    };
+
     protected override async Task<IActionResult?> AuthorizeAsync(PageHandlerExecutingContext context)
     {
         if (!Can(AdminPermission.AccessConsole) || !Can(Reads))
@@ -87,6 +160,14 @@ public abstract class ConsolePage : SignedInPage
         if ((!isRead && required is null) || (required is { } permission && !Can(permission)))
         {
             return ForbiddenPage();
+        }
+
+        if (!isRead && Request.HasFormContentType
+            && (await Request.ReadFormAsync(HttpContext.RequestAborted)).Any(f => f.Value.Any(v => v?.Length > MaxFieldLength)))
+        {
+            // Set in TempData itself: no handler runs, so the page's TempData properties are not saved.
+            TempData[nameof(FlashError)] = $"A field was too long (at most {MaxFieldLength} characters). Nothing was changed.";
+            return LocalRedirect(Request.Path);
         }
 
         if (Me.Session.AdminAccessed is null)
@@ -118,3 +199,6 @@ public abstract class ConsolePage : SignedInPage
         Me.Session.AdminAccessed = now;
     }
 }
+
+/// <summary>What the console's 404 page names: the thing not found and the link back to its list.</summary>
+public sealed record ConsoleNotFound(string What, string BackHref, string BackLabel);
