@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json.Nodes;
 using Latchkey.Server.Tests.Infrastructure;
@@ -264,5 +266,62 @@ public sealed class IdxSignInTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal("ACTIVE", (string?)user["status"]);
         using var again = new SignInClient(server);
         (await again.SignInAsync(login, "N3wPassword!xyz")).Expect(HttpStatusCode.OK);
+    }
+
+    private async Task<int> StoredTransactionsAsync()
+    {
+        await using var scope = server.Factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<Latchkey.Server.Persistence.LatchkeyDbContext>().SignInTransactions.CountAsync();
+    }
+
+    [Fact]
+    public async Task Starting_sign_ins_writes_nothing_until_a_username_is_given()
+    {
+        using var client = new SignInClient(server);
+        var before = await StoredTransactionsAsync();
+        var handles = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            handles.Add(await client.StartAsync());
+        }
+
+        Assert.Equal(before, await StoredTransactionsAsync());
+        Assert.Equal(20, handles.Distinct().Count());
+        var again = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = handles[0] })).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal(["identify"], SignInClient.RemediationNames(again));
+
+        var (_, login) = await UserAsync();
+        (await client.IdentifyAsync(handles[0], login)).Expect(HttpStatusCode.OK);
+        Assert.Equal(before + 1, await StoredTransactionsAsync());
+    }
+
+    [Fact]
+    public async Task An_altered_new_sign_in_handle_is_refused_as_expired()
+    {
+        using var client = new SignInClient(server);
+        var handle = await client.StartAsync();
+        var middle = handle.Length / 2;
+        var altered = handle[..middle] + (handle[middle] == 'A' ? 'B' : 'A') + handle[(middle + 1)..];
+        var (_, login) = await UserAsync();
+        var refused = (await client.IdentifyAsync(altered, login)).Expect(HttpStatusCode.Unauthorized).Object;
+        Assert.Contains("idx.session.expired", SignInClient.MessageKeys(refused));
+        (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = altered + "x" })).Expect(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_new_sign_in_handle_is_refused_once_it_signed_in_or_was_cancelled()
+    {
+        var (_, login) = await UserAsync();
+        using var client = new SignInClient(server);
+        var used = await client.StartAsync();
+        (await client.IdentifyAsync(used, login)).Expect(HttpStatusCode.OK);
+        (await client.AnswerAsync(used, ServerFixture.Password)).Expect(HttpStatusCode.OK);
+        (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = used })).Expect(HttpStatusCode.Unauthorized);
+        (await client.IdentifyAsync(used, login)).Expect(HttpStatusCode.Unauthorized);
+
+        var cancelled = await client.StartAsync();
+        (await client.IdxAsync("/idp/idx/cancel", new JsonObject { ["stateHandle"] = cancelled })).Expect(HttpStatusCode.OK);
+        (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = cancelled })).Expect(HttpStatusCode.Unauthorized);
+        (await client.IdentifyAsync(cancelled, login)).Expect(HttpStatusCode.Unauthorized);
     }
 }

@@ -17,4 +17,10 @@ public static class SignInStep
 
     /// <summary>Every step passed: the transaction may be exchanged for a session, once.</summary>
     public const string Success = "SUCCESS";
+
+    /// <summary>
+    /// A handle that was used up (signed in or cancelled) and must stay refused until it would have expired anyway: kept
+    /// for handles that are valid without a stored row (a new sign-in's handle, sealed rather than stored).
+    /// </summary>
+    public const string Consumed = "CONSUMED";
 }

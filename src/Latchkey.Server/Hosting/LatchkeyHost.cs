@@ -98,6 +98,7 @@ public static partial class LatchkeyHost
         services.AddScoped<ApiTokenIssuer>();
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
+        services.AddSingleton<NewSignInHandles>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();

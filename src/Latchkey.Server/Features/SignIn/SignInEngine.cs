@@ -21,25 +21,25 @@ namespace Latchkey.Server.Features.SignIn;
 /// another answer is <see cref="SignInResult.Stale"/>.
 /// </summary>
 public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, DecoyPassword decoy,
-    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions)
+    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions, NewSignInHandles fresh)
 {
+    /// <summary>Longest state handle read (a sealed new-sign-in handle is about 220 characters; a stored one 45).</summary>
+    public const int MaxHandleLength = 512;
+
     /// <summary>Longest identifier and password read; longer ones are refused before any lookup or hash.</summary>
     public const int MaxIdentifierLength = 256;
     public const int MaxPasswordLength = 1024;
 
     private DateTimeOffset Now => IsoTime.Truncate(time.GetUtcNow());
 
-    public async Task<SignInTransaction> StartAsync(string orgId, CancellationToken ct)
+    /// <summary>
+    /// A new sign-in, at the username step. Nothing is written: its handle is sealed (<see cref="NewSignInHandles"/>) and
+    /// the transaction is stored only when the username is given, so asking for sign-ins costs the database nothing.
+    /// </summary>
+    public Task<SignInTransaction> StartAsync(string orgId, CancellationToken ct)
     {
-        var now = Now;
-        var handle = NewHandle();
-        var row = ToRow(handle, orgId, SignInMachine.Start(now), 0);
-        await write.RunAsync(orgId, () =>
-        {
-            db.SignInTransactions.Add(row); // expired ones are deleted in the background (ExpiredSignInSweeper)
-            return Task.CompletedTask;
-        }, ct);
-        return SignInTransaction.Of(handle, row);
+        var (handle, state) = fresh.Create(orgId, Now);
+        return Task.FromResult(new SignInTransaction(handle, orgId, state, NewSignInHandles.UnstoredVersion));
     }
 
     /// <summary>A transaction that starts at the password step for <paramref name="identifier"/> (the classic authn API: both in one request).</summary>
@@ -60,14 +60,22 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     /// <summary>The live transaction of <paramref name="handle"/> in <paramref name="orgId"/>, or null.</summary>
     public async Task<SignInTransaction?> FindAsync(string orgId, string? handle, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(handle) || handle.Length > 100)
+        if (string.IsNullOrEmpty(handle) || handle.Length > MaxHandleLength)
         {
             return null;
         }
 
         var hash = SecretHasher.Hash(handle);
         var row = await db.SignInTransactions.AsNoTracking().FirstOrDefaultAsync(t => t.HandleHash == hash && t.OrgId == orgId, ct);
-        return row is null || row.ExpiresAt <= time.GetUtcNow() ? null : SignInTransaction.Of(handle, row);
+        if (row is not null)
+        {
+            return row.ExpiresAt <= time.GetUtcNow() || row.Step == SignInStep.Consumed ? null : SignInTransaction.Of(handle, row);
+        }
+
+        // No row: only a new sign-in's sealed handle, of this org, not yet expired, is a transaction (at the username step).
+        return fresh.Open(handle, orgId, time.GetUtcNow()) is { } state
+            ? new SignInTransaction(handle, orgId, state, NewSignInHandles.UnstoredVersion)
+            : null;
     }
 
     public async Task<SignInResult> IdentifyAsync(SignInTransaction tx, string identifier, CancellationToken ct)
@@ -212,7 +220,15 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     public async Task CancelAsync(SignInTransaction tx, CancellationToken ct)
     {
         var hash = SecretHasher.Hash(tx.Handle);
-        await write.RunAsync(tx.OrgId, () => db.SignInTransactions.Where(t => t.HandleHash == hash).ExecuteDeleteAsync(ct), ct);
+        await write.RunAsync(tx.OrgId, async () =>
+        {
+            await db.SignInTransactions.Where(t => t.HandleHash == hash).ExecuteDeleteAsync(ct);
+            if (NewSignInHandles.IsSealed(tx.Handle))
+            {
+                // A sealed handle is valid without a row: a tombstone keeps it refused until it would have expired.
+                db.SignInTransactions.Add(Tombstone(tx));
+            }
+        }, ct);
     }
 
     /// <summary>Exchanges a one-time session token (from the classic authn API) for a session; null when it is not a live token.</summary>
@@ -254,7 +270,18 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         {
             var now = Now;
             var row = await db.SignInTransactions.FirstOrDefaultAsync(t => t.HandleHash == hash, ct);
-            if (row is null || row.Version != tx.Version || row.Step != step || row.ExpiresAt <= now)
+            if (tx.Version == NewSignInHandles.UnstoredVersion)
+            {
+                // A new sign-in's first step stores it; a row already there means the handle was used (or raced).
+                if (row is not null || tx.State.Step != step || tx.State.ExpiresAt <= now)
+                {
+                    return SignInResult.StaleHandle;
+                }
+
+                row = ToRow(tx.Handle, tx.OrgId, tx.State, 0);
+                db.SignInTransactions.Add(row);
+            }
+            else if (row is null || row.Version != tx.Version || row.Step != step || row.ExpiresAt <= now)
             {
                 return SignInResult.StaleHandle;
             }
@@ -269,7 +296,15 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     {
         user.LastLogin = now;
         SignInEvents.Authenticated(log, tx.OrgId, user);
-        db.SignInTransactions.Remove(row);
+        if (NewSignInHandles.IsSealed(tx.Handle))
+        {
+            // The row stays as a tombstone (the handle would otherwise be a valid new sign-in again until it expires).
+            (row.Step, row.Version) = (SignInStep.Consumed, row.Version + 1);
+        }
+        else
+        {
+            db.SignInTransactions.Remove(row);
+        }
         if (completion == SignInCompletion.Session)
         {
             var started = sessions.Add(tx.OrgId, user.Id, sessionPolicy!, now);
@@ -297,6 +332,10 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         (row.Step, row.Identifier, row.UserId, row.ExpiresAt) = (state.Step, state.Identifier, state.UserId, state.ExpiresAt);
         row.Version++;
     }
+
+    /// <summary>A used-up sealed handle, kept refused for as long as it could otherwise be valid.</summary>
+    private static SignInTransactionEntity Tombstone(SignInTransaction tx) =>
+        ToRow(tx.Handle, tx.OrgId, tx.State with { Step = SignInStep.Consumed, ExpiresAt = tx.State.Created + SignInMachine.MaxLifetime }, 0);
 
     private static SignInTransactionEntity ToRow(string handle, string orgId, SignInState state, long version) => new()
     {
