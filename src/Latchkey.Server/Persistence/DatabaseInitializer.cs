@@ -58,7 +58,11 @@ public static partial class DatabaseInitializer
             first = new FirstStart(Org: null, await seeder.SeedDemoAsync(orgId, ct));
         }
 
-        // The printed token and passwords must still work after a power cut.
+        // The Data Protection key ring (forms, sealed sign-in handles) is created now rather than as the server starts answering.
+        _ = services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
+            .CreateProtector("Latchkey.Startup").Protect([1]);
+
+        // The printed token and passwords, and the key ring, must still be there after a power cut.
         await services.GetRequiredService<WalFlusher>().AfterCommitAsync(ct);
         return first;
     }
