@@ -2,6 +2,7 @@
 # Password sign-in through the IDX endpoints against the password hash alone, in one run (docs/performance.md):
 #   1. the hash alone: PBKDF2 verifications a second at the server's cost with 16 threads (bench hash-rate),
 #   2. IDX sign-ins (introspect -> identify -> challenge/answer -> session) at 16 connections for LK_SECONDS,
+#   1 and 2 alternate LK_ROUNDS times (default 2), each round printing the ratio and the server's CPU per sign-in,
 #   3. a signed-in dashboard page (/app/UserHome with one app tile): latency of 200 sequential requests.
 # Embedded SQLite with the durable default. Needs wrk (apt-get install wrk). Binds only to 127.0.0.1; stops the server at the end.
 set -euo pipefail
