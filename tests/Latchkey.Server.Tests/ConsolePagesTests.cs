@@ -28,10 +28,10 @@ public sealed class ConsoleFixture : ServerFixture, IAsyncLifetime
 /// </summary>
 public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<ConsoleFixture>
 {
-    private async Task<ConsoleBrowser> AdminAsync()
+    private async Task<PageClient> AdminAsync()
     {
-        var browser = new ConsoleBrowser(server);
-        Assert.True(await browser.SignInAsync(server.Admin.Login, ServerFixture.Password), "the super admin signs in");
+        var browser = new PageClient(server);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(server.Admin.Login, ServerFixture.Password)).Status);
         return browser;
     }
 
@@ -56,10 +56,10 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
         return (ServerFixture.Id(user), (string)user["profile"]!["login"]!);
     }
 
-    private async Task<ConsoleBrowser> SignedInAsync(string login)
+    private async Task<PageClient> SignedInAsync(string login)
     {
-        var browser = new ConsoleBrowser(server);
-        Assert.True(await browser.SignInAsync(login, ServerFixture.Password), $"{login} signs in");
+        var browser = new PageClient(server);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(login, ServerFixture.Password)).Status);
         return browser;
     }
 
@@ -71,7 +71,7 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
     [Fact]
     public async Task A_visitor_is_sent_to_the_sign_in_page_and_comes_back_after()
     {
-        using var visitor = new ConsoleBrowser(server);
+        using var visitor = new PageClient(server);
         var page = await visitor.GetAsync("/admin/people");
         Assert.Equal(HttpStatusCode.Redirect, page.Status);
         Assert.Equal("/?fromURI=" + Uri.EscapeDataString("/admin/people"), page.Location);

@@ -55,6 +55,33 @@ public sealed partial class WebPagesTests(ClockedServerFixture server) : IClassF
     private Task<int> LogCountAsync() => server.WithDbAsync(db => db.LogEvents.CountAsync());
 
     [Fact]
+    public async Task Opening_an_app_link_that_is_not_assigned_is_refused_with_a_page_and_logged_as_a_failed_sso()
+    {
+        var app = (await server.Api.PostAsync("/api/v1/apps", new JsonObject
+        {
+            ["name"] = "bookmark", ["label"] = "Not Yours", ["signOnMode"] = "BOOKMARK",
+            ["settings"] = new JsonObject { ["app"] = new JsonObject { ["url"] = "https://example.com/not-yours" } },
+        })).Expect(HttpStatusCode.OK).Object;
+        var launch = new Uri((string)app["_links"]!["appLinks"]![0]!["href"]!).AbsolutePath;
+        var (id, login) = await UserAsync();
+        using var person = await SignedInAsync(login);
+
+        var refused = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Null(refused.Location);
+        Assert.Contains("not assigned to you", refused.Alert, StringComparison.Ordinal);
+        var sso = Assert.Single((await server.Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode($"eventType eq \"user.authentication.sso\" and actor.id eq \"{id}\"")}"))
+            .Expect(HttpStatusCode.OK).Array)!;
+        Assert.Equal("FAILURE", (string?)sso["outcome"]!["result"]);
+        Assert.Equal("APP_NOT_ASSIGNED", (string?)sso["outcome"]!["reason"]);
+
+        (await server.Api.PostAsync($"/api/v1/apps/{ServerFixture.Id(app)}/users", new JsonObject { ["id"] = id })).Expect(HttpStatusCode.OK);
+        var opened = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Redirect, opened.Status);
+        Assert.Equal("https://example.com/not-yours", opened.Location);
+    }
+
+    [Fact]
     public async Task A_form_posted_without_its_antiforgery_token_gets_the_form_expired_page_and_nothing_is_written()
     {
         var (id, login) = await UserAsync();

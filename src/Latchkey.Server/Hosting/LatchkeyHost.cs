@@ -11,7 +11,6 @@ using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Features.Web;
-using Latchkey.Server.Features.Dashboard;
 using Microsoft.AspNetCore.DataProtection;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -173,7 +172,6 @@ public static partial class LatchkeyHost
         v1.MapSessionsApi();
         v1.MapAuthnApi();
         app.UseLatchkeyWeb();
-        app.MapAppLaunch();
         app.MapIdxEndpoints();
         app.MapOrgEndpoints();
         app.MapUnmatchedFallback().NeedsNoAdminPermission("answers 404 or 405 only");

@@ -35,11 +35,34 @@ public sealed partial record PageResponse(HttpStatusCode Status, HttpResponseHea
 
     public string Describe() => $"{(int)Status} {Location} {Html}";
 
+    /// <summary>The antiforgery token of the page's forms (every form carries the same one).</summary>
+    public string Csrf => Field("__csrf") is { Length: > 0 } token ? token
+        : throw new InvalidOperationException($"No __csrf field on the page: {Describe()[..Math.Min(Describe().Length, 400)]}");
+
+    /// <summary>The text of the <c>role="status"</c> region.</summary>
+    public string StatusMessage => StatusRegion().Match(Html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value).Trim() : "";
+
+    /// <summary>The value of the read-only input with this id (a one-time secret).</summary>
+    public string? InputValue(string id) =>
+        Regex.Match(Html, $"""id="{Regex.Escape(id)}"[^>]*value="([^"]*)" """.TrimEnd()) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
+    /// <summary>Whether a button with this text is on the page (controls are found by their label, as a person finds them).</summary>
+    public bool HasButton(string text) => Regex.IsMatch(Html, $@"<button[^>]*>\s*{Regex.Escape(text)}\s*</button>");
+
+    /// <summary>Whether a label with this text is on the page.</summary>
+    public bool HasLabel(string text) => Regex.IsMatch(Html, $@"<label[^>]*>\s*{Regex.Escape(text)}\s*</label>");
+
+    /// <summary>How many forms post to a handler of the page (any changing control; sign-out aside).</summary>
+    public int PostForms => Regex.Matches(Html, @"<form\b[^>]*method=""post""[^>]*>").Count(m => !m.Value.Contains("/signout", StringComparison.Ordinal));
+
     [GeneratedRegex(@"<input\b[^>]*>", RegexOptions.IgnoreCase)]
     private static partial Regex InputTag();
 
     [GeneratedRegex(@"<div id=""alert"" role=""alert""[^>]*>(.*?)</div>", RegexOptions.Singleline)]
     private static partial Regex AlertRegion();
+
+    [GeneratedRegex(@"<div id=""status"" role=""status""[^>]*>(.*?)</div>", RegexOptions.Singleline)]
+    private static partial Regex StatusRegion();
 }
 
 /// <summary>
@@ -78,6 +101,21 @@ public sealed class PageClient : IDisposable
         }
 
         return await SendAsync(HttpMethod.Post, path, new FormUrlEncodedContent(form));
+    }
+
+    /// <summary>Posts a form as the page <paramref name="from"/> would (with its antiforgery token).</summary>
+    public Task<PageResponse> PostAsync(string path, PageResponse from, params (string Name, string Value)[] fields) =>
+        PostRawAsync(path, [("__csrf", from.Csrf), .. fields]);
+
+    /// <summary>Posts exactly these fields (no token added: a forged or token-less post).</summary>
+    public Task<PageResponse> PostRawAsync(string path, IEnumerable<(string Name, string Value)> fields) =>
+        SendAsync(HttpMethod.Post, path, new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))));
+
+    /// <summary>Posts, then follows a redirect (post-redirect-get) and returns the page it lands on.</summary>
+    public async Task<PageResponse> SubmitAsync(string path, PageResponse from, params (string Name, string Value)[] fields)
+    {
+        var answer = await PostAsync(path, from, fields);
+        return answer.Status == HttpStatusCode.Redirect && answer.Location is { } location ? await GetAsync(location) : answer;
     }
 
     /// <summary>Follows a redirect answer (GET of its Location on this site).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,9 +16,7 @@ public static class DashboardApps
 {
     public static async Task<List<AppTile>> ForUserAsync(LatchkeyDbContext db, string orgId, string userId, CancellationToken ct)
     {
-        var direct = db.AppUsers.Where(a => a.UserId == userId).Select(a => a.AppId);
-        var viaGroups = db.AppGroups.Join(db.GroupMembers.Where(m => m.UserId == userId), a => a.GroupId, m => m.GroupId, (a, _) => a.AppId);
-        var ids = direct.Union(viaGroups);
+        var ids = AppAssignments.AssignedAppIds(db, userId);
         var apps = await db.Apps.AsNoTracking().Where(a => a.OrgId == orgId && a.Status == "ACTIVE" && ids.Contains(a.Id))
             .OrderBy(a => a.LabelKey).ToListAsync(ct);
         return apps.Select(ToTile).Where(t => t is not null).Select(t => t!).ToList();
