@@ -36,9 +36,6 @@ public static class SignInPolicies
         _ => null,
     };
 
-    public static async Task<LockoutPolicy> LockoutAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
-        Lockout(await SettingsAsync(db, orgId, PasswordType, ct));
-
     public static async Task<SessionPolicy> SessionAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
         Session(await SettingsAsync(db, orgId, SignOnType, ct));
 

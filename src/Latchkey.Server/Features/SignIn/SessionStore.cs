@@ -36,7 +36,11 @@ public sealed class SessionStore(LatchkeyDbContext db, TimeProvider time)
     }
 
     /// <summary>The live session the request's <c>sid</c> cookie names, or null (no cookie, unknown, revoked or expired).</summary>
-    public async Task<SessionEntity?> FromCookieAsync(HttpContext context, CancellationToken ct)
+    public async Task<SessionEntity?> FromCookieAsync(HttpContext context, CancellationToken ct) =>
+        (await SignedInAsync(context, ct))?.Session;
+
+    /// <summary>The live session of the request's <c>sid</c> cookie and its user, read together (a page needs both), or null.</summary>
+    public async Task<LiveSession?> SignedInAsync(HttpContext context, CancellationToken ct)
     {
         var secret = context.Request.Cookies[CookieName];
         if (string.IsNullOrEmpty(secret) || secret.Length > 100)
@@ -45,22 +49,21 @@ public sealed class SessionStore(LatchkeyDbContext db, TimeProvider time)
         }
 
         var hash = SecretHasher.Hash(secret);
-        return await LiveAsync(db.Sessions.Where(s => s.CookieHash == hash), ct);
+        return await Live(db.Sessions.Where(s => s.CookieHash == hash)).FirstOrDefaultAsync(ct);
     }
 
     public async Task<SessionEntity?> FindAsync(string orgId, string id, CancellationToken ct) =>
-        id.Length > 20 ? null : await LiveAsync(db.Sessions.Where(s => s.Id == id && s.OrgId == orgId), ct);
+        id.Length > 20 ? null : (await Live(db.Sessions.Where(s => s.Id == id && s.OrgId == orgId)).FirstOrDefaultAsync(ct))?.Session;
 
     /// <summary>The session if it has not expired and its user is neither suspended nor deactivated (their sessions end with that).</summary>
-    private async Task<SessionEntity?> LiveAsync(IQueryable<SessionEntity> query, CancellationToken ct)
+    private IQueryable<LiveSession> Live(IQueryable<SessionEntity> query)
     {
         var now = time.GetUtcNow();
-        return await query.AsNoTracking()
+        return query.AsNoTracking()
             .Where(s => s.ExpiresAt > now)
-            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { Session = s, u.Status })
-            .Where(x => x.Status != UserStatus.Suspended && x.Status != UserStatus.Deprovisioned)
-            .Select(x => x.Session)
-            .FirstOrDefaultAsync(ct);
+            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { Session = s, User = u })
+            .Where(x => x.User.Status != UserStatus.Suspended && x.User.Status != UserStatus.Deprovisioned)
+            .Select(x => new LiveSession(x.Session, x.User));
     }
 
     /// <summary>
@@ -96,3 +99,6 @@ public sealed class SessionStore(LatchkeyDbContext db, TimeProvider time)
             HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = context.Request.IsHttps, Path = "/",
         });
 }
+
+/// <summary>A session that is still live, with its user.</summary>
+public sealed record LiveSession(SessionEntity Session, UserEntity User);

@@ -49,7 +49,30 @@ public static class UserCredentialEndpoints
         var oldPassword = UserWrites.ReadPassword(body, "oldPassword", "oldPassword", "oldPassword") ?? throw Blank("oldPassword");
         var newPassword = UserWrites.ReadPassword(body, "newPassword", "newPassword", "newPassword") ?? throw Blank("newPassword");
         var revokeSessions = JsonBody.Bool(body, "revokeSessions", "revokeSessions") ?? false;
+        var user = await ChangePasswordAsync(ApiCaller.Required(context), id, oldPassword, newPassword, strict,
+            revokeSessions ? SessionsToEnd.All : SessionsToEnd.None, db, write, log, hasher, time, context.RequestAborted);
+        return ApiResponses.Json(UserResources.Credentials(user));
+    }
 
+    /// <summary>Which of the user's sessions end with a new password.</summary>
+    public sealed record SessionsToEnd(bool End, string? Except)
+    {
+        public static readonly SessionsToEnd None = new(false, null);
+        public static readonly SessionsToEnd All = new(true, null);
+
+        /// <summary>Every session but the one the change was made in ("My settings").</summary>
+        public static SessionsToEnd AllBut(string sessionId) => new(true, sessionId);
+    }
+
+    /// <summary>
+    /// A new password given the current one (the API's <c>change_password</c> and "My settings"), as
+    /// <paramref name="caller"/> (the System Log's actor): the credential rules, the current password (a wrong one is
+    /// logged, then refused with E0000014), with <paramref name="strict"/> the minimum age, the policy and history.
+    /// </summary>
+    public static Task<UserEntity> ChangePasswordAsync(ApiCaller caller, string id, string oldPassword, string newPassword, bool strict,
+        SessionsToEnd sessions, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time,
+        CancellationToken ct)
+    {
         (string Hash, string? History) Plan(UserEntity user)
         {
             if (CredentialRules.ChangePassword(user.Status, user.PasswordHash is not null) is { } refusal)
@@ -71,7 +94,7 @@ public static class UserCredentialEndpoints
                 user.PasswordHistory, hasher, message => ApiErrors.CredentialsUpdateFailed($"password: {message}"));
         }
 
-        return await SetPasswordAsync(id, context, db, write, log, time, EventTypes.UserUpdatePassword, Plan, revokeSessions);
+        return SetPasswordAsync(caller, id, db, write, log, time, EventTypes.UserUpdatePassword, Plan, sessions, ct);
     }
 
     /// <summary>Body <c>{password: {value}, recovery_question: {question, answer}}</c>: the current password confirms the change.</summary>
@@ -94,14 +117,14 @@ public static class UserCredentialEndpoints
                 : throw new WrongSecretException(ApiErrors.CredentialsUpdateFailed("Password is not correct"));
         }
 
-        var user = await ChangeAsync(id, context, db, write, log, time, EventTypes.UserUpdateProfile, Plan, (user, plan, now) =>
+        var user = await ChangeAsync(ApiCaller.Required(context), id, db, write, log, time, EventTypes.UserUpdateProfile, Plan, (user, plan, now) =>
         {
             (user.RecoveryQuestion, user.RecoveryAnswerHash) = plan;
             user.LastUpdated = now;
             user.Version++;
             UserWrites.StageRecoveryQuestionChange(log, UserResources.Target(user));
             return Task.CompletedTask;
-        });
+        }, context.RequestAborted);
         return ApiResponses.Json(UserResources.Credentials(user));
     }
 
@@ -157,7 +180,9 @@ public static class UserCredentialEndpoints
                 user.PasswordHistory, hasher, message => ApiErrors.PasswordPolicyViolation($"password: {message}"));
         }
 
-        return await SetPasswordAsync(id, context, db, write, log, time, EventTypes.UserResetPassword, Plan);
+        var user = await SetPasswordAsync(ApiCaller.Required(context), id, db, write, log, time, EventTypes.UserResetPassword, Plan,
+            SessionsToEnd.None, context.RequestAborted);
+        return ApiResponses.Json(UserResources.Credentials(user));
     }
 
     /// <summary>
@@ -165,11 +190,10 @@ public static class UserCredentialEndpoints
     /// only if the user changed in between. A <see cref="WrongSecretException"/> writes a FAILURE event of
     /// <paramref name="eventType"/> in a write of its own, then refuses.
     /// </summary>
-    private static async Task<UserEntity> ChangeAsync<TPlan>(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, TPlan> plan, Func<UserEntity, TPlan, DateTimeOffset, Task> apply)
+    private static async Task<UserEntity> ChangeAsync<TPlan>(ApiCaller caller, string id, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, TPlan> plan, Func<UserEntity, TPlan, DateTimeOffset, Task> apply,
+        CancellationToken ct)
     {
-        var caller = ApiCaller.Required(context);
-        var ct = context.RequestAborted;
         var snapshot = await UserLookup.GetAsync(db, caller, id, ct);
         try
         {
@@ -194,15 +218,12 @@ public static class UserCredentialEndpoints
 
     /// <summary>
     /// Sets the planned password: its hash and history, the change date; an expired or recovering user is ACTIVE
-    /// again; an open reset link ends; with <paramref name="revokeSessions"/> every session of the user ends in the same
-    /// write. Answers the user's credentials.
+    /// again; an open reset link ends; the <paramref name="sessions"/> to end end in the same write.
     /// </summary>
-    private static async Task<IResult> SetPasswordAsync(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time, EventType eventType, Func<UserEntity, (string Hash, string? History)> plan, bool revokeSessions = false)
-    {
-        var user = await ChangeAsync(id, context, db, write, log, time, eventType, plan, async (user, planned, now) =>
+    private static Task<UserEntity> SetPasswordAsync(ApiCaller caller, string id, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        TimeProvider time, EventType eventType, Func<UserEntity, (string Hash, string? History)> plan, SessionsToEnd sessions, CancellationToken ct) =>
+        ChangeAsync(caller, id, db, write, log, time, eventType, plan, async (user, planned, now) =>
         {
-
             (user.PasswordHash, user.PasswordHistory, user.PasswordChanged) = (planned.Hash, planned.History, now);
             user.ActivationTokenHash = null;
             var status = CredentialRules.StatusAfterNewPassword(user.Status);
@@ -214,14 +235,12 @@ public static class UserCredentialEndpoints
             user.LastUpdated = now;
             user.Version++;
             log.Stage(eventType, [UserResources.Target(user)]);
-            if (revokeSessions)
+            if (sessions.End)
             {
-                var count = await db.Sessions.Where(s => s.UserId == user.Id).ExecuteDeleteAsync(context.RequestAborted);
+                var count = await db.Sessions.Where(s => s.UserId == user.Id && s.Id != sessions.Except).ExecuteDeleteAsync(ct);
                 SignIn.SignInEvents.SessionsCleared(log, user, count);
             }
-        });
-        return ApiResponses.Json(UserResources.Credentials(user));
-    }
+        }, ct);
 
     private static ApiException Blank(string field) => new(ApiErrors.Validation(field, "The field cannot be left blank"));
 }

@@ -176,7 +176,7 @@ public abstract class ConsolePage : SignedInPage
         }
 
         // The console acts through the same code as the Management API, as the signed-in admin (the System Log's actor).
-        new ApiTokens.ApiCaller(Me.OrgId, Me.User.Id, Me.User.Login, Me.DisplayName, TokenId: "", Me.Grant).Attach(HttpContext);
+        Me.AsCaller().Attach(HttpContext);
         return null;
     }
 

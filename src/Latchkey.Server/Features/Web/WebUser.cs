@@ -13,6 +13,9 @@ public sealed record WebUser(SessionEntity Session, UserEntity User, AdminGrant 
     public string OrgId => User.OrgId;
     public string DisplayName => $"{User.FirstName} {User.LastName}".Trim();
     public Core.SystemLog.LogActor Actor => SignInEvents.Actor(User);
+
+    /// <summary>The person as the Management API's code knows a caller (pages act through it, as this person).</summary>
+    public ApiTokens.ApiCaller AsCaller() => new(OrgId, User.Id, User.Login, DisplayName, TokenId: "", Grant);
 }
 
 /// <summary>
@@ -34,20 +37,12 @@ public sealed class WebUserAccessor(SessionStore sessions, LatchkeyDbContext db,
 
         _resolved = true;
         var ct = context.RequestAborted;
-        var session = await sessions.FromCookieAsync(context, ct);
-        if (session is null)
+        if (await sessions.SignedInAsync(context, ct) is not { } live || live.Session.OrgId != await ServerOrg.IdAsync(db, ct))
         {
             return null;
         }
 
-        var orgId = await ServerOrg.IdAsync(db, ct);
-        var user = session.OrgId == orgId ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == session.UserId, ct) : null;
-        if (user is null)
-        {
-            return null;
-        }
-
-        session = await sessions.TouchAsync(session, force: false, ct);
+        var (session, user) = (await sessions.TouchAsync(live.Session, force: false, ct), live.User);
         _user = new WebUser(session, user, await grants.ForUserAsync(user.OrgId, user.Id, ct));
         return _user;
     }

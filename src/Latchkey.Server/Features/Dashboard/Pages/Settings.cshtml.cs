@@ -1,8 +1,5 @@
 using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
-using Latchkey.Core.SystemLog;
-using Latchkey.Core.Time;
-using Latchkey.Core.Users;
 using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
@@ -10,14 +7,13 @@ using Latchkey.Server.Features.Web;
 using Latchkey.Server.Persistence;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.Dashboard.Pages;
 
 /// <summary>
 /// "My settings": the person's own profile summary and password change (later issues add authenticators and devices).
 /// Changing the password needs the current one, follows the org's password policy and history, and ends the person's
-/// other sessions (this one stays).
+/// other sessions (this one stays): the Management API's <c>change_password</c>, with the same rules, refusals and events.
 /// </summary>
 public sealed class SettingsPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time)
     : SignedInPage
@@ -45,44 +41,13 @@ public sealed class SettingsPageModel(LatchkeyDbContext db, OrgWrite write, Syst
             return Refuse("The two new passwords are not the same.");
         }
 
-        var ct = HttpContext.RequestAborted;
-        var snapshot = await db.Users.AsNoTracking().FirstAsync(u => u.Id == Me.User.Id, ct);
-        if (CredentialRules.ChangePassword(snapshot.Status, snapshot.PasswordHash is not null) is { } refusal)
-        {
-            return Refuse(refusal.Causes.Count > 0 ? refusal.Causes[0] : refusal.Summary);
-        }
-
-        if (!PasswordHasher.Verify(currentPassword, snapshot.PasswordHash!))
-        {
-            await write.RunAsync(Me.OrgId, () =>
-            {
-                log.Stage(EventTypes.UserUpdatePassword, [UserResources.Target(snapshot)],
-                    new LogOutcome(LogOutcomeResult.Failure, "INVALID_CREDENTIALS"), actor: Me.Actor);
-                return Task.CompletedTask;
-            }, ct);
-            return Refuse("Your current password is not correct.");
-        }
-
-        (string Hash, string? History) Plan(UserEntity user) => UserWrites.PlanPassword(newPassword, user.Login, user.FirstName, user.LastName,
-            user.PasswordHash, user.PasswordHistory, hasher, ApiErrors.CredentialsUpdateFailed);
-
+        // The person acts on their own account (the System Log's actor), through the API's own change_password.
+        var self = Me.AsCaller();
+        self.Attach(HttpContext);
         try
         {
-            var planned = Plan(snapshot);
-            await write.RunAsync(Me.OrgId, async () =>
-            {
-                var user = await db.Users.FirstAsync(u => u.Id == snapshot.Id, ct);
-                var password = user.Version == snapshot.Version ? planned : Plan(user);
-                var now = IsoTime.Truncate(time.GetUtcNow());
-                (user.PasswordHash, user.PasswordHistory, user.PasswordChanged, user.LastUpdated) = (password.Hash, password.History, now, now);
-                user.Version++;
-                log.Stage(EventTypes.UserUpdatePassword, [UserResources.Target(user)], actor: Me.Actor);
-                var others = await db.Sessions.Where(s => s.UserId == user.Id && s.Id != Me.Session.Id).ExecuteDeleteAsync(ct);
-                if (others > 0)
-                {
-                    SignInEvents.SessionsCleared(log, user, others);
-                }
-            }, ct);
+            await UserCredentialEndpoints.ChangePasswordAsync(self, Me.User.Id, currentPassword, newPassword, strict: false,
+                UserCredentialEndpoints.SessionsToEnd.AllBut(Me.Session.Id), db, write, log, hasher, time, HttpContext.RequestAborted);
         }
         catch (ApiException e)
         {
