@@ -46,7 +46,7 @@ public sealed class AdminGrant
 
     public AdminGrant(IEnumerable<string> roles)
     {
-        Roles = roles.Where(AdminRole.IsKnown).Distinct(StringComparer.Ordinal).OrderBy(r => Array.IndexOf(AdminRole.Ordered, r)).ToList();
+        Roles = roles.Where(AdminRole.IsKnown).Distinct(StringComparer.Ordinal).OrderBy(AdminRole.Rank).ToList();
         foreach (var role in Roles)
         {
             _permissions.UnionWith(AdminPermissions.Of(role));

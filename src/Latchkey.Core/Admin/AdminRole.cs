@@ -44,7 +44,10 @@ public static class AdminRole
 
     /// <summary>The roles as the System Log lists them: log labels in the console's order, comma-separated.</summary>
     public static string LogList(IEnumerable<string> types) =>
-        string.Join(", ", types.Where(IsKnown).Distinct(StringComparer.Ordinal).OrderBy(t => Array.IndexOf(Ordered, t)).Select(LogLabel));
+        string.Join(", ", types.Where(IsKnown).Distinct(StringComparer.Ordinal).OrderBy(Rank).Select(LogLabel));
 
-    public static bool IsKnown(string? type) => type is not null && Array.IndexOf(Ordered, type) >= 0;
+    public static bool IsKnown(string? type) => type is not null && Rank(type) >= 0;
+
+    /// <summary>Where a role stands in <see cref="All"/> (the order lists show roles in); -1 for an unknown type.</summary>
+    public static int Rank(string type) => Array.IndexOf(Ordered, type);
 }

@@ -20,7 +20,7 @@ public sealed class RoleAssignmentWrites(LatchkeyDbContext db, SystemLog.OrgWrit
     public async Task<IReadOnlyList<RoleAssignmentEntity>> DirectAsync(string orgId, string userId, CancellationToken ct) =>
         (await db.RoleAssignments.AsNoTracking()
             .Where(r => r.OrgId == orgId && r.AssigneeType == AdminGrants.UserAssignee && r.AssigneeId == userId).ToListAsync(ct))
-        .OrderBy(r => AdminRole.All.ToList().IndexOf(r.Type)).ToList();
+        .OrderBy(r => AdminRole.Rank(r.Type)).ToList();
 
     public Task<RoleAssignmentEntity> GrantAsync(ApiCaller caller, string userId, string? type, CancellationToken ct) =>
         RoleAssignmentsApi.AssignToUserAsync(caller, change, userId, type, ct);
