@@ -296,6 +296,21 @@ public sealed class IdxSignInTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task A_new_sign_in_handle_identified_by_racing_requests_continues_for_exactly_one()
+    {
+        var (_, login) = await UserAsync();
+        using var client = new SignInClient(server);
+        var handle = await client.StartAsync();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.IdentifyAsync(handle, login)));
+        Assert.Equal(1, answers.Count(a => a.Status == HttpStatusCode.OK));
+        // A loser either met the stored winner (the username step is no longer offered) or lost the insert itself (expired).
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.OK), a => Assert.Contains(a.Status, new[] { HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized }));
+        Assert.Equal(["challenge-authenticator"], SignInClient.RemediationNames(
+            (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = handle })).Expect(HttpStatusCode.OK).Object));
+        (await client.AnswerAsync(handle, ServerFixture.Password)).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task An_altered_new_sign_in_handle_is_refused_as_expired()
     {
         using var client = new SignInClient(server);

@@ -16,8 +16,11 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     // wal_autocheckpoint: fold the log into the database every ~40 MB rather than every 4 MB, so pages that
     // change often (indexes, the chain head) are written back once per checkpoint instead of many times.
+    // mmap_size=0: reads go through SQLite's own page cache. A memory map must be remapped by every connection
+    // each time the file grows, which under a write load cost about 13 % of the server's CPU per sign-in
+    // (page faults and munmap; measured A/B, docs/performance.md).
     private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=10000; "
-        + "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;";
+        + "PRAGMA cache_size=-32768; PRAGMA mmap_size=0;";
     private static readonly ConditionalWeakTable<object, object> Configured = [];
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Run(connection);

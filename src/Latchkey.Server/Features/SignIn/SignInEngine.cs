@@ -81,6 +81,21 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     public async Task<SignInResult> IdentifyAsync(SignInTransaction tx, string identifier, CancellationToken ct)
     {
         var userId = await UserIdAsync(tx.OrgId, identifier, ct);
+        if (tx.Version == NewSignInHandles.UnstoredVersion)
+        {
+            // The first write of a new sign-in: one insert under the handle's hash, whose key refuses a replay or a race.
+            var now = Now;
+            if (!SignInMachine.Accepts(tx.State, SignInStep.Identify, now))
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            var stored = ToRow(tx.Handle, tx.OrgId, SignInMachine.Identify(tx.State, identifier.Trim(), userId, now), 0);
+            return await write.TryInsertUnloggedAsync(stored, nameof(LatchkeyDbContext.SignInTransactions), ct)
+                ? new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, stored) }
+                : SignInResult.StaleHandle;
+        }
+
         return await StepAsync(tx, SignInStep.Identify, (row, now) =>
         {
             Save(row, SignInMachine.Identify(tx.State, identifier.Trim(), userId, now));

@@ -159,6 +159,30 @@ public sealed class OrgWrite(LatchkeyDbContext db, SystemLogWriter log, WriteGat
 
     public Task RunAsync(string orgId, Func<Task> change, CancellationToken ct) =>
         RunAsync(orgId, async () => { await change(); return true; }, ct);
+
+    /// <summary>
+    /// Inserts one row that logs nothing and whose own unique key settles any race (false: the key is taken), without
+    /// the chain head lock and without waiting for the fsync: for short-lived rows only (a sign-in at its second step),
+    /// whose loss at a power cut costs nothing but starting again. It still takes this process's write turn.
+    /// </summary>
+    public async Task<bool> TryInsertUnloggedAsync<TEntity>(TEntity row, string table, CancellationToken ct)
+        where TEntity : class
+    {
+        using (await gate.EnterAsync(ct))
+        {
+            db.Add(row);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (DbUpdateException e) when (UniqueViolation.On(e, table))
+            {
+                db.ChangeTracker.Clear();
+                return false;
+            }
+        }
+    }
 }
 
 /// <summary>
