@@ -81,13 +81,13 @@ node_suite() { # name [env...]
   count_node "$name" "$LOGS/$name.log"
 }
 
-ensure_tools() { # strace: the durability test watches the server's fsyncs (Debian package)
-  command -v strace >/dev/null && return 0
-  if [ "$(id -u)" != 0 ]; then echo "strace is not installed and this is not root: apt-get install strace" >&2; return 1; fi
-  say "Installing strace (Debian package)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null
+ensure_tools() { # strace: the durability test watches the server's fsyncs; oathtool: TOTP codes are cross-checked with it (Debian packages)
+  command -v strace >/dev/null && command -v oathtool >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then echo "strace or oathtool is not installed and this is not root: apt-get install strace oathtool" >&2; return 1; fi
+  say "Installing strace and oathtool (Debian packages)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace oathtool >/dev/null
 }
-ensure_tools || BROKEN+=("strace install")
+ensure_tools || BROKEN+=("strace/oathtool install")
 
 ensure_chromium() { # the browser tests drive Debian's Chromium headless (Playwright downloads no browser of its own)
   [ -x /usr/bin/chromium ] && return 0

@@ -31,6 +31,10 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/users/{id}/credentials/forgot_password",
         "POST /api/v1/sessions/me/lifecycle/refresh",
         "POST /api/v1/sessions/{id}/lifecycle/refresh",
+        "POST /api/v1/authenticators/{authenticatorId}/lifecycle/activate",
+        "POST /api/v1/authenticators/{authenticatorId}/lifecycle/deactivate",
+        "POST /api/v1/authenticators/{authenticatorId}/methods/{methodType}/lifecycle/activate",
+        "POST /api/v1/authenticators/{authenticatorId}/methods/{methodType}/lifecycle/deactivate",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);
@@ -76,7 +80,8 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["{id}"] = ServerFixture.Id(user), ["{userId}"] = ServerFixture.Id(user), ["{groupId}"] = ServerFixture.Id(group),
-            ["{appId}"] = ServerFixture.Id(app), ["{operation}"] = "suspend",
+            ["{appId}"] = ServerFixture.Id(app), ["{operation}"] = "suspend", ["{factorId}"] = "ostNoSuchFactor00000",
+            ["{authenticatorId}"] = "autNoSuchAuthentic00", ["{methodType}"] = "totp",
         };
         return pattern =>
         {

@@ -26,4 +26,8 @@ public enum AdminPermission
     OwnApiTokens,
     /// <summary>List and revoke every admin's API tokens.</summary>
     AllApiTokens,
+    /// <summary>See the org's authenticators and their settings.</summary>
+    SecurityRead,
+    /// <summary>Activate, deactivate and configure the org's authenticators.</summary>
+    SecurityManage,
 }

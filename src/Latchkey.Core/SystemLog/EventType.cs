@@ -67,6 +67,15 @@ public static class EventTypes
     public static readonly EventType GroupPrivilegeGrant = new("group.privilege.grant", "Grant group privilege");
     public static readonly EventType GroupPrivilegeRevoke = new("group.privilege.revoke", "Revoke group privilege");
 
+    public static readonly EventType AuthenticatorActivate = new("security.authenticator.lifecycle.activate", "Activate authenticator");
+    public static readonly EventType AuthenticatorDeactivate = new("security.authenticator.lifecycle.deactivate", "Deactivate authenticator");
+    public static readonly EventType AuthenticatorUpdate = new("security.authenticator.lifecycle.update", "Update authenticator");
+
+    public static readonly EventType FactorActivate = new("user.mfa.factor.activate", "Activate factor or authenticator enrollment method for user");
+    public static readonly EventType FactorDeactivate = new("user.mfa.factor.deactivate", "Reset factor or authenticator enrollment method for user");
+    public static readonly EventType FactorUpdate = new("user.mfa.factor.update", "Update factor for user");
+    public static readonly EventType FactorSuspend = new("user.mfa.factor.suspend", "Suspend factor or authenticator enrollment method for user", LogSeverity.Warn);
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

@@ -2,6 +2,8 @@ using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Groups;
 using Latchkey.Server.Features.Org;
@@ -98,6 +100,8 @@ public static partial class LatchkeyHost
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
         services.AddSingleton<NewSignInHandles>();
+        services.AddSingleton<Features.Factors.FactorSecrets>();
+        services.AddScoped<Features.Factors.TotpFactors>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();
@@ -167,6 +171,8 @@ public static partial class LatchkeyHost
         v1.MapGroupsApi();
         v1.MapAppsApi();
         v1.MapApiTokensApi();
+        v1.MapAuthenticatorsApi();
+        v1.MapFactorsApi();
         v1.MapSystemLogApi();
         v1.MapRoleAssignmentsApi();
         v1.MapSessionsApi();

@@ -18,6 +18,8 @@ public sealed class LatchkeyOptions
 
     public PasswordOptions Passwords { get; set; } = new();
 
+    public FactorOptions Factors { get; set; } = new();
+
     public RateLimitOptions RateLimits { get; set; } = new();
 
     /// <summary>Largest accepted request body, in bytes.</summary>
@@ -95,6 +97,21 @@ public sealed class PasswordOptions
 {
     /// <summary>PBKDF2-HMAC-SHA256 iterations for new password hashes.</summary>
     public int Pbkdf2Iterations { get; set; } = 100_000;
+}
+
+public sealed class FactorOptions
+{
+    /// <summary>TOTP time steps accepted either side of the server's (a device clock off by up to this many 30 s steps).</summary>
+    public int TotpDriftSteps { get; set; } = 1;
+
+    /// <summary>Consecutive wrong codes that lock a factor (0: never).</summary>
+    public int MaxFailures { get; set; } = 5;
+
+    /// <summary>How long a locked factor refuses every code.</summary>
+    public int LockMinutes { get; set; } = 5;
+
+    /// <summary>A factor enrollment not activated within this time must be started again.</summary>
+    public int ActivationMinutes { get; set; } = 10;
 }
 
 public sealed class RateLimitOptions

@@ -49,6 +49,17 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:Passwords:Pbkdf2Iterations must be between 1000 and 10000000.");
         }
 
+        if (options.Factors.TotpDriftSteps is < 0 or > 10)
+        {
+            errors.Add("Latchkey:Factors:TotpDriftSteps must be between 0 and 10.");
+        }
+
+        if (options.Factors.MaxFailures is < 0 or > 100 || options.Factors.LockMinutes is < 1 or > 1440
+            || options.Factors.ActivationMinutes is < 1 or > 1440)
+        {
+            errors.Add("Latchkey:Factors:MaxFailures must be 0-100, LockMinutes and ActivationMinutes 1-1440.");
+        }
+
         if (options.MaxRequestBodyBytes is < 1024 or > 100 * 1024 * 1024)
         {
             errors.Add("Latchkey:MaxRequestBodyBytes must be between 1024 and 104857600.");

@@ -58,6 +58,13 @@ public static partial class DatabaseInitializer
             first = new FirstStart(Org: null, await seeder.SeedDemoAsync(orgId, ct));
         }
 
+        // An org made by an earlier version gets the authenticators it lacks (a new org has them all).
+        foreach (var orgId in await db.Orgs.Select(o => o.Id).ToListAsync(ct))
+        {
+            await scope.ServiceProvider.GetRequiredService<OrgWrite>().RunAsync(orgId,
+                () => Features.Authenticators.DefaultAuthenticators.EnsureAsync(db, orgId, Core.Time.IsoTime.Truncate(services.GetRequiredService<TimeProvider>().GetUtcNow()), ct), ct);
+        }
+
         // The Data Protection key ring (forms, sealed sign-in handles) is created now rather than as the server starts answering.
         _ = services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
             .CreateProtector("Latchkey.Startup").Protect([1]);

@@ -228,3 +228,42 @@ public sealed class RateLimitCounterEntity
     public long WindowStart { get; set; }
     public int Count { get; set; }
 }
+
+/// <summary>An org's authenticator (okta_password, okta_verify, webauthn, ...): one row per key.</summary>
+public sealed class AuthenticatorEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Key { get; set; }
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+    public required string Status { get; set; }
+    /// <summary>The <c>settings</c> object as the API shows it, or null.</summary>
+    public string? SettingsJson { get; set; }
+    /// <summary>JSON array of the methods (<c>{type, status, settings?}</c>), or null for an authenticator without methods.</summary>
+    public string? MethodsJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}
+
+/// <summary>A user's factor (classic Factors API): its secret sealed, its single-use and lockout state.</summary>
+public sealed class UserFactorEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    public required string FactorType { get; set; }
+    public required string Provider { get; set; }
+    public required string Status { get; set; }
+    public required string ProfileJson { get; set; }
+    /// <summary>The shared secret, encrypted with the org's Data Protection keys (never stored in the clear).</summary>
+    public string? SealedSecret { get; set; }
+    /// <summary>The TOTP time step last accepted: a code of this step or an earlier one is a replay.</summary>
+    public long? LastAcceptedStep { get; set; }
+    public int FailedAttempts { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
+    /// <summary>A pending enrollment must be activated before this.</summary>
+    public DateTimeOffset? ActivationExpiresAt { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}

@@ -26,6 +26,8 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<SignInTransactionEntity> SignInTransactions => Set<SignInTransactionEntity>();
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
     public DbSet<RoleAssignmentEntity> RoleAssignments => Set<RoleAssignmentEntity>();
+    public DbSet<AuthenticatorEntity> Authenticators => Set<AuthenticatorEntity>();
+    public DbSet<UserFactorEntity> UserFactors => Set<UserFactorEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -151,6 +153,24 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.AssigneeId).HasMaxLength(20);
             e.Property(x => x.Type).HasMaxLength(40);
             e.HasIndex(x => new { x.OrgId, x.AssigneeType, x.AssigneeId, x.Type }).IsUnique();
+        });
+
+        modelBuilder.Entity<AuthenticatorEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.Key).HasMaxLength(40);
+            e.HasIndex(x => new { x.OrgId, x.Key }).IsUnique();
+        });
+
+        modelBuilder.Entity<UserFactorEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.FactorType).HasMaxLength(40);
+            e.Property(x => x.Provider).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.UserId });
         });
     }
 

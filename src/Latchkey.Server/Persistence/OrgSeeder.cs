@@ -6,6 +6,7 @@ using Latchkey.Core.Time;
 using Latchkey.Core.Users;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.Authenticators;
 using Latchkey.Server.Features.Groups;
 using Latchkey.Server.Features.Policies;
 using Latchkey.Server.Features.SystemLog;
@@ -52,6 +53,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         {
             db.Groups.Add(NewGroup(org.Id, GroupTypes.BuiltIn, GroupTypes.EveryoneName, "All users in your organization", now));
             DefaultPolicies.Seed(db, org.Id, now);
+            await DefaultAuthenticators.EnsureAsync(db, org.Id, now, ct);
             await db.SaveChangesAsync(ct);
 
             var admin = await AddUserAsync(org.Id, AdminLogin, AdminFirstName, AdminLastName, password, now, ct);

@@ -1,0 +1,222 @@
+using System.Text.Json.Nodes;
+using Latchkey.Core.Admin;
+using Latchkey.Core.Authenticators.Totp;
+using Latchkey.Core.Errors;
+using Latchkey.Core.Ids;
+using Latchkey.Core.Security;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Core.Users;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Roles;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Latchkey.Server.Hosting;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Latchkey.Server.Features.Factors;
+
+/// <summary>
+/// <c>/api/v1/users/{userId}/factors</c> (okta-api.md §6.2): the classic Factors API. This step serves TOTP
+/// (<c>token:software:totp</c>, providers OKTA and GOOGLE): enroll (the shared secret shown once, then never again),
+/// activate with a first code, verify, list, get, catalog and delete.
+/// </summary>
+public static class FactorsApi
+{
+    public static void MapFactorsApi(this RouteGroupBuilder api)
+    {
+        var factors = api.MapGroup("/users/{userId}/factors");
+        factors.MapGet("", List).Requires(AdminPermission.UsersRead);
+        factors.MapGet("/catalog", Catalog).Requires(AdminPermission.UsersRead);
+        factors.MapGet("/{factorId}", Get).Requires(AdminPermission.UsersRead);
+        factors.MapPost("", Enroll).Requires(AdminPermission.UsersLifecycle);
+        factors.MapPost("/{factorId}/lifecycle/activate", Activate).Requires(AdminPermission.UsersLifecycle);
+        factors.MapPost("/{factorId}/verify", Verify).Requires(AdminPermission.UsersLifecycle);
+        factors.MapDelete("/{factorId}", Delete).Requires(AdminPermission.UsersLifecycle);
+    }
+
+    /// <summary>The authenticator and method that must be active for a TOTP factor of <paramref name="provider"/>.</summary>
+    private static (string Key, string Method) AuthenticatorOf(string provider) =>
+        provider == FactorProviders.Google ? (DefaultAuthenticators.GoogleOtp, "otp") : (DefaultAuthenticators.OktaVerify, "totp");
+
+    private static async Task<IResult> List(string userId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var user = await UserLookup.GetAsync(db, caller, userId, context.RequestAborted);
+        var factors = await db.UserFactors.AsNoTracking().Where(f => f.OrgId == caller.OrgId && f.UserId == user.Id)
+            .OrderBy(f => f.Id).ToListAsync(context.RequestAborted);
+        var apiBase = ApiUrls.ApiBase(context.Request);
+        return ApiResponses.Json(new JsonArray(factors.Select(f => (JsonNode)FactorResources.ToResource(f, apiBase)).ToArray()));
+    }
+
+    private static async Task<IResult> Get(string userId, string factorId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var user = await UserLookup.GetAsync(db, caller, userId, context.RequestAborted);
+        var factor = await db.UserFactors.AsNoTracking().FirstOrDefaultAsync(f => f.OrgId == caller.OrgId && f.UserId == user.Id && f.Id == factorId, context.RequestAborted)
+            ?? throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
+        return ApiResponses.Json(FactorResources.ToResource(factor, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>The factors this user could enroll (their authenticator active), each with its status for the user.</summary>
+    private static async Task<IResult> Catalog(string userId, HttpContext context, LatchkeyDbContext db)
+    {
+        var caller = ApiCaller.Required(context);
+        var ct = context.RequestAborted;
+        var user = await UserLookup.GetAsync(db, caller, userId, ct);
+        var authenticators = await db.Authenticators.AsNoTracking().Where(a => a.OrgId == caller.OrgId).ToListAsync(ct);
+        var enrolled = await db.UserFactors.AsNoTracking().Where(f => f.OrgId == caller.OrgId && f.UserId == user.Id).ToListAsync(ct);
+        var apiBase = ApiUrls.ApiBase(context.Request);
+        var catalog = new JsonArray();
+        foreach (var provider in new[] { FactorProviders.Okta, FactorProviders.Google })
+        {
+            var (key, method) = AuthenticatorOf(provider);
+            if (!AuthenticatorsApi.MethodActive(authenticators.FirstOrDefault(a => a.Key == key), method))
+            {
+                continue;
+            }
+
+            var status = enrolled.FirstOrDefault(f => f.FactorType == FactorTypes.Totp && f.Provider == provider)?.Status ?? FactorStatus.NotSetup;
+            catalog.Add(new JsonObject
+            {
+                ["factorType"] = FactorTypes.Totp, ["provider"] = provider, ["vendorName"] = provider, ["status"] = status, ["enrollment"] = "OPTIONAL",
+                ["_links"] = new JsonObject { ["enroll"] = FactorResources.Link($"{apiBase}/users/{user.Id}/factors", "POST") },
+            });
+        }
+
+        return ApiResponses.Json(catalog);
+    }
+
+    private static async Task<IResult> Enroll(string userId, HttpContext context, LatchkeyDbContext db, OrgWrite write, FactorSecrets secrets,
+        TimeProvider time, IOptions<LatchkeyOptions> options)
+    {
+        var caller = ApiCaller.Required(context);
+        var ct = context.RequestAborted;
+        var body = await JsonBody.ReadObjectAsync(context.Request);
+        var factorType = JsonBody.String(body, "factorType", "factorType");
+        var provider = JsonBody.String(body, "provider", "provider");
+        if (string.IsNullOrEmpty(factorType))
+        {
+            throw new ApiException(ApiErrors.Validation("factorType", "The field cannot be left blank"));
+        }
+
+        if (factorType != FactorTypes.Totp)
+        {
+            throw new ApiException(ApiErrors.Validation("factorType", $"Latchkey does not enroll '{factorType}' through this API yet; supported: {FactorTypes.Totp}"));
+        }
+
+        if (provider is not (FactorProviders.Okta or FactorProviders.Google))
+        {
+            throw new ApiException(ApiErrors.Validation("provider", "A TOTP factor's provider is OKTA or GOOGLE"));
+        }
+
+        var user = await UserLookup.GetAsync(db, caller, userId, ct);
+        if (user.Status == UserStatus.Deprovisioned)
+        {
+            throw new ApiException(ApiErrors.StatusForbids());
+        }
+
+        var secret = TotpVerifier.NewSecret();
+        var sealedSecret = secrets.Seal(secret);
+        var factor = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var now = IsoTime.Truncate(time.GetUtcNow());
+            var (key, method) = AuthenticatorOf(provider);
+            var authenticator = await db.Authenticators.AsNoTracking().FirstOrDefaultAsync(a => a.OrgId == caller.OrgId && a.Key == key, ct);
+            if (!AuthenticatorsApi.MethodActive(authenticator, method))
+            {
+                throw new ApiException(ApiErrors.Validation("factorType", $"The {authenticator?.Name ?? key} authenticator is not active in this organization"));
+            }
+
+            var existing = await db.UserFactors.Where(f => f.OrgId == caller.OrgId && f.UserId == user.Id && f.FactorType == factorType && f.Provider == provider)
+                .ToListAsync(ct);
+            if (existing.Any(f => f.Status == FactorStatus.Active))
+            {
+                throw new ApiException(ApiErrors.Validation("factorEnrollRequest", "A factor of this type is already set up."));
+            }
+
+            // An enrollment never activated is replaced: its secret was shown to someone who did not finish.
+            db.UserFactors.RemoveRange(existing);
+            var factor = new UserFactorEntity
+            {
+                Id = RandomIds.NewId(provider == FactorProviders.Google ? IdPrefix.GoogleTotpFactor : IdPrefix.OktaTotpFactor, now),
+                OrgId = caller.OrgId, UserId = user.Id, FactorType = factorType, Provider = provider, Status = FactorStatus.PendingActivation,
+                ProfileJson = new JsonObject { ["credentialId"] = user.Login }.ToJsonString(), SealedSecret = sealedSecret,
+                ActivationExpiresAt = now.AddMinutes(options.Value.Factors.ActivationMinutes), Created = now, LastUpdated = now,
+            };
+            db.UserFactors.Add(factor);
+            return factor;
+        }, ct);
+
+        var resource = FactorResources.ToResource(factor, ApiUrls.ApiBase(context.Request));
+        // The only time the secret leaves the server.
+        resource["_embedded"] = new JsonObject
+        {
+            ["activation"] = new JsonObject
+            {
+                ["timeStep"] = 30, ["sharedSecret"] = TotpVerifier.ToBase32(secret), ["encoding"] = "base32",
+                ["keyLength"] = TotpVerifier.ToBase32(secret).Length, ["expiresAt"] = IsoTime.Write(factor.ActivationExpiresAt!.Value),
+            },
+        };
+        return ApiResponses.Json(resource);
+    }
+
+    private static Task<IResult> Activate(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp) =>
+        AnswerAsync(userId, factorId, activating: true, context, db, totp);
+
+    private static Task<IResult> Verify(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp) =>
+        AnswerAsync(userId, factorId, activating: false, context, db, totp);
+
+    private static async Task<IResult> AnswerAsync(string userId, string factorId, bool activating, HttpContext context, LatchkeyDbContext db, TotpFactors totp)
+    {
+        var caller = ApiCaller.Required(context);
+        var ct = context.RequestAborted;
+        var user = await UserLookup.GetAsync(db, caller, userId, ct);
+        var body = await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
+        var passCode = JsonBody.String(body, "passCode", "passCode");
+        var answer = await totp.AnswerAsync(user, factorId, passCode, activating, actor: null, ct);
+        if (answer.Factor is null)
+        {
+            throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
+        }
+
+        if (answer.NotActive)
+        {
+            throw new ApiException(activating
+                ? ApiErrors.Validation("factor", answer.Factor.Status == FactorStatus.Active
+                    ? "The factor is already active."
+                    : "The enrollment has expired or cannot be activated: enroll the factor again.")
+                : new ApiError(410, "E0000154", "Invalid factor id, it is not currently active."));
+        }
+
+        return answer.Outcome switch
+        {
+            TotpOutcome.Accepted => activating
+                ? ApiResponses.Json(FactorResources.ToResource(answer.Factor, ApiUrls.ApiBase(context.Request)))
+                : ApiResponses.Json(new JsonObject { ["factorResult"] = "SUCCESS" }),
+            TotpOutcome.Replayed => throw new ApiException(new ApiError(403, "E0000082", "Each code can only be used once. Please wait for a new code and try again.")),
+            TotpOutcome.Locked => throw new ApiException(new ApiError(403, "E0000069", "User Locked",
+                [$"Too many wrong codes: this factor accepts codes again after {IsoTime.Write(answer.Factor.LockedUntil!.Value)}."])),
+            _ => throw new ApiException(new ApiError(403, "E0000068", "Invalid Passcode/Answer", ["Your passcode doesn't match our records. Please try again."])),
+        };
+    }
+
+    private static async Task<IResult> Delete(string userId, string factorId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
+    {
+        var caller = ApiCaller.Required(context);
+        var ct = context.RequestAborted;
+        var user = await UserLookup.GetAsync(db, caller, userId, ct);
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var factor = await db.UserFactors.FirstOrDefaultAsync(f => f.OrgId == caller.OrgId && f.UserId == user.Id && f.Id == factorId, ct)
+                ?? throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
+            db.UserFactors.Remove(factor);
+            log.Stage(EventTypes.FactorDeactivate, [UserResources.Target(user), FactorResources.Target(factor)]);
+        }, ct);
+        return ApiResponses.NoContent();
+    }
+}
