@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 
 // `seed-log` writes a large System Log for timing `latchkey log verify` (see LogSeeder); `hash-rate` measures password
-// verifications a second (HashRate); anything else runs BenchmarkDotNet.
+// verifications a second (HashRate); `totp-load` drives TOTP verifications through the API (TotpLoad); anything else
+// runs BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "seed-log")
 {
     return await Latchkey.Benchmarks.LogSeeder.RunAsync(args[1..]);
@@ -10,6 +11,11 @@ if (args.Length > 0 && args[0] == "seed-log")
 if (args.Length > 0 && args[0] == "hash-rate")
 {
     return await Latchkey.Benchmarks.HashRate.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "totp-load")
+{
+    return await Latchkey.Benchmarks.TotpLoad.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Latchkey.Benchmarks.SystemLogBenchmarks).Assembly).Run(args);

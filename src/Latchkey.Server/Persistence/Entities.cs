@@ -266,4 +266,6 @@ public sealed class UserFactorEntity
     public DateTimeOffset? ActivationExpiresAt { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset LastUpdated { get; set; }
+    /// <summary>Bumped on every change; a change is written only if no other was made since its read (a concurrency token).</summary>
+    public long Version { get; set; }
 }

@@ -170,6 +170,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.UserId).HasMaxLength(20);
             e.Property(x => x.FactorType).HasMaxLength(40);
             e.Property(x => x.Provider).HasMaxLength(20);
+            e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.OrgId, x.UserId });
         });
     }

@@ -14,10 +14,11 @@ namespace Latchkey.Server.Features.Factors;
 public sealed record TotpAnswer(TotpOutcome Outcome, UserFactorEntity? Factor, bool NotActive = false);
 
 /// <summary>
-/// Checks a TOTP code of a user's factor (verify, or the activation of a new enrollment) in one org write: the code is
-/// checked with <see cref="TotpVerifier"/>, the accepted time step is claimed by a conditional update (only if it is
-/// still after the stored one, so of two servers racing one code exactly one wins), failures and the lock are counted,
-/// and every success, failure and lock goes to the System Log with the user and the factor as targets.
+/// Checks a TOTP code of a user's factor (verify, or the activation of a new enrollment): the code is checked with
+/// <see cref="TotpVerifier"/> before the org's write turn, and the result (the accepted time step, the failure count,
+/// the lock) is written in it only if the factor is still the version that was checked (a conditional update), so of two
+/// requests racing one code, on one server or several sharing a database, exactly one wins. Every success, failure and
+/// lock goes to the System Log with the user and the factor as targets.
 /// </summary>
 public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, FactorSecrets secrets, TimeProvider time,
     IOptions<LatchkeyOptions> options)
@@ -29,52 +30,71 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
     };
 
     /// <summary>Checks <paramref name="passCode"/>; <paramref name="actor"/> is whoever answered (null: the API caller).</summary>
-    public async Task<TotpAnswer> AnswerAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct) =>
-        await write.RunAsync(user.OrgId, async () =>
+    public async Task<TotpAnswer> AnswerAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct)
+    {
+        // The factor is read and the code checked before the org's write turn; the turn only writes the result, on the
+        // condition that the factor is still the version read. Losing that race (another answer was written first) means
+        // reading and checking again: the code is then a replay, or counts against the new state.
+        for (var attempt = 1; ; attempt++)
         {
-            var now = IsoTime.Truncate(time.GetUtcNow());
-            var factor = await db.UserFactors.FirstOrDefaultAsync(f => f.Id == factorId && f.UserId == user.Id && f.OrgId == user.OrgId, ct);
-            if (factor is null || factor.FactorType != FactorTypes.Totp)
+            try
             {
-                return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: factor is not null);
+                return await AnswerOnceAsync(user, factorId, passCode, activating, actor, ct);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private const int MaxAttempts = 5;
+
+    /// <summary>Compiled: every verification reads its factor first.</summary>
+    private static readonly Func<LatchkeyDbContext, string, string, string, CancellationToken, Task<UserFactorEntity?>> FactorById =
+        EF.CompileAsyncQuery((LatchkeyDbContext db, string orgId, string userId, string id, CancellationToken _) =>
+            db.UserFactors.AsNoTracking().FirstOrDefault(f => f.Id == id && f.UserId == userId && f.OrgId == orgId));
+
+    private async Task<TotpAnswer> AnswerOnceAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct)
+    {
+        var factor = await FactorById(db, user.OrgId, user.Id, factorId, ct);
+        if (factor is null || factor.FactorType != FactorTypes.Totp)
+        {
+            return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: factor is not null);
+        }
+
+        var now = IsoTime.Truncate(time.GetUtcNow());
+        var expected = activating ? FactorStatus.PendingActivation : FactorStatus.Active;
+        if (factor.Status != expected || (activating && factor.ActivationExpiresAt is { } until && until <= now))
+        {
+            return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: true);
+        }
+
+        var state = new TotpFactorState(factor.LastAcceptedStep, factor.FailedAttempts, factor.LockedUntil);
+        var secret = secrets.Open(factor.SealedSecret);
+        var check = secret is null
+            ? new TotpCheck(TotpOutcome.Invalid, 0, state with { ConsecutiveFailures = state.ConsecutiveFailures + 1 }, false)
+            : TotpVerifier.Check(secret, passCode, now, state, Policy);
+
+        return await write.RunAsync(user.OrgId, () =>
+        {
+            var changes = check.Outcome is TotpOutcome.Accepted or TotpOutcome.Invalid;
+            if (changes)
+            {
+                // Written as UPDATE ... WHERE Id = @id AND Version = @read: of two answers racing one code, one wins.
+                db.UserFactors.Attach(factor);
+                (factor.LastAcceptedStep, factor.FailedAttempts, factor.LockedUntil) = (check.Next.LastAcceptedStep, check.Next.ConsecutiveFailures, check.Next.LockedUntil);
+                factor.Version++;
             }
 
-            var expected = activating ? FactorStatus.PendingActivation : FactorStatus.Active;
-            if (factor.Status != expected || (activating && factor.ActivationExpiresAt is { } until && until <= now))
+            if (check.Outcome == TotpOutcome.Accepted && activating)
             {
-                return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: true);
-            }
-
-            var state = new TotpFactorState(factor.LastAcceptedStep, factor.FailedAttempts, factor.LockedUntil);
-            var secret = secrets.Open(factor.SealedSecret);
-            var check = secret is null
-                ? new TotpCheck(TotpOutcome.Invalid, 0, state with { ConsecutiveFailures = state.ConsecutiveFailures + 1 }, false)
-                : TotpVerifier.Check(secret, passCode, now, state, Policy);
-            var outcome = check.Outcome;
-            if (outcome == TotpOutcome.Accepted)
-            {
-                var step = check.Step;
-                var claimed = await db.UserFactors.Where(f => f.Id == factor.Id && (f.LastAcceptedStep == null || f.LastAcceptedStep < step))
-                    .ExecuteUpdateAsync(s => s.SetProperty(f => f.LastAcceptedStep, step), ct);
-                outcome = claimed == 1 ? TotpOutcome.Accepted : TotpOutcome.Replayed;
-            }
-
-            if (outcome == TotpOutcome.Accepted)
-            {
-                (factor.LastAcceptedStep, factor.FailedAttempts, factor.LockedUntil) = (check.Step, 0, null);
-                if (activating)
-                {
-                    (factor.Status, factor.ActivationExpiresAt, factor.LastUpdated) = (FactorStatus.Active, null, now);
-                    log.Stage(EventTypes.FactorActivate, [UserResources.Target(user), FactorResources.Target(factor)], actor: actor);
-                }
-            }
-            else if (outcome != TotpOutcome.Replayed)
-            {
-                (factor.FailedAttempts, factor.LockedUntil) = (check.Next.ConsecutiveFailures, check.Next.LockedUntil);
+                (factor.Status, factor.ActivationExpiresAt, factor.LastUpdated) = (FactorStatus.Active, null, now);
+                log.Stage(EventTypes.FactorActivate, [UserResources.Target(user), FactorResources.Target(factor)], actor: actor);
             }
 
             log.Stage(EventTypes.UserVerify, [UserResources.Target(user), FactorResources.Target(factor)],
-                outcome == TotpOutcome.Accepted ? new LogOutcome(LogOutcomeResult.Success) : new LogOutcome(LogOutcomeResult.Failure, Reason(outcome, secret is null)),
+                check.Outcome == TotpOutcome.Accepted ? new LogOutcome(LogOutcomeResult.Success) : new LogOutcome(LogOutcomeResult.Failure, Reason(check.Outcome, secret is null)),
                 debugData: new Dictionary<string, object?> { ["factor"] = factor.FactorType, ["factorId"] = factor.Id, ["provider"] = factor.Provider },
                 actor: actor);
             if (check.LockedNow)
@@ -84,8 +104,9 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
                     actor: actor);
             }
 
-            return new TotpAnswer(outcome, factor);
+            return Task.FromResult(new TotpAnswer(check.Outcome, factor));
         }, ct);
+    }
 
     private static string Reason(TotpOutcome outcome, bool unreadableSecret) => outcome switch
     {

@@ -860,6 +860,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsUnicode(true)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OrgId", "UserId");

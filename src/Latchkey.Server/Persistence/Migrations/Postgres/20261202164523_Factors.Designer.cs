@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261202162602_Factors")]
+    [Migration("20261202164523_Factors")]
     partial class Factors
     {
         /// <inheritdoc />
@@ -862,6 +862,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasMaxLength(20)
                         .IsUnicode(true)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
 
                     b.HasKey("Id");
 

@@ -47,7 +47,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     LockedUntil = table.Column<long>(type: "bigint", nullable: true),
                     ActivationExpiresAt = table.Column<long>(type: "bigint", nullable: true),
                     Created = table.Column<long>(type: "bigint", nullable: false),
-                    LastUpdated = table.Column<long>(type: "bigint", nullable: false)
+                    LastUpdated = table.Column<long>(type: "bigint", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLatchkeyDbContext))]
-    [Migration("20261202162558_Factors")]
+    [Migration("20261202164518_Factors")]
     partial class Factors
     {
         /// <inheritdoc />
@@ -857,6 +857,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .HasMaxLength(20)
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 

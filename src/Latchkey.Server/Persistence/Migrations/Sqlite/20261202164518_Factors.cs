@@ -47,7 +47,8 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     LockedUntil = table.Column<long>(type: "INTEGER", nullable: true),
                     ActivationExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Created = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastUpdated = table.Column<long>(type: "INTEGER", nullable: false)
+                    LastUpdated = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
