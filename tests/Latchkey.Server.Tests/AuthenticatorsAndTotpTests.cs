@@ -186,12 +186,13 @@ public sealed class AuthenticatorsAndTotpTests(ClockedServerFixture server) : IC
     {
         var (userId, id, secret) = await ActiveFactorAsync();
         var wrong = Code(secret, Now) == "000000" ? "111111" : "000000";
-        foreach (var bad in new[] { wrong, "12345", "abcdef", "1234567" })
+        // No code at all is a malformed request and costs no attempt; every code of the wrong shape does.
+        (await VerifyAsync(userId, id, null)).ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        foreach (var bad in new[] { wrong, "12345", "abcdef", "1234567", "\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16" })
         {
             (await VerifyAsync(userId, id, bad)).ExpectError(HttpStatusCode.Forbidden, "E0000068");
         }
 
-        (await VerifyAsync(userId, id, null)).ExpectError(HttpStatusCode.Forbidden, "E0000068");
         var locked = (await VerifyAsync(userId, id, Code(secret, Now))).ExpectError(HttpStatusCode.Forbidden, "E0000069");
         Assert.Equal("User Locked", (string?)locked["errorSummary"]);
         Assert.Single(await IdxSignInTests.EventsAsync(server, "user.mfa.factor.suspend", id));
@@ -199,6 +200,60 @@ public sealed class AuthenticatorsAndTotpTests(ClockedServerFixture server) : IC
 
         server.Time.Advance(TimeSpan.FromMinutes(5));
         (await VerifyAsync(userId, id, Code(secret, Now))).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Reset_factors_removes_every_factor_of_the_user_with_an_event_and_deleting_the_user_removes_them_too()
+    {
+        var (userId, id, _) = await ActiveFactorAsync();
+        var (_, pending, _) = await EnrollAsync("GOOGLE");
+        (await Api.PostAsync($"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "GOOGLE" })).Expect(HttpStatusCode.OK);
+        Assert.Equal(2, (await Api.GetAsync($"/api/v1/users/{userId}/factors")).Expect(HttpStatusCode.OK).Array.Count);
+
+        (await Api.PostAsync($"/api/v1/users/{userId}/lifecycle/reset_factors", null)).Expect(HttpStatusCode.OK);
+        Assert.Empty((await Api.GetAsync($"/api/v1/users/{userId}/factors")).Expect(HttpStatusCode.OK).Array);
+        (await Api.GetAsync($"/api/v1/users/{userId}/factors/{id}")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+        Assert.Single(await IdxSignInTests.EventsAsync(server, "user.mfa.factor.reset_all", userId));
+
+        // Deleting a user (deactivate, then delete) deletes their factors: no sealed secret is left behind.
+        var owner = (string)pending["_links"]!["user"]!["href"]!;
+        var ownerId = owner[(owner.LastIndexOf('/') + 1)..];
+        (await Api.DeleteAsync($"/api/v1/users/{ownerId}")).Expect(HttpStatusCode.NoContent);
+        (await Api.DeleteAsync($"/api/v1/users/{ownerId}")).Expect(HttpStatusCode.NoContent);
+        Assert.Equal(0, await server.WithDbAsync(db => db.UserFactors.CountAsync(f => f.UserId == ownerId)));
+    }
+
+    [Fact]
+    public async Task A_suspended_or_locked_out_user_s_right_code_is_refused()
+    {
+        var (userId, id, secret) = await ActiveFactorAsync();
+        (await Api.PostAsync($"/api/v1/users/{userId}/lifecycle/suspend", null)).Expect(HttpStatusCode.OK);
+        (await VerifyAsync(userId, id, Code(secret, Now))).ExpectError((HttpStatusCode)423, "E0000155");
+        (await Api.PostAsync($"/api/v1/users/{userId}/lifecycle/unsuspend", null)).Expect(HttpStatusCode.OK);
+        await server.WithDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, "LOCKED_OUT")));
+        (await VerifyAsync(userId, id, Code(secret, Now))).ExpectError(HttpStatusCode.Forbidden, "E0000069");
+        (await Api.PostAsync($"/api/v1/users/{userId}/lifecycle/unlock", null)).Expect(HttpStatusCode.OK);
+        (await VerifyAsync(userId, id, Code(secret, Now))).Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_sealed_secret_copied_to_another_factor_does_not_open_there_and_that_factor_still_locks()
+    {
+        var (userId, id, _) = await ActiveFactorAsync();
+        var (otherUser, otherId, otherSecret) = await ActiveFactorAsync();
+        await server.WithDbAsync(async db =>
+        {
+            var sealedSecret = await db.UserFactors.Where(f => f.Id == otherId).Select(f => f.SealedSecret).SingleAsync();
+            return await db.UserFactors.Where(f => f.Id == id).ExecuteUpdateAsync(f => f.SetProperty(x => x.SealedSecret, sealedSecret));
+        });
+        for (var i = 0; i < 5; i++)
+        {
+            (await VerifyAsync(userId, id, Code(otherSecret, Now))).ExpectError(HttpStatusCode.Forbidden, "E0000068");
+        }
+
+        (await VerifyAsync(userId, id, Code(otherSecret, Now))).ExpectError(HttpStatusCode.Forbidden, "E0000069");
+        Assert.Contains(await IdxSignInTests.EventsAsync(server, "user.authentication.verify", id), e => (string?)e!["outcome"]!["reason"] == "FACTOR_SECRET_UNREADABLE");
+        (await VerifyAsync(otherUser, otherId, Code(otherSecret, Now))).Expect(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -243,6 +243,36 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task A_help_desk_admin_sees_a_person_s_factors_and_resets_one_then_all_and_each_is_logged()
+    {
+        var (_, helpDesk) = await UserWithRoleAsync(AdminRole.HelpDeskAdmin);
+        var (id, _) = await UserWithRoleAsync(null);
+        var okta = (await server.Api.PostAsync($"/api/v1/users/{id}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "OKTA" }))
+            .Expect(HttpStatusCode.OK).Object;
+        var google = (await server.Api.PostAsync($"/api/v1/users/{id}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "GOOGLE" }))
+            .Expect(HttpStatusCode.OK).Object;
+        using var browser = await SignedInAsync(helpDesk);
+
+        var page = await browser.GetAsync($"/admin/people/{id}");
+        Assert.Contains("Google Authenticator", page.Html, StringComparison.Ordinal);
+        Assert.Contains("PENDING_ACTIVATION", page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain((string)okta["_embedded"]!["activation"]!["sharedSecret"]!, page.Html, StringComparison.Ordinal);
+        Assert.True(page.HasButton("Reset all factors"));
+
+        var after = await browser.SubmitAsync($"/admin/people/{id}?handler=ResetFactor", page, ("factorId", ServerFixture.Id(google)));
+        Assert.Contains("Google Authenticator (token:software:totp) was reset", after.StatusMessage, StringComparison.Ordinal);
+        Assert.Single(await EventsAsync("user.mfa.factor.deactivate", ServerFixture.Id(google)));
+        Assert.Equal(1, await server.WithDbAsync(db => db.UserFactors.CountAsync(f => f.UserId == id)));
+
+        var forged = await browser.SubmitAsync($"/admin/people/{id}?handler=ResetFactor", after, ("factorId", "ostNoSuchFactor00000"));
+        Assert.Contains("Not found", forged.Alert, StringComparison.Ordinal);
+        await browser.SubmitAsync($"/admin/people/{id}?handler=Lifecycle", after, ("operation", "reset_factors"));
+        Assert.Equal(0, await server.WithDbAsync(db => db.UserFactors.CountAsync(f => f.UserId == id)));
+        Assert.Single(await EventsAsync("user.mfa.factor.reset_all", id));
+        Assert.Contains("No factors enrolled.", (await browser.GetAsync($"/admin/people/{id}")).Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_help_desk_admin_can_unlock_but_not_add_people()
     {
         var (_, helpDesk) = await UserWithRoleAsync(AdminRole.HelpDeskAdmin);

@@ -74,6 +74,7 @@ public static class EventTypes
     public static readonly EventType FactorActivate = new("user.mfa.factor.activate", "Activate factor or authenticator enrollment method for user");
     public static readonly EventType FactorDeactivate = new("user.mfa.factor.deactivate", "Reset factor or authenticator enrollment method for user");
     public static readonly EventType FactorUpdate = new("user.mfa.factor.update", "Update factor for user");
+    public static readonly EventType FactorResetAll = new("user.mfa.factor.reset_all", "Reset all factors for user");
     public static readonly EventType FactorSuspend = new("user.mfa.factor.suspend", "Suspend factor or authenticator enrollment method for user", LogSeverity.Warn);
 
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);

@@ -65,7 +65,11 @@ public static class TotpVerifier
     public static string Code(byte[] secret, long step, TotpPolicy policy) =>
         TotpCodes.Compute(secret, step, policy.StepSeconds, policy.Digits, policy.Algorithm);
 
-    public static TotpCheck Check(byte[] secret, string? code, DateTimeOffset now, TotpFactorState state, TotpPolicy policy)
+    /// <summary>
+    /// Checks <paramref name="code"/>. A <paramref name="secret"/> that could not be read (null) matches nothing: the
+    /// attempt is a failure like any wrong code, so a factor whose secret is lost still locks.
+    /// </summary>
+    public static TotpCheck Check(byte[]? secret, string? code, DateTimeOffset now, TotpFactorState state, TotpPolicy policy)
     {
         if (state.LockedUntil is { } until && until > now)
         {
@@ -75,7 +79,7 @@ public static class TotpVerifier
         // A lock that ran out starts a fresh count.
         var failures = state.LockedUntil is not null ? 0 : state.ConsecutiveFailures;
         var current = StepAt(now, policy);
-        long? matched = WellFormed(code, policy) ? Match(secret, code!, current, policy) : null;
+        long? matched = secret is not null && WellFormed(code, policy) ? Match(secret, code!, current, policy) : null;
 
         if (matched is { } step)
         {

@@ -5,16 +5,20 @@ namespace Latchkey.Server.Features.Factors;
 
 /// <summary>
 /// Factor secrets at rest: encrypted and authenticated with ASP.NET Core Data Protection, whose key ring is kept in the
-/// database so every node can open what another sealed. A secret that fails to open (altered, or another org's keys)
-/// is no secret: the factor then refuses every code.
+/// database so every node can open what another sealed; each secret is sealed for its org and factor, so a sealed value
+/// copied to another row does not open there. A secret that fails to open is no secret: the factor then refuses every
+/// code (and still locks). This protects a copy of the factors table; a dump of the whole database holds the key ring too.
 /// </summary>
 public sealed class FactorSecrets(IDataProtectionProvider protection)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("Latchkey.Factors.Secret.v1");
 
-    public string Seal(byte[] secret) => WebEncoders.Base64UrlEncode(_protector.Protect(secret));
+    /// <summary>Seals the secret of factor <paramref name="factorId"/> of <paramref name="orgId"/>: it opens for that factor only.</summary>
+    public string Seal(string orgId, string factorId, byte[] secret) =>
+        WebEncoders.Base64UrlEncode(_protector.CreateProtector(orgId, factorId).Protect(secret));
 
-    public byte[]? Open(string? sealedSecret)
+    /// <summary>The secret, or null when it does not open for this factor (altered, copied from another row, foreign key ring).</summary>
+    public byte[]? Open(string orgId, string factorId, string? sealedSecret)
     {
         if (string.IsNullOrEmpty(sealedSecret))
         {
@@ -23,7 +27,7 @@ public sealed class FactorSecrets(IDataProtectionProvider protection)
 
         try
         {
-            return _protector.Unprotect(WebEncoders.Base64UrlDecode(sealedSecret));
+            return _protector.CreateProtector(orgId, factorId).Unprotect(WebEncoders.Base64UrlDecode(sealedSecret));
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
         {

@@ -121,7 +121,8 @@ public static class FactorsApi
         }
 
         var secret = TotpVerifier.NewSecret();
-        var sealedSecret = secrets.Seal(secret);
+        var factorId = RandomIds.NewId(provider == FactorProviders.Google ? IdPrefix.GoogleTotpFactor : IdPrefix.OktaTotpFactor, time.GetUtcNow());
+        var sealedSecret = secrets.Seal(caller.OrgId, factorId, secret);
         var factor = await write.RunAsync(caller.OrgId, async () =>
         {
             var now = IsoTime.Truncate(time.GetUtcNow());
@@ -143,7 +144,7 @@ public static class FactorsApi
             db.UserFactors.RemoveRange(existing);
             var factor = new UserFactorEntity
             {
-                Id = RandomIds.NewId(provider == FactorProviders.Google ? IdPrefix.GoogleTotpFactor : IdPrefix.OktaTotpFactor, now),
+                Id = factorId,
                 OrgId = caller.OrgId, UserId = user.Id, FactorType = factorType, Provider = provider, Status = FactorStatus.PendingActivation,
                 ProfileJson = new JsonObject { ["credentialId"] = user.Login }.ToJsonString(), SealedSecret = sealedSecret,
                 ActivationExpiresAt = now.AddMinutes(options.Value.Factors.ActivationMinutes), Created = now, LastUpdated = now,
@@ -178,6 +179,23 @@ public static class FactorsApi
         var user = await UserLookup.GetAsync(db, caller, userId, ct);
         var body = await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
         var passCode = JsonBody.String(body, "passCode", "passCode");
+        if (passCode is null)
+        {
+            // No code at all is a malformed request, not a guess: it costs no attempt.
+            throw new ApiException(ApiErrors.Validation("passCode", "The field cannot be left blank"));
+        }
+
+        // A suspended or deactivated user proves nothing with a factor, nor does a locked-out one.
+        if (user.Status is UserStatus.Suspended or UserStatus.Deprovisioned)
+        {
+            throw new ApiException(new ApiError(423, "E0000155", "User is not currently active."));
+        }
+
+        if (user.Status == UserStatus.LockedOut)
+        {
+            throw new ApiException(new ApiError(403, "E0000069", "User Locked", ["The user is locked out: an admin must unlock them first."]));
+        }
+
         var answer = await totp.AnswerAsync(user, factorId, passCode, activating, actor: null, ct);
         if (answer.Factor is null)
         {
@@ -207,16 +225,22 @@ public static class FactorsApi
 
     private static async Task<IResult> Delete(string userId, string factorId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
-        var ct = context.RequestAborted;
+        await DeleteAsync(ApiCaller.Required(context), userId, factorId, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary>Unenrolls one factor of a user (the API's DELETE and the console's "Reset"); 404 when it is not theirs.</summary>
+    public static async Task<UserFactorEntity> DeleteAsync(ApiCaller caller, string userId, string factorId, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, CancellationToken ct)
+    {
         var user = await UserLookup.GetAsync(db, caller, userId, ct);
-        await write.RunAsync(caller.OrgId, async () =>
+        return await write.RunAsync(caller.OrgId, async () =>
         {
             var factor = await db.UserFactors.FirstOrDefaultAsync(f => f.OrgId == caller.OrgId && f.UserId == user.Id && f.Id == factorId, ct)
                 ?? throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
             db.UserFactors.Remove(factor);
             log.Stage(EventTypes.FactorDeactivate, [UserResources.Target(user), FactorResources.Target(factor)]);
+            return factor;
         }, ct);
-        return ApiResponses.NoContent();
     }
 }

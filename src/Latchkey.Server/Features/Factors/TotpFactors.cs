@@ -1,4 +1,5 @@
 using Latchkey.Core.Authenticators.Totp;
+using Latchkey.Core.Errors;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Server.Features.SystemLog;
@@ -45,6 +46,11 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
             {
                 db.ChangeTracker.Clear();
             }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Every attempt lost to another answer of the same factor: too many at once, not a server fault.
+                throw new ApiException(ApiErrors.RateLimited());
+            }
         }
     }
 
@@ -71,10 +77,8 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
         }
 
         var state = new TotpFactorState(factor.LastAcceptedStep, factor.FailedAttempts, factor.LockedUntil);
-        var secret = secrets.Open(factor.SealedSecret);
-        var check = secret is null
-            ? new TotpCheck(TotpOutcome.Invalid, 0, state with { ConsecutiveFailures = state.ConsecutiveFailures + 1 }, false)
-            : TotpVerifier.Check(secret, passCode, now, state, Policy);
+        var secret = secrets.Open(factor.OrgId, factor.Id, factor.SealedSecret);
+        var check = TotpVerifier.Check(secret, passCode, now, state, Policy);
 
         return await write.RunAsync(user.OrgId, () =>
         {

@@ -8,6 +8,7 @@ using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.Users;
 
@@ -139,7 +140,9 @@ public static class UserLifecycleEndpoints
                     outcome = sendEmail ? outcome : outcome with { ResetToken = NewUserToken(user) };
                     break;
                 case "reset_factors":
-                    // No factors exist before the authenticators issue; the call succeeds and changes nothing.
+                    // Every factor goes (the password stays); the user enrolls again at the next sign-in that asks for one.
+                    await db.UserFactors.Where(f => f.OrgId == user.OrgId && f.UserId == user.Id).ExecuteDeleteAsync(ct);
+                    log.Stage(EventTypes.FactorResetAll, [target]);
                     break;
             }
 

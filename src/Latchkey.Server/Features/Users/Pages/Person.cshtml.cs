@@ -40,6 +40,7 @@ public sealed class PersonPageModel(LatchkeyDbContext db, OrgWrite write, System
     public AdminGrant Grant { get; private set; } = AdminGrant.None;
     public IReadOnlyList<string> DirectRoles { get; private set; } = [];
     public IReadOnlyList<LifecycleAction> Actions { get; private set; } = [];
+    public IReadOnlyList<UserFactorEntity> Factors { get; private set; } = [];
 
     /// <summary>A secret shown once, on this answer only: what it is, and its value.</summary>
     public (string Label, string Value)? OneTime { get; private set; }
@@ -49,7 +50,7 @@ public sealed class PersonPageModel(LatchkeyDbContext db, OrgWrite write, System
     [Requires(AdminPermission.UsersLifecycle)]
     public async Task<IActionResult> OnPostLifecycleAsync(string id, [FromForm] string? operation)
     {
-        if (operation is null || !UserLifecycleEndpoints.Operations.Contains(operation) || operation == "reset_factors")
+        if (operation is null || !UserLifecycleEndpoints.Operations.Contains(operation))
         {
             FlashError = "That is not a lifecycle action.";
             return LocalRedirect(Here(id));
@@ -95,6 +96,13 @@ public sealed class PersonPageModel(LatchkeyDbContext db, OrgWrite write, System
     {
         var count = await SessionsApi.ClearUserSessionsAsync(Caller, id, db, write, log, HttpContext.RequestAborted);
         return count == 1 ? "1 session was ended." : $"{count} sessions were ended.";
+    }, Here(id));
+
+    [Requires(AdminPermission.UsersLifecycle)]
+    public Task<IActionResult> OnPostResetFactorAsync(string id, [FromForm] string? factorId) => ChangeAsync(async () =>
+    {
+        var factor = await Features.Factors.FactorsApi.DeleteAsync(Caller, id, factorId ?? "", db, write, log, HttpContext.RequestAborted);
+        return $"{Features.Factors.FactorResources.DisplayName(factor)} ({factor.FactorType}) was reset: it must be enrolled again.";
     }, Here(id));
 
     [Requires(AdminPermission.UsersManage)]
@@ -146,6 +154,7 @@ public sealed class PersonPageModel(LatchkeyDbContext db, OrgWrite write, System
         "reset_password" => "Reset password",
         "expire_password" => "Expire password",
         "expire_password_with_temp_password" => "Set a temporary password",
+        "reset_factors" => "Reset all factors",
         _ => operation,
     };
 
@@ -175,6 +184,7 @@ public sealed class PersonPageModel(LatchkeyDbContext db, OrgWrite write, System
         }
 
         Actions = AvailableActions(user);
+        Factors = await db.UserFactors.AsNoTracking().Where(f => f.OrgId == user.OrgId && f.UserId == user.Id).OrderBy(f => f.Id).ToListAsync(ct);
         return true;
     }
 
