@@ -45,4 +45,13 @@ public sealed class AccessibilityTests(DemoServer server, BrowserFixture browser
         await Expect(Page).ToHaveURLAsync(Url("/admin"));
         await Accessibility.AssertNoSeriousViolationsAsync(Page);
     }
+
+    [Fact]
+    public async Task Security_authenticators_has_no_serious_or_critical_accessibility_violations()
+    {
+        await SignInAsync(Server.Admin, "/admin/security/authenticators");
+        await Expect(Page).ToHaveURLAsync(Url("/admin/security/authenticators"));
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Deactivate Google Authenticator" })).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
 }

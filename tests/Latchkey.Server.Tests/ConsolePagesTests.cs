@@ -273,6 +273,38 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Security_authenticators_lists_them_and_an_org_admin_deactivates_and_activates_one_while_a_read_only_admin_only_reads()
+    {
+        using var admin = await AdminAsync();
+        var page = await admin.GetAsync("/admin/security/authenticators");
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("Security Key or Biometric", page.Html, StringComparison.Ordinal);
+        Assert.Contains("push, totp, signed_nonce", page.Html, StringComparison.Ordinal);
+        Assert.Contains("Always on", page.Html, StringComparison.Ordinal);
+        var google = await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Key == "google_otp"));
+
+        var off = await admin.SubmitAsync("/admin/security/authenticators?handler=Deactivate", page, ("authenticatorId", google.Id));
+        Assert.Contains("Google Authenticator is inactive", off.StatusMessage, StringComparison.Ordinal);
+        Assert.Equal("INACTIVE", (await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Id == google.Id))).Status);
+        Assert.Single(await EventsAsync("security.authenticator.lifecycle.deactivate", google.Id));
+        var on = await admin.SubmitAsync("/admin/security/authenticators?handler=Activate", off, ("authenticatorId", google.Id));
+        Assert.Contains("Google Authenticator is active", on.StatusMessage, StringComparison.Ordinal);
+
+        var password = await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Key == "okta_password"));
+        var refused = await admin.SubmitAsync("/admin/security/authenticators?handler=Deactivate", on, ("authenticatorId", password.Id));
+        Assert.Contains("The password is required by the org's sign-on and password policies.", refused.Alert, StringComparison.Ordinal);
+
+        var (_, readOnly) = await UserWithRoleAsync(AdminRole.ReadOnlyAdmin);
+        using var reader = await SignedInAsync(readOnly);
+        var read = await reader.GetAsync("/admin/security/authenticators");
+        Assert.Equal(HttpStatusCode.OK, read.Status);
+        Assert.Equal(0, read.PostForms);
+        var forged = await reader.PostAsync("/admin/security/authenticators?handler=Deactivate", read, ("authenticatorId", google.Id));
+        Assert.Equal(HttpStatusCode.Forbidden, forged.Status);
+        Assert.Equal("ACTIVE", (await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Id == google.Id))).Status);
+    }
+
+    [Fact]
     public async Task A_help_desk_admin_can_unlock_but_not_add_people()
     {
         var (_, helpDesk) = await UserWithRoleAsync(AdminRole.HelpDeskAdmin);

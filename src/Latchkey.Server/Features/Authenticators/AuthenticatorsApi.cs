@@ -132,9 +132,14 @@ public static class AuthenticatorsApi
     private static async Task<IResult> SetStatusAsync(string authenticatorId, string status, HttpContext context, LatchkeyDbContext db,
         OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
-        var ct = context.RequestAborted;
-        var a = await write.RunAsync(caller.OrgId, async () =>
+        var a = await ChangeStatusAsync(ApiCaller.Required(context), authenticatorId, status, db, write, log, time, context.RequestAborted);
+        return ApiResponses.Json(ToResource(a, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>Activates or deactivates an authenticator of the caller's org (the API and the console's Security > Authenticators).</summary>
+    public static async Task<AuthenticatorEntity> ChangeStatusAsync(ApiCaller caller, string authenticatorId, string status, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct) =>
+        await write.RunAsync(caller.OrgId, async () =>
         {
             var a = await FindAsync(db, caller.OrgId, authenticatorId, track: true, ct);
             if (a.Status == status)
@@ -152,8 +157,6 @@ public static class AuthenticatorsApi
             log.Stage(status == DefaultAuthenticators.Active ? EventTypes.AuthenticatorActivate : EventTypes.AuthenticatorDeactivate, [Target(a)]);
             return a;
         }, ct);
-        return ApiResponses.Json(ToResource(a, ApiUrls.ApiBase(context.Request)));
-    }
 
     private static async Task<IResult> SetMethodStatusAsync(string authenticatorId, string methodType, string status, HttpContext context,
         LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)

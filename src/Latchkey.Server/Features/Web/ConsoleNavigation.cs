@@ -7,7 +7,7 @@ public sealed record ConsoleLink(string Section, string Group, string Label, str
 
 /// <summary>
 /// The admin console's navigation, in order. Each capability adds its section here when it brings its pages
-/// (Authenticators, Authentication Policies, Device Integrations, Devices, Desktop MFA come with their issues).
+/// (Authentication Policies, Device Integrations, Devices, Desktop MFA come with their issues).
 /// </summary>
 public static class ConsoleNavigation
 {
@@ -16,6 +16,7 @@ public static class ConsoleNavigation
     public const string Groups = "groups";
     public const string Applications = "applications";
     public const string ApiTokens = "api-tokens";
+    public const string Authenticators = "authenticators";
     public const string SystemLog = "system-log";
 
     public static readonly IReadOnlyList<ConsoleLink> Links =
@@ -24,6 +25,7 @@ public static class ConsoleNavigation
         new(People, "Directory", "People", "/admin/people", AdminPermission.UsersRead),
         new(Groups, "Directory", "Groups", "/admin/groups", AdminPermission.GroupsRead),
         new(Applications, "Applications", "Applications", "/admin/apps", AdminPermission.AppsRead),
+        new(Authenticators, "Security", "Authenticators", "/admin/security/authenticators", AdminPermission.SecurityRead),
         new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
         new(SystemLog, "Reports", "System Log", "/admin/system-log", AdminPermission.LogsRead),
     ];
