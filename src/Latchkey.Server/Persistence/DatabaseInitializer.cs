@@ -61,6 +61,11 @@ public static partial class DatabaseInitializer
         // An org made by an earlier version gets the authenticators it lacks (a new org has them all).
         foreach (var orgId in await db.Orgs.Select(o => o.Id).ToListAsync(ct))
         {
+            if (!await Features.Authenticators.DefaultAuthenticators.AnyMissingAsync(db, orgId, ct))
+            {
+                continue; // the usual start: nothing to write, no write turn taken
+            }
+
             await scope.ServiceProvider.GetRequiredService<OrgWrite>().RunAsync(orgId,
                 () => Features.Authenticators.DefaultAuthenticators.EnsureAsync(db, orgId, Core.Time.IsoTime.Truncate(services.GetRequiredService<TimeProvider>().GetUtcNow()), ct), ct);
         }

@@ -50,16 +50,16 @@ public static class AuthenticatorsApi
         var self = $"{apiBase}/authenticators/{a.Id}";
         var links = new JsonObject
         {
-            ["self"] = Link(self, "GET", "PUT"),
-            ["methods"] = Link($"{self}/methods", "GET"),
+            ["self"] = JsonLinks.Link(self, "GET", "PUT"),
+            ["methods"] = JsonLinks.Link($"{self}/methods", "GET"),
         };
         if (a.Status == DefaultAuthenticators.Active)
         {
-            links["deactivate"] = Link($"{self}/lifecycle/deactivate", "POST");
+            links["deactivate"] = JsonLinks.Link($"{self}/lifecycle/deactivate", "POST");
         }
         else
         {
-            links["activate"] = Link($"{self}/lifecycle/activate", "POST");
+            links["activate"] = JsonLinks.Link($"{self}/lifecycle/activate", "POST");
         }
 
         var resource = new JsonObject
@@ -82,15 +82,12 @@ public static class AuthenticatorsApi
         var self = $"{apiBase}/authenticators/{a.Id}/methods/{(string?)method["type"]}";
         resource["_links"] = new JsonObject
         {
-            ["self"] = Link(self, "GET", "PUT"),
+            ["self"] = JsonLinks.Link(self, "GET", "PUT"),
             [(string?)method["status"] == DefaultAuthenticators.Active ? "deactivate" : "activate"] =
-                Link($"{self}/lifecycle/{((string?)method["status"] == DefaultAuthenticators.Active ? "deactivate" : "activate")}", "POST"),
+                JsonLinks.Link($"{self}/lifecycle/{((string?)method["status"] == DefaultAuthenticators.Active ? "deactivate" : "activate")}", "POST"),
         };
         return resource;
     }
-
-    private static JsonObject Link(string href, params string[] allow) =>
-        new() { ["href"] = href, ["hints"] = new JsonObject { ["allow"] = new JsonArray(allow.Select(v => (JsonNode)v).ToArray()) } };
 
     private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
     {

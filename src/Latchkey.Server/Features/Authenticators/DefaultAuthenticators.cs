@@ -51,6 +51,12 @@ public static class DefaultAuthenticators
     /// <summary>The password authenticator keeps the id the sign-in pipeline has always shown for it.</summary>
     public static string PasswordId(string orgId) => IdPrefix.Authenticator + orgId[3..];
 
+    /// <summary>True when <paramref name="orgId"/> lacks one of the default authenticators (an org made by an earlier version).</summary>
+    public static async Task<bool> AnyMissingAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
+        await db.Authenticators.CountAsync(a => a.OrgId == orgId && Keys.Contains(a.Key), ct) < Definitions.Length;
+
+    private static readonly string[] Keys = Definitions.Select(d => d.Key).ToArray();
+
     /// <summary>Adds the authenticators <paramref name="orgId"/> lacks (all of them for a new org; none once seeded).</summary>
     public static async Task EnsureAsync(LatchkeyDbContext db, string orgId, DateTimeOffset now, CancellationToken ct)
     {

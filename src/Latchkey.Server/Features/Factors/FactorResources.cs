@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
+using Latchkey.Server.Api;
 using Latchkey.Server.Persistence;
 
 namespace Latchkey.Server.Features.Factors;
@@ -35,16 +36,16 @@ public static class FactorResources
         var self = $"{apiBase}/users/{f.UserId}/factors/{f.Id}";
         var links = new JsonObject
         {
-            ["self"] = Link(self, "GET", "DELETE"),
-            ["user"] = Link($"{apiBase}/users/{f.UserId}", "GET"),
+            ["self"] = JsonLinks.Link(self, "GET", "DELETE"),
+            ["user"] = JsonLinks.Link($"{apiBase}/users/{f.UserId}", "GET"),
         };
         if (f.Status == FactorStatus.Active)
         {
-            links["verify"] = Link($"{self}/verify", "POST");
+            links["verify"] = JsonLinks.Link($"{self}/verify", "POST");
         }
         else if (f.Status == FactorStatus.PendingActivation)
         {
-            links["activate"] = Link($"{self}/lifecycle/activate", "POST");
+            links["activate"] = JsonLinks.Link($"{self}/lifecycle/activate", "POST");
         }
 
         return new JsonObject
@@ -54,7 +55,4 @@ public static class FactorResources
             ["profile"] = JsonNode.Parse(f.ProfileJson), ["_links"] = links,
         };
     }
-
-    public static JsonObject Link(string href, params string[] allow) =>
-        new() { ["href"] = href, ["hints"] = new JsonObject { ["allow"] = new JsonArray(allow.Select(v => (JsonNode)v).ToArray()) } };
 }

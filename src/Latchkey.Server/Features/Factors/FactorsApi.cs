@@ -84,7 +84,7 @@ public static class FactorsApi
             catalog.Add(new JsonObject
             {
                 ["factorType"] = FactorTypes.Totp, ["provider"] = provider, ["vendorName"] = provider, ["status"] = status, ["enrollment"] = "OPTIONAL",
-                ["_links"] = new JsonObject { ["enroll"] = FactorResources.Link($"{apiBase}/users/{user.Id}/factors", "POST") },
+                ["_links"] = new JsonObject { ["enroll"] = JsonLinks.Link($"{apiBase}/users/{user.Id}/factors", "POST") },
             });
         }
 
@@ -154,13 +154,13 @@ public static class FactorsApi
         }, ct);
 
         var resource = FactorResources.ToResource(factor, ApiUrls.ApiBase(context.Request));
+        var shared = TotpVerifier.ToBase32(secret);
         // The only time the secret leaves the server.
         resource["_embedded"] = new JsonObject
         {
             ["activation"] = new JsonObject
             {
-                ["timeStep"] = 30, ["sharedSecret"] = TotpVerifier.ToBase32(secret), ["encoding"] = "base32",
-                ["keyLength"] = TotpVerifier.ToBase32(secret).Length, ["expiresAt"] = IsoTime.Write(factor.ActivationExpiresAt!.Value),
+                ["timeStep"] = 30, ["sharedSecret"] = shared, ["encoding"] = "base32", ["keyLength"] = shared.Length, ["expiresAt"] = IsoTime.Write(factor.ActivationExpiresAt!.Value),
             },
         };
         return ApiResponses.Json(resource);
