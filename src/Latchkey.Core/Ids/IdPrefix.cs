@@ -20,4 +20,12 @@ public static class IdPrefix
     /// <summary>Factors: the real service's prefixes per type and provider (Okta Verify TOTP, Google Authenticator, ...).</summary>
     public const string OktaTotpFactor = "ost";
     public const string GoogleTotpFactor = "uft";
+    public const string PushFactor = "opf";
+    public const string SignedNonceFactor = "crp";
+
+    public const string Device = "guo";
+    /// <summary>An authenticator-app enrollment: one user's keys on one device.</summary>
+    public const string DeviceEnrollment = "pfd";
+    /// <summary>A push challenge (the factor transaction a poller follows).</summary>
+    public const string PushTransaction = "v2m";
 }

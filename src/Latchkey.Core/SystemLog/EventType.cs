@@ -77,6 +77,20 @@ public static class EventTypes
     public static readonly EventType FactorResetAll = new("user.mfa.factor.reset_all", "Reset all factors for user");
     public static readonly EventType FactorSuspend = new("user.mfa.factor.suspend", "Suspend factor or authenticator enrollment method for user", LogSeverity.Warn);
 
+    public static readonly EventType DeviceEnrollmentCreate = new("device.enrollment.create", "Enroll new device");
+    public static readonly EventType DeviceUserAdd = new("device.user.add", "Add device to user");
+    public static readonly EventType DeviceUserRemove = new("device.user.remove", "Remove device from user");
+    public static readonly EventType DeviceActivate = new("device.lifecycle.activate", "Activate device");
+    public static readonly EventType DeviceDeactivate = new("device.lifecycle.deactivate", "Deactivate device");
+    public static readonly EventType DeviceSuspend = new("device.lifecycle.suspend", "Suspend device");
+    public static readonly EventType DeviceUnsuspend = new("device.lifecycle.unsuspend", "Unsuspend device");
+    public static readonly EventType DeviceDelete = new("device.lifecycle.delete", "Delete device");
+
+    /// <summary>A push sent to the authenticator app, then its approval (SUCCESS) or a refused answer (FAILURE with the reason).</summary>
+    public static readonly EventType OktaVerifyPush = new("user.mfa.okta_verify", "Verify user with Okta verify");
+    /// <summary>The user denied a push on their device: logged, and not counted toward any lockout.</summary>
+    public static readonly EventType OktaVerifyDenyPush = new("user.mfa.okta_verify.deny_push", "User rejected Okta push verify", LogSeverity.Warn);
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

@@ -268,4 +268,83 @@ public sealed class UserFactorEntity
     public DateTimeOffset LastUpdated { get; set; }
     /// <summary>Bumped on every change; a change is written only if no other was made since its read (a concurrency token).</summary>
     public long Version { get; set; }
+    /// <summary>The authenticator-app enrollment (device + keys) this factor belongs to; null for a factor enrolled through the API.</summary>
+    public string? EnrollmentId { get; set; }
+}
+
+/// <summary>
+/// A device the authenticator app enrolled on (<c>guo...</c>, okta-api.md §7.1): what the OS reported, and its status.
+/// Users reach it through <see cref="DeviceUserEntity"/> links and its keys through <see cref="DeviceEnrollmentEntity"/>.
+/// </summary>
+public sealed class DeviceEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Status { get; set; }
+    /// <summary>The app's own id for its install on this device: a second enrollment from the same install reuses the device.</summary>
+    public required string ClientInstanceId { get; set; }
+    public required string DisplayName { get; set; }
+    public required string Platform { get; set; }
+    public string? SerialNumber { get; set; }
+    /// <summary>The rest of the <c>profile</c> (osVersion, manufacturer, model, udid, secureHardwarePresent, ...) as the API shows it.</summary>
+    public required string ProfileJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}
+
+/// <summary>A user on a device (<c>DeviceUser</c>): created when the user enrolls the app there; removed when the device is deactivated.</summary>
+public sealed class DeviceUserEntity
+{
+    public required string OrgId { get; set; }
+    public required string DeviceId { get; set; }
+    public required string UserId { get; set; }
+    /// <summary><c>NOT_MANAGED</c> until a device integration proves management (a later issue), then <c>MANAGED</c>.</summary>
+    public required string ManagementStatus { get; set; }
+    public required string ScreenLockType { get; set; }
+    public DateTimeOffset Created { get; set; }
+}
+
+/// <summary>
+/// One user's authenticator-app enrollment on one device (<c>pfd...</c>): the public keys the device proved it holds.
+/// The app signs every push answer and every request of its channel with the proof-of-possession key.
+/// </summary>
+public sealed class DeviceEnrollmentEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    public required string DeviceId { get; set; }
+    /// <summary>The ES256 proof-of-possession public key as a JWK (public members only).</summary>
+    public required string ProofKeyJwk { get; set; }
+    /// <summary>The key's id (its RFC 7638 thumbprint), the <c>kid</c> of everything it signs.</summary>
+    public required string ProofKeyId { get; set; }
+    /// <summary>A second key the device unlocks only after biometrics or a PIN, when it has one.</summary>
+    public string? UserVerificationKeyJwk { get; set; }
+    /// <summary>Whether secure hardware holds the keys, as the device claims; a software key never does.</summary>
+    public bool HardwareProtected { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastSeen { get; set; }
+}
+
+/// <summary>
+/// A push challenge (<c>v2m...</c>, the factor transaction of okta-api.md §6.2): waiting for the device's signed answer
+/// until it expires. The device must sign <see cref="Nonce"/>; when a number challenge applies it must send the number too.
+/// </summary>
+public sealed class PushChallengeEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    public required string FactorId { get; set; }
+    public required string EnrollmentId { get; set; }
+    public required string Nonce { get; set; }
+    public int? CorrectAnswer { get; set; }
+    /// <summary><c>WAITING</c>, <c>SUCCESS</c>, <c>REJECTED</c>, <c>TIMEOUT</c> (set when seen after expiry) or <c>CANCELLED</c>.</summary>
+    public required string Status { get; set; }
+    /// <summary>Where the sign-in came from (address, browser, OS, what is being signed in to), shown on the device.</summary>
+    public required string ContextJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
+    public long Version { get; set; }
 }

@@ -28,6 +28,10 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<RoleAssignmentEntity> RoleAssignments => Set<RoleAssignmentEntity>();
     public DbSet<AuthenticatorEntity> Authenticators => Set<AuthenticatorEntity>();
     public DbSet<UserFactorEntity> UserFactors => Set<UserFactorEntity>();
+    public DbSet<DeviceEntity> Devices => Set<DeviceEntity>();
+    public DbSet<DeviceUserEntity> DeviceUsers => Set<DeviceUserEntity>();
+    public DbSet<DeviceEnrollmentEntity> DeviceEnrollments => Set<DeviceEnrollmentEntity>();
+    public DbSet<PushChallengeEntity> PushChallenges => Set<PushChallengeEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -172,6 +176,53 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Provider).HasMaxLength(20);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.OrgId, x.UserId });
+            e.Property(x => x.EnrollmentId).HasMaxLength(20);
+            e.HasIndex(x => x.EnrollmentId);
+        });
+
+        modelBuilder.Entity<DeviceEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.ClientInstanceId).HasMaxLength(100);
+            e.Property(x => x.DisplayName).HasMaxLength(255);
+            e.Property(x => x.Platform).HasMaxLength(20);
+            e.Property(x => x.SerialNumber).HasMaxLength(255);
+            e.HasIndex(x => new { x.OrgId, x.ClientInstanceId }).IsUnique();
+        });
+
+        modelBuilder.Entity<DeviceUserEntity>(e =>
+        {
+            e.HasKey(x => new { x.DeviceId, x.UserId });
+            e.Property(x => x.DeviceId).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.ManagementStatus).HasMaxLength(20);
+            e.Property(x => x.ScreenLockType).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.UserId });
+        });
+
+        modelBuilder.Entity<DeviceEnrollmentEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.DeviceId).HasMaxLength(20);
+            e.Property(x => x.ProofKeyId).HasMaxLength(64);
+            e.HasIndex(x => new { x.DeviceId, x.UserId }).IsUnique();
+            e.HasIndex(x => new { x.OrgId, x.UserId });
+        });
+
+        modelBuilder.Entity<PushChallengeEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.FactorId).HasMaxLength(20);
+            e.Property(x => x.EnrollmentId).HasMaxLength(20);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => new { x.EnrollmentId, x.Status });
         });
     }
 
