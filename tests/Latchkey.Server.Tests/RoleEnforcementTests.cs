@@ -46,7 +46,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
     {
         ["id"] = "00uNoSuchUser0000000", ["userId"] = "00uNoSuchUser0000000", ["groupId"] = "00gNoSuchGroup000000",
         ["appId"] = "0oaNoSuchApp00000000", ["tokenId"] = "00TNoSuchToken000000", ["roleAssignmentId"] = "irbNoSuchRole0000000",
-        ["operation"] = "unlock", ["authenticatorId"] = "autNoSuchAuthentic00", ["methodType"] = "totp", ["factorId"] = "ostNoSuchFactor00000",
+        ["operation"] = "unlock", ["authenticatorId"] = "autNoSuchAuthentic00", ["methodType"] = "totp", ["factorId"] = "ostNoSuchFactor00000", ["transactionId"] = "v2mNoSuchPush0000000",
     };
 
     private List<Route> ApiRoutes() =>

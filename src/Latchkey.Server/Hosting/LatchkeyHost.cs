@@ -2,6 +2,7 @@ using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Authenticators;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Apps;
@@ -102,6 +103,10 @@ public static partial class LatchkeyHost
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();
         services.AddScoped<Features.Factors.TotpFactors>();
+        services.AddSingleton<Features.AuthenticatorApp.PushSignals>();
+        services.AddScoped<Features.AuthenticatorApp.PushChallenges>();
+        services.AddScoped<Features.AuthenticatorApp.DeviceRequests>();
+        services.AddScoped<Features.AuthenticatorApp.AppEnrollments>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();
@@ -164,7 +169,9 @@ public static partial class LatchkeyHost
             api.UseMiddleware<RateLimitMiddleware>();
             api.UseMiddleware<AdminPermissionCheck>();
         });
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx"), idx => idx.UseMiddleware<IdxErrorHandling>());
+        app.UseWhen(c => Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path), channel => channel.UseMiddleware<ApiErrorHandling>());
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx") && !Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path),
+            idx => idx.UseMiddleware<IdxErrorHandling>());
 
         var v1 = app.MapGroup("/api/v1");
         v1.MapUsersApi();
@@ -179,6 +186,7 @@ public static partial class LatchkeyHost
         v1.MapAuthnApi();
         app.UseLatchkeyWeb();
         app.MapIdxEndpoints();
+        app.MapAuthenticatorAppEndpoints();
         app.MapOrgEndpoints();
         app.MapUnmatchedFallback().NeedsNoAdminPermission("answers 404 or 405 only");
         return app;

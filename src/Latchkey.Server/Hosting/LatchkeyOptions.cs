@@ -112,6 +112,9 @@ public sealed class FactorOptions
 
     /// <summary>A factor enrollment not activated within this time must be started again.</summary>
     public int ActivationMinutes { get; set; } = 10;
+
+    /// <summary>A push not answered within this time expires (the poller sees <c>TIMEOUT</c>).</summary>
+    public int PushMinutes { get; set; } = 5;
 }
 
 public sealed class RateLimitOptions

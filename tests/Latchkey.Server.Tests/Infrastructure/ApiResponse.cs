@@ -36,6 +36,9 @@ public sealed partial class ApiResponse
 
     public JsonObject Object => Json as JsonObject ?? throw new InvalidOperationException($"Not a JSON object: {Describe()}");
 
+    /// <summary>The <c>errorCode</c> of an error body, or null.</summary>
+    public string? ErrorCode => (Json as JsonObject)?["errorCode"] is JsonValue v && v.TryGetValue<string>(out var code) ? code : null;
+
     public JsonArray Array => Json as JsonArray ?? throw new InvalidOperationException($"Not a JSON array: {Describe()}");
 
     private readonly HttpContentHeaders _contentHeaders;

@@ -9,6 +9,9 @@ namespace Latchkey.Server.Features.Factors;
 public static class FactorTypes
 {
     public const string Totp = "token:software:totp";
+    public const string Push = "push";
+    /// <summary>FastPass: the device signs a server nonce with its enrolled key.</summary>
+    public const string SignedNonce = "signed_nonce";
 }
 
 public static class FactorProviders

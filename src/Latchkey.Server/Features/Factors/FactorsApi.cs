@@ -9,6 +9,7 @@ using Latchkey.Core.Time;
 using Latchkey.Core.Users;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Authenticators;
 using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
@@ -37,6 +38,8 @@ public static class FactorsApi
         factors.MapPost("/{factorId}/lifecycle/activate", Activate).Requires(AdminPermission.UsersLifecycle);
         factors.MapPost("/{factorId}/verify", Verify).Requires(AdminPermission.UsersLifecycle);
         factors.MapDelete("/{factorId}", Delete).Requires(AdminPermission.UsersLifecycle);
+        factors.MapGet("/{factorId}/transactions/{transactionId}", PollPush).Requires(AdminPermission.UsersRead);
+        factors.MapDelete("/{factorId}/transactions/{transactionId}", CancelPush).Requires(AdminPermission.UsersLifecycle);
     }
 
     /// <summary>The authenticator and method that must be active for a TOTP factor of <paramref name="provider"/>.</summary>
@@ -104,6 +107,12 @@ public static class FactorsApi
             throw new ApiException(ApiErrors.Validation("factorType", "The field cannot be left blank"));
         }
 
+        if (factorType is FactorTypes.Push or FactorTypes.SignedNonce)
+        {
+            throw new ApiException(ApiErrors.Validation("factorType",
+                $"A '{factorType}' factor is enrolled by the authenticator app on the device (latchkey-verify enroll), which registers the device and its keys"));
+        }
+
         if (factorType != FactorTypes.Totp)
         {
             throw new ApiException(ApiErrors.Validation("factorType", $"Latchkey does not enroll '{factorType}' through this API yet; supported: {FactorTypes.Totp}"));
@@ -135,13 +144,13 @@ public static class FactorsApi
 
             var existing = await db.UserFactors.Where(f => f.OrgId == caller.OrgId && f.UserId == user.Id && f.FactorType == factorType && f.Provider == provider)
                 .ToListAsync(ct);
-            if (existing.Any(f => f.Status == FactorStatus.Active))
+            if (existing.Any(f => f.Status == FactorStatus.Active && f.EnrollmentId is null))
             {
                 throw new ApiException(ApiErrors.Validation("factorEnrollRequest", "A factor of this type is already set up."));
             }
 
             // An enrollment never activated is replaced: its secret was shown to someone who did not finish.
-            db.UserFactors.RemoveRange(existing);
+            db.UserFactors.RemoveRange(existing.Where(f => f.EnrollmentId is null));
             var factor = new UserFactorEntity
             {
                 Id = factorId,
@@ -169,8 +178,102 @@ public static class FactorsApi
     private static Task<IResult> Activate(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp) =>
         AnswerAsync(userId, factorId, activating: true, context, db, totp);
 
-    private static Task<IResult> Verify(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp) =>
-        AnswerAsync(userId, factorId, activating: false, context, db, totp);
+    private static async Task<IResult> Verify(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp, PushChallenges pushes)
+    {
+        var caller = ApiCaller.Required(context);
+        var factor = await db.UserFactors.AsNoTracking().FirstOrDefaultAsync(f => f.Id == factorId && f.OrgId == caller.OrgId, context.RequestAborted);
+        return factor?.FactorType switch
+        {
+            FactorTypes.Push => await SendPushAsync(userId, factor, context, db, pushes),
+            FactorTypes.SignedNonce => throw new ApiException(ApiErrors.Validation("factorType",
+                "A signed_nonce (FastPass) factor is verified by the device during a sign-in, not through this API")),
+            _ => await AnswerAsync(userId, factorId, activating: false, context, db, totp),
+        };
+    }
+
+    /// <summary>Sends a push: 201 <c>WAITING</c> with the <c>poll</c> link, and the number to show when the number challenge applies.</summary>
+    private static async Task<IResult> SendPushAsync(string userId, UserFactorEntity factor, HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
+    {
+        var caller = ApiCaller.Required(context);
+        var ct = context.RequestAborted;
+        var user = await UserLookup.GetAsync(db, caller, userId, ct);
+        if (factor.UserId != user.Id)
+        {
+            throw new ApiException(ApiErrors.NotFound(factor.Id, "UserFactor"));
+        }
+
+        RequireMayVerify(user);
+        if (factor.Status != FactorStatus.Active)
+        {
+            throw new ApiException(new ApiError(410, "E0000154", "Invalid factor id, it is not currently active."));
+        }
+
+        var body = await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
+        var askNumber = JsonBody.Bool(body, "useNumberMatchingChallenge", "useNumberMatchingChallenge") ?? false;
+        var push = await pushes.SendAsync(user, factor, askNumber,
+            new PushOrigin(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString(), "Management API"), actor: null, ct);
+        var resource = PushResource(push, pushes.StatusOf(push), ApiUrls.ApiBase(context.Request));
+        if (push.CorrectAnswer is { } number)
+        {
+            resource["_embedded"] = new JsonObject { ["challenge"] = new JsonObject { ["correctAnswer"] = number } };
+        }
+
+        return ApiResponses.Json(resource, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> PollPush(string userId, string factorId, string transactionId, HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
+    {
+        var push = await FindPushAsync(userId, factorId, transactionId, context, db, pushes);
+        return ApiResponses.Json(PushResource(push, pushes.StatusOf(push), ApiUrls.ApiBase(context.Request)));
+    }
+
+    private static async Task<IResult> CancelPush(string userId, string factorId, string transactionId, HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
+    {
+        await pushes.CancelAsync(await FindPushAsync(userId, factorId, transactionId, context, db, pushes), context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    private static async Task<PushChallengeEntity> FindPushAsync(string userId, string factorId, string transactionId, HttpContext context,
+        LatchkeyDbContext db, PushChallenges pushes)
+    {
+        var caller = ApiCaller.Required(context);
+        var user = await UserLookup.GetAsync(db, caller, userId, context.RequestAborted);
+        return await pushes.FindAsync(caller.OrgId, user.Id, factorId, transactionId, context.RequestAborted)
+            ?? throw new ApiException(ApiErrors.NotFound(transactionId, "Transaction"));
+    }
+
+    /// <summary>The factor transaction of okta-api.md §6.2: WAITING with poll and cancel links, or where it ended.</summary>
+    private static JsonObject PushResource(PushChallengeEntity push, string status, string apiBase)
+    {
+        var factor = $"{apiBase}/users/{push.UserId}/factors/{push.FactorId}";
+        var poll = $"{factor}/transactions/{push.Id}";
+        var body = new JsonObject { ["factorResult"] = status };
+        if (status == PushStatus.Waiting)
+        {
+            body["expiresAt"] = IsoTime.Write(push.ExpiresAt);
+            body["_links"] = new JsonObject { ["poll"] = JsonLinks.Link(poll, "GET"), ["cancel"] = JsonLinks.Link(poll, "DELETE") };
+        }
+        else if (status != PushStatus.Success)
+        {
+            body["_links"] = new JsonObject { ["verify"] = JsonLinks.Link($"{factor}/verify", "POST"), ["factor"] = JsonLinks.Link(factor, "GET", "DELETE") };
+        }
+
+        return body;
+    }
+
+    /// <summary>A suspended or deactivated user proves nothing with a factor, nor does a locked-out one.</summary>
+    private static void RequireMayVerify(UserEntity user)
+    {
+        if (user.Status is UserStatus.Suspended or UserStatus.Deprovisioned)
+        {
+            throw new ApiException(new ApiError(423, "E0000155", "User is not currently active."));
+        }
+
+        if (user.Status == UserStatus.LockedOut)
+        {
+            throw new ApiException(new ApiError(403, "E0000069", "User Locked", ["The user is locked out: an admin must unlock them first."]));
+        }
+    }
 
     private static async Task<IResult> AnswerAsync(string userId, string factorId, bool activating, HttpContext context, LatchkeyDbContext db, TotpFactors totp)
     {
@@ -185,16 +288,7 @@ public static class FactorsApi
             throw new ApiException(ApiErrors.Validation("passCode", "The field cannot be left blank"));
         }
 
-        // A suspended or deactivated user proves nothing with a factor, nor does a locked-out one.
-        if (user.Status is UserStatus.Suspended or UserStatus.Deprovisioned)
-        {
-            throw new ApiException(new ApiError(423, "E0000155", "User is not currently active."));
-        }
-
-        if (user.Status == UserStatus.LockedOut)
-        {
-            throw new ApiException(new ApiError(403, "E0000069", "User Locked", ["The user is locked out: an admin must unlock them first."]));
-        }
+        RequireMayVerify(user);
 
         var answer = await totp.AnswerAsync(user, factorId, passCode, activating, actor: null, ct);
         if (answer.Factor is null)
