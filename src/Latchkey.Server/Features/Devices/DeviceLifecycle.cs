@@ -70,7 +70,8 @@ public static class DeviceLifecycle
     public static async Task<DeviceEntity> ChangeAsync(ApiCaller caller, string deviceId, string operation, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log, TimeProvider time, CancellationToken ct)
     {
-        var target = Target(operation) ?? throw new ApiException(ApiErrors.NotFound(operation, "DeviceLifecycleOperation"));
+        var target = Target(operation) ?? throw new ApiException(ApiErrors.Validation("operation",
+            $"'{operation}' is not a device lifecycle operation; use {Activate}, {Suspend}, {Unsuspend} or {Deactivate}."));
         return await write.RunAsync(caller.OrgId, async () =>
         {
             var device = await FindAsync(db, caller.OrgId, deviceId, track: true, ct);
