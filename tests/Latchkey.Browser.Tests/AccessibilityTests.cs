@@ -54,4 +54,15 @@ public sealed class AccessibilityTests(DemoServer server, BrowserFixture browser
         await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Deactivate Google Authenticator" })).ToBeVisibleAsync();
         await Accessibility.AssertNoSeriousViolationsAsync(Page);
     }
+
+    [Fact]
+    public async Task Devices_with_a_device_and_its_person_has_no_serious_or_critical_accessibility_violations()
+    {
+        var (userId, _) = await Server.CreateUserAsync();
+        await Server.SeedDeviceAsync(userId, "Axe laptop");
+        await SignInAsync(Server.Admin, "/admin/devices");
+        await Expect(Page).ToHaveURLAsync(Url("/admin/devices"));
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Suspend Axe laptop" })).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
 }

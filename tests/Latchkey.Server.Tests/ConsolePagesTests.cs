@@ -305,6 +305,67 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Devices_lists_them_with_their_people_and_a_super_admin_suspends_deactivates_and_deletes_one_through_the_api_s_rules()
+    {
+        var user = await server.CreateUserAsync();
+        var login = (string)user["profile"]!["login"]!;
+        var tag = ServerFixture.Unique(8);
+        var device = await server.SeedDeviceAsync([ServerFixture.Id(user)], $"Desk {tag}", "WINDOWS", $"SER{tag}");
+        var other = await server.SeedDeviceAsync([ServerFixture.Id(await server.CreateUserAsync())], $"Other {ServerFixture.Unique(8)}");
+
+        using var admin = await AdminAsync();
+        var page = await admin.GetAsync($"/admin/devices?q={tag}");
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.True(page.HasLabel("Search devices"));
+        Assert.Contains($"Desk {tag}", page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain(other.DisplayName, page.Html, StringComparison.Ordinal);
+        Assert.Contains($"{login}</a> (NOT_MANAGED)", page.Html, StringComparison.Ordinal);
+        Assert.True(page.HasButton("Suspend") && page.HasButton("Deactivate") && !page.HasButton("Delete"));
+        Assert.Contains(other.DisplayName, (await admin.GetAsync("/admin/devices?q=macos")).Html, StringComparison.Ordinal);
+        Assert.Contains(device.DisplayName, (await admin.GetAsync($"/admin/devices?q=ser{tag}")).Html, StringComparison.Ordinal);
+
+        var suspended = await admin.SubmitAsync("/admin/devices?handler=Lifecycle", page, ("deviceId", device.Id), ("operation", "suspend"));
+        Assert.Contains("is suspended", suspended.StatusMessage, StringComparison.Ordinal);
+        Assert.Single(await EventsAsync("device.lifecycle.suspend", device.Id));
+        var refused = await admin.SubmitAsync("/admin/devices?handler=Delete", suspended, ("deviceId", device.Id));
+        Assert.Contains("only a DEACTIVATED device can be deleted", refused.Alert, StringComparison.Ordinal);
+
+        var deactivated = await admin.SubmitAsync("/admin/devices?handler=Lifecycle", refused, ("deviceId", device.Id), ("operation", "deactivate"));
+        Assert.Contains("is deactivated", deactivated.StatusMessage, StringComparison.Ordinal);
+        Assert.Equal(0, await server.WithDbAsync(db => db.UserFactors.CountAsync(f => f.UserId == ServerFixture.Id(user))));
+        Assert.Single(await EventsAsync("device.user.remove", device.Id));
+        var listed = await admin.GetAsync($"/admin/devices?q={tag}");
+        Assert.True(listed.HasButton("Activate") && listed.HasButton("Delete"));
+
+        var deleted = await admin.SubmitAsync("/admin/devices?handler=Delete", listed, ("deviceId", device.Id));
+        Assert.Contains("was deleted", deleted.StatusMessage, StringComparison.Ordinal);
+        Assert.Null(await server.WithDbAsync(db => db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.Id == device.Id)));
+        Assert.Single(await EventsAsync("device.lifecycle.delete", device.Id));
+    }
+
+    [Fact]
+    public async Task Devices_are_read_by_read_only_and_help_desk_admins_who_get_no_buttons_and_a_forged_suspend_is_403()
+    {
+        var device = await server.SeedDeviceAsync([ServerFixture.Id(await server.CreateUserAsync())]);
+        foreach (var role in new[] { AdminRole.ReadOnlyAdmin, AdminRole.HelpDeskAdmin })
+        {
+            var (_, login) = await UserWithRoleAsync(role);
+            using var reader = await SignedInAsync(login);
+            var read = await reader.GetAsync("/admin/devices");
+            Assert.Equal(HttpStatusCode.OK, read.Status);
+            Assert.Contains(device.DisplayName, read.Html, StringComparison.Ordinal);
+            Assert.Equal(0, read.PostForms);
+            var forged = await reader.PostAsync("/admin/devices?handler=Lifecycle", read, ("deviceId", device.Id), ("operation", "suspend"));
+            Assert.Equal(HttpStatusCode.Forbidden, forged.Status);
+        }
+
+        Assert.Equal("ACTIVE", (await server.WithDbAsync(db => db.Devices.AsNoTracking().SingleAsync(d => d.Id == device.Id))).Status);
+        var (_, appAdmin) = await UserWithRoleAsync(AdminRole.AppAdmin);
+        using var apps = await SignedInAsync(appAdmin);
+        Assert.Equal(HttpStatusCode.Forbidden, (await apps.GetAsync("/admin/devices")).Status);
+    }
+
+    [Fact]
     public async Task A_help_desk_admin_can_unlock_but_not_add_people()
     {
         var (_, helpDesk) = await UserWithRoleAsync(AdminRole.HelpDeskAdmin);

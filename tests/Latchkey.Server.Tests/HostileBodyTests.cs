@@ -35,6 +35,10 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/authenticators/{authenticatorId}/lifecycle/deactivate",
         "POST /api/v1/authenticators/{authenticatorId}/methods/{methodType}/lifecycle/activate",
         "POST /api/v1/authenticators/{authenticatorId}/methods/{methodType}/lifecycle/deactivate",
+        "POST /api/v1/devices/{deviceId}/lifecycle/activate",
+        "POST /api/v1/devices/{deviceId}/lifecycle/deactivate",
+        "POST /api/v1/devices/{deviceId}/lifecycle/suspend",
+        "POST /api/v1/devices/{deviceId}/lifecycle/unsuspend",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);
@@ -83,6 +87,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             ["{appId}"] = ServerFixture.Id(app), ["{operation}"] = "suspend", ["{factorId}"] = "ostNoSuchFactor00000",
             ["{authenticatorId}"] = "autNoSuchAuthentic00", ["{methodType}"] = "totp", ["{transactionId}"] = "v2mNoSuchPush0000000",
             ["{enrollmentId}"] = "pfdNoSuchEnrollment0",
+            ["{deviceId}"] = "guoNoSuchDevice00000",
         };
         return pattern =>
         {

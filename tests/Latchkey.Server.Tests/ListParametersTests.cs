@@ -65,6 +65,10 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
                 return await db.SaveChangesAsync();
             });
 
+            // Two devices (the authenticator app's enrollment registers them; seeded as it leaves them).
+            await this.SeedDeviceAsync([first]);
+            await this.SeedDeviceAsync([second]);
+
             RouteValues["id"] = first;
             RouteValues["userId"] = first;
             RouteValues["groupId"] = group;
@@ -82,6 +86,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         // The real service answers these whole, without paging (a dozen authenticators, a user's few factors).
         "/api/v1/authenticators", "/api/v1/authenticators/{authenticatorId}/methods", "/api/v1/users/{userId}/factors",
         "/api/v1/users/{userId}/factors/catalog",
+        // The spec gives a device's users and a user's devices no paging parameters (a handful each).
+        "/api/v1/devices/{deviceId}/users", "/api/v1/users/{userId}/devices",
     };
 
     /// <summary>The real service's documented values that are not errors: route, parameter, value, what they mean.</summary>

@@ -47,6 +47,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         ["id"] = "00uNoSuchUser0000000", ["userId"] = "00uNoSuchUser0000000", ["groupId"] = "00gNoSuchGroup000000",
         ["appId"] = "0oaNoSuchApp00000000", ["tokenId"] = "00TNoSuchToken000000", ["roleAssignmentId"] = "irbNoSuchRole0000000",
         ["operation"] = "unlock", ["authenticatorId"] = "autNoSuchAuthentic00", ["methodType"] = "totp", ["factorId"] = "ostNoSuchFactor00000", ["transactionId"] = "v2mNoSuchPush0000000",
+        ["deviceId"] = "guoNoSuchDevice00000",
     };
 
     private List<Route> ApiRoutes() =>
@@ -200,7 +201,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         {
             "/api/v1/users", $"/api/v1/users/{user}", $"/api/v1/users/{user}/groups", $"/api/v1/users/{user}/roles", "/api/v1/groups",
             $"/api/v1/groups/{group}/users", $"/api/v1/groups/{group}/roles", "/api/v1/apps", $"/api/v1/apps/{app}/users", "/api/v1/logs?limit=5",
-            "/api/v1/api-tokens",
+            "/api/v1/api-tokens", "/api/v1/devices", $"/api/v1/users/{user}/devices",
         })
         {
             (await api.GetAsync(path)).Expect(HttpStatusCode.OK);

@@ -30,4 +30,8 @@ public enum AdminPermission
     SecurityRead,
     /// <summary>Activate, deactivate and configure the org's authenticators.</summary>
     SecurityManage,
+    /// <summary>See the org's devices and who is on each.</summary>
+    DevicesRead,
+    /// <summary>Activate, suspend, unsuspend, deactivate and delete devices (deactivating one revokes its factors).</summary>
+    DevicesManage,
 }

@@ -4,6 +4,7 @@ using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Groups;
@@ -180,6 +181,7 @@ public static partial class LatchkeyHost
         v1.MapApiTokensApi();
         v1.MapAuthenticatorsApi();
         v1.MapFactorsApi();
+        v1.MapDevicesApi();
         v1.MapSystemLogApi();
         v1.MapRoleAssignmentsApi();
         v1.MapSessionsApi();

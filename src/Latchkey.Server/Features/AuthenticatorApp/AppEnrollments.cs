@@ -9,6 +9,7 @@ using Latchkey.Core.Time;
 using Latchkey.Core.Users;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
@@ -90,7 +91,7 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
                     ProfileJson = device.Profile.ToJsonString(), Created = now, LastUpdated = now,
                 };
                 db.Devices.Add(row);
-                log.Stage(EventTypes.DeviceEnrollmentCreate, [Target(row)], new LogOutcome(LogOutcomeResult.Success), actor: SignInEvents.Actor(user),
+                log.Stage(EventTypes.DeviceEnrollmentCreate, [DeviceResources.Target(row)], new LogOutcome(LogOutcomeResult.Success), actor: SignInEvents.Actor(user),
                     debugData: new Dictionary<string, object?>
                     {
                         ["device_name"] = row.DisplayName, ["os_platform"] = row.Platform, ["os_version"] = (string?)device.Profile["osVersion"],
@@ -110,7 +111,7 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
                 {
                     OrgId = orgId, DeviceId = row.Id, UserId = user.Id, ManagementStatus = "NOT_MANAGED", ScreenLockType = device.ScreenLockType, Created = now,
                 });
-                log.Stage(EventTypes.DeviceUserAdd, [UserResources.Target(user), Target(row)], new LogOutcome(LogOutcomeResult.Success), actor: SignInEvents.Actor(user));
+                log.Stage(EventTypes.DeviceUserAdd, [UserResources.Target(user), DeviceResources.Target(row)], new LogOutcome(LogOutcomeResult.Success), actor: SignInEvents.Actor(user));
             }
 
             // Enrolling again on the same device replaces the keys and the factors: the old ones belonged to an install that is gone.
@@ -157,8 +158,6 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
         db.UserFactors.RemoveRange(await db.UserFactors.Where(f => f.EnrollmentId == enrollmentId).ToListAsync(ct));
         db.PushChallenges.RemoveRange(await db.PushChallenges.Where(p => p.EnrollmentId == enrollmentId && p.Status == PushStatus.Waiting).ToListAsync(ct));
     }
-
-    public static LogTarget Target(DeviceEntity d) => new(d.Id, "UDDevice", null, d.DisplayName);
 
     private void CheckProof(string? token, (string Canonical, string Thumbprint) key, DeviceReport device, UserEntity user, string orgUrl)
     {

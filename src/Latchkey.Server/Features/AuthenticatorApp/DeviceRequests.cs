@@ -2,6 +2,7 @@ using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Core.Users;
 using Latchkey.Server.Api;
+using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -89,12 +90,4 @@ public sealed class DeviceRequests(LatchkeyDbContext db, TimeProvider time)
     }
 
     public static ApiException Refused(string cause) => new(new ApiError(401, "E0000011", "Invalid token provided", [cause]));
-}
-
-/// <summary>The device statuses of okta-api.md §7.1.</summary>
-public static class DeviceStatus
-{
-    public const string Active = "ACTIVE";
-    public const string Suspended = "SUSPENDED";
-    public const string Deactivated = "DEACTIVATED";
 }

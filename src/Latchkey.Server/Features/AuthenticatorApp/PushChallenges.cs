@@ -9,6 +9,7 @@ using Latchkey.Core.Time;
 using Latchkey.Core.Users;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;

@@ -2,6 +2,7 @@ using Latchkey.Core.Authenticators.Totp;
 using Latchkey.Core.Errors;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
+using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Hosting;
@@ -71,7 +72,9 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
 
         var now = IsoTime.Truncate(time.GetUtcNow());
         var expected = activating ? FactorStatus.PendingActivation : FactorStatus.Active;
-        if (factor.Status != expected || (activating && factor.ActivationExpiresAt is { } until && until <= now))
+        // A factor of the authenticator app is usable only while its device is ACTIVE (a suspended device's are refused).
+        if (factor.Status != expected || (activating && factor.ActivationExpiresAt is { } until && until <= now)
+            || (factor.EnrollmentId is { } enrollment && !await DeviceLifecycle.EnrollmentUsableAsync(db, factor.OrgId, enrollment, ct)))
         {
             return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: true);
         }

@@ -7,13 +7,14 @@ public sealed record ConsoleLink(string Section, string Group, string Label, str
 
 /// <summary>
 /// The admin console's navigation, in order. Each capability adds its section here when it brings its pages
-/// (Authentication Policies, Device Integrations, Devices, Desktop MFA come with their issues).
+/// (Authentication Policies, Device Integrations, Desktop MFA come with their issues).
 /// </summary>
 public static class ConsoleNavigation
 {
     public const string Dashboard = "dashboard";
     public const string People = "people";
     public const string Groups = "groups";
+    public const string Devices = "devices";
     public const string Applications = "applications";
     public const string ApiTokens = "api-tokens";
     public const string Authenticators = "authenticators";
@@ -24,6 +25,7 @@ public static class ConsoleNavigation
         new(Dashboard, "", "Overview", "/admin", AdminPermission.AccessConsole),
         new(People, "Directory", "People", "/admin/people", AdminPermission.UsersRead),
         new(Groups, "Directory", "Groups", "/admin/groups", AdminPermission.GroupsRead),
+        new(Devices, "Directory", "Devices", "/admin/devices", AdminPermission.DevicesRead),
         new(Applications, "Applications", "Applications", "/admin/apps", AdminPermission.AppsRead),
         new(Authenticators, "Security", "Authenticators", "/admin/security/authenticators", AdminPermission.SecurityRead),
         new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
