@@ -11,8 +11,8 @@ namespace Latchkey.Verify.Cli;
 /// </summary>
 public sealed class CliEnvironment
 {
-    /// <summary>Spectre.Console wraps at 80 columns when output is redirected; tables get this width instead.</summary>
-    public const int RedirectedWidth = 240;
+    /// <summary>Spectre.Console wraps at 80 columns when output is redirected; tables get this width instead (a table is only as wide as its content).</summary>
+    public const int RedirectedWidth = 2000;
 
     public required TextReader In { get; init; }
 
