@@ -105,6 +105,7 @@ say "Compatibility suite packages (npm ci)"
 export LATCHKEY_SERVER_DLL="$ROOT/src/Latchkey.Server/bin/Release/net10.0/latchkey.dll"
 
 dotnet_suite core-unit tests/Latchkey.Core.Tests
+dotnet_suite verify-unit tests/Latchkey.Verify.Tests
 dotnet_suite architecture tests/Latchkey.ArchitectureTests
 dotnet_suite integration-sqlite tests/Latchkey.Server.Tests -u LATCHKEY_TEST_POSTGRES
 node_suite compat-sqlite -u LATCHKEY_TEST_POSTGRES

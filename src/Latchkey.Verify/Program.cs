@@ -1,0 +1,3 @@
+using Latchkey.Verify.Cli;
+
+return await VerifyCommandLine.RunAsync(args, CliEnvironment.FromConsole());
