@@ -147,6 +147,12 @@ public sealed class SignInTransactionEntity
     public DateTimeOffset ExpiresAt { get; set; }
     /// <summary>Bumped on every step, so two answers racing on one transaction cannot both pass.</summary>
     public long Version { get; set; }
+    /// <summary>The assurance the caller asked for (<c>acr_values</c>), e.g. a second factor; null: what the org's policy asks.</summary>
+    public string? Assurance { get; set; }
+    /// <summary>The factor chosen for the authenticator step (or being enrolled), once chosen.</summary>
+    public string? FactorId { get; set; }
+    /// <summary>The challenge sent for that factor (a push's transaction id), when it has one.</summary>
+    public string? ChallengeId { get; set; }
 }
 
 /// <summary>A signed-in session: the <c>sid</c> cookie carries a secret whose SHA-256 is <see cref="CookieHash"/>; <see cref="Id"/> is public.</summary>

@@ -136,6 +136,9 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Step).HasMaxLength(32);
             e.Property(x => x.Identifier).HasMaxLength(256);
             e.Property(x => x.Version).IsConcurrencyToken();
+            e.Property(x => x.Assurance).HasMaxLength(100);
+            e.Property(x => x.FactorId).HasMaxLength(20);
+            e.Property(x => x.ChallengeId).HasMaxLength(20);
             e.HasIndex(x => x.ExpiresAt);
         });
 

@@ -871,11 +871,26 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsUnicode(true)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Assurance")
+                        .HasMaxLength(100)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ChallengeId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("FactorId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<string>("Identifier")
                         .HasMaxLength(256)
