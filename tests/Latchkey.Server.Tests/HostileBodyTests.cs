@@ -123,8 +123,8 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             foreach (var inName in new[] { false, true })
             {
                 var response = await Api.SendBytesAsync(new HttpMethod(method), fill(pattern), BodyWith(Hex(hex), inName));
-                // The authenticator app's answers under /idp/idx/authenticators use the API's error shape (docs/authenticator-app.md).
-                if (pattern.StartsWith("/idp/idx/", StringComparison.Ordinal) && !pattern.StartsWith("/idp/idx/authenticators/", StringComparison.Ordinal))
+                // The authenticator app's answers to a push (.../transactions/{id}/verify) use the API's error shape (docs/authenticator-app.md).
+                if (pattern.StartsWith("/idp/idx/", StringComparison.Ordinal) && !pattern.Contains("/transactions/", StringComparison.Ordinal))
                 {
                     // IDX answers in its own shape: version and messages, with the error code as the message key.
                     response.Expect(HttpStatusCode.BadRequest);

@@ -16,7 +16,11 @@ public static class SignInMachine
     /// <summary>No transaction lives longer than this, however active.</summary>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
 
-    public static SignInState Start(DateTimeOffset now) => new(SignInStep.Identify, null, null, now, now + StepLifetime);
+    public static SignInState Start(DateTimeOffset now, string? assurance = null) =>
+        new(SignInStep.Identify, null, null, now, now + StepLifetime) { Assurance = assurance };
+
+    /// <summary>Whether a right password leads to the authenticator step rather than straight to success.</summary>
+    public static bool NeedsSecondFactor(SignInState state) => SignInAssurance.AsksSecondFactor(state.Assurance);
 
     /// <summary>True when the transaction is alive and waiting for <paramref name="step"/>.</summary>
     public static bool Accepts(SignInState state, string step, DateTimeOffset now) => !state.IsExpired(now) && state.Step == step;
@@ -71,7 +75,7 @@ public static class SignInMachine
             return new PasswordVerdict(refused, false, SignInReasons.InvalidCredentials, failed, locks ? UserStatus.LockedOut : newStatus);
         }
 
-        var next = status == UserStatus.PasswordExpired ? SignInStep.ChangePassword : SignInStep.Success;
+        var next = status == UserStatus.PasswordExpired ? SignInStep.ChangePassword : AfterPassword(state);
         return new PasswordVerdict(Advance(state, next, now), true, null, 0, newStatus);
     }
 
@@ -79,8 +83,38 @@ public static class SignInMachine
     public static SignInState PasswordChanged(SignInState state, DateTimeOffset now)
     {
         Require(state, SignInStep.ChangePassword, now);
-        return Advance(state, SignInStep.Success, now);
+        return Advance(state, AfterPassword(state), now);
     }
+
+    /// <summary>
+    /// A second factor was chosen (<paramref name="factorId"/>) and, for a push, sent (<paramref name="challengeId"/>):
+    /// the transaction waits for its answer. Choosing again (another factor, or the same one once more) replaces the choice.
+    /// </summary>
+    public static SignInState ChooseFactor(SignInState state, string factorId, string? challengeId, DateTimeOffset now)
+    {
+        if (!Accepts(state, SignInStep.Authenticator, now))
+        {
+            Require(state, SignInStep.SelectAuthenticator, now);
+        }
+
+        return Advance(state, SignInStep.Authenticator, now) with { FactorId = factorId, ChallengeId = challengeId };
+    }
+
+    /// <summary>The chosen factor was answered: the sign-in succeeds.</summary>
+    public static SignInState FactorVerified(SignInState state, DateTimeOffset now)
+    {
+        Require(state, SignInStep.Authenticator, now);
+        return Advance(state, SignInStep.Success, now) with { FactorId = null, ChallengeId = null };
+    }
+
+    /// <summary>The chosen factor cannot be answered any more (a push denied or expired): back to choosing one.</summary>
+    public static SignInState FactorAbandoned(SignInState state, DateTimeOffset now)
+    {
+        Require(state, SignInStep.Authenticator, now);
+        return Advance(state, SignInStep.SelectAuthenticator, now) with { FactorId = null, ChallengeId = null };
+    }
+
+    private static string AfterPassword(SignInState state) => NeedsSecondFactor(state) ? SignInStep.SelectAuthenticator : SignInStep.Success;
 
     private static bool AutoUnlockDue(SignInUser user, LockoutPolicy policy, DateTimeOffset now) =>
         policy.AutoUnlockMinutes > 0 && user.StatusChanged is { } lockedAt && now >= lockedAt + TimeSpan.FromMinutes(policy.AutoUnlockMinutes);

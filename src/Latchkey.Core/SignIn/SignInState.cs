@@ -7,5 +7,14 @@ namespace Latchkey.Core.SignIn;
 /// </summary>
 public sealed record SignInState(string Step, string? Identifier, string? UserId, DateTimeOffset Created, DateTimeOffset ExpiresAt)
 {
+    /// <summary>The assurance the caller asked for (<see cref="SignInAssurance"/>); null: only what the org's policy asks.</summary>
+    public string? Assurance { get; init; }
+
+    /// <summary>At the authenticator step: the factor being answered (or enrolled).</summary>
+    public string? FactorId { get; init; }
+
+    /// <summary>At the authenticator step: the challenge sent for the factor (a push), when it has one.</summary>
+    public string? ChallengeId { get; init; }
+
     public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
 }

@@ -15,6 +15,13 @@ public static class SignInStep
     /// <summary>The password was right but has expired: a new one is needed first (IDX <c>reenroll-authenticator</c>).</summary>
     public const string ChangePassword = "CHANGE_PASSWORD";
 
+    /// <summary>The password was right and a second factor is needed: the user picks one (IDX <c>select-authenticator-authenticate</c>),
+    /// or, having none, picks one to enroll (<c>select-authenticator-enroll</c>).</summary>
+    public const string SelectAuthenticator = "SELECT_AUTHENTICATOR";
+
+    /// <summary>A second factor was chosen: waiting for its answer (<c>challenge-authenticator</c>, <c>challenge-poll</c>) or enrollment (<c>enroll-authenticator</c>).</summary>
+    public const string Authenticator = "AUTHENTICATOR";
+
     /// <summary>Every step passed: the transaction may be exchanged for a session, once.</summary>
     public const string Success = "SUCCESS";
 

@@ -101,6 +101,7 @@ public static partial class LatchkeyHost
         services.AddScoped<ApiTokenIssuer>();
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
+        services.AddScoped<SecondFactors>();
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();
         services.AddScoped<Features.Factors.TotpFactors>();

@@ -158,4 +158,59 @@ public sealed class SignInMachineTests
         Assert.Throws<InvalidOperationException>(() => SignInMachine.Identify(start, "x", null, T0.AddMinutes(11)));
         Assert.Throws<InvalidOperationException>(() => SignInMachine.PasswordChanged(AtPassword(), T0));
     }
+
+    [Fact]
+    public void A_caller_asking_for_a_second_factor_gets_the_authenticator_step_after_the_right_password_and_only_then_success()
+    {
+        var start = SignInMachine.Start(T0, SignInAssurance.TwoFactor);
+        var atPassword = SignInMachine.Identify(start, "jane@example.com", "00u1", T0);
+        Assert.Equal(SignInAssurance.TwoFactor, atPassword.Assurance);
+        var verdict = SignInMachine.AnswerPassword(atPassword, User(), true, LockoutPolicy.Default, T0);
+        Assert.True(verdict.Accepted);
+        Assert.Equal(SignInStep.SelectAuthenticator, verdict.State.Step);
+
+        var chosen = SignInMachine.ChooseFactor(verdict.State, "opf1", "v2m1", T0.AddMinutes(1));
+        Assert.Equal((SignInStep.Authenticator, "opf1", "v2m1"), (chosen.Step, chosen.FactorId, chosen.ChallengeId));
+        var other = SignInMachine.ChooseFactor(chosen, "ost1", null, T0.AddMinutes(2));
+        Assert.Equal(("ost1", (string?)null), (other.FactorId, other.ChallengeId));
+        var done = SignInMachine.FactorVerified(other, T0.AddMinutes(3));
+        Assert.Equal(SignInStep.Success, done.Step);
+        Assert.Null(done.FactorId);
+
+        var back = SignInMachine.FactorAbandoned(chosen, T0.AddMinutes(2));
+        Assert.Equal(SignInStep.SelectAuthenticator, back.Step);
+        Assert.Throws<InvalidOperationException>(() => SignInMachine.FactorVerified(back, T0.AddMinutes(2)));
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("urn:okta:loa:1fa:any", false)]
+    [InlineData("urn:okta:loa:2fa:any", true)]
+    [InlineData("urn:okta:loa:1fa:pwd urn:okta:loa:2fa:any", true)]
+    public void Only_the_two_factor_acr_value_asks_for_a_second_factor(string? acr, bool asks)
+    {
+        Assert.Equal(asks, SignInAssurance.AsksSecondFactor(acr));
+        var verdict = SignInMachine.AnswerPassword(SignInMachine.Identify(SignInMachine.Start(T0, acr), "j", "00u1", T0), User(), true, LockoutPolicy.Default, T0);
+        Assert.Equal(asks ? SignInStep.SelectAuthenticator : SignInStep.Success, verdict.State.Step);
+    }
+
+    [Fact]
+    public void An_expired_password_is_changed_before_the_second_factor()
+    {
+        var atPassword = SignInMachine.Identify(SignInMachine.Start(T0, SignInAssurance.TwoFactor), "j", "00u1", T0);
+        var verdict = SignInMachine.AnswerPassword(atPassword, User(UserStatus.PasswordExpired), true, LockoutPolicy.Default, T0);
+        Assert.Equal(SignInStep.ChangePassword, verdict.State.Step);
+        Assert.Equal(SignInStep.SelectAuthenticator, SignInMachine.PasswordChanged(verdict.State, T0).Step);
+    }
+
+    [Fact]
+    public void No_factor_can_be_chosen_before_the_password_and_none_answered_after_the_transaction_expired()
+    {
+        var atPassword = SignInMachine.Identify(SignInMachine.Start(T0, SignInAssurance.TwoFactor), "j", "00u1", T0);
+        Assert.Throws<InvalidOperationException>(() => SignInMachine.ChooseFactor(atPassword, "ost1", null, T0));
+        var select = SignInMachine.AnswerPassword(atPassword, User(), true, LockoutPolicy.Default, T0).State;
+        var chosen = SignInMachine.ChooseFactor(select, "ost1", null, T0);
+        Assert.Throws<InvalidOperationException>(() => SignInMachine.FactorVerified(chosen, T0.AddMinutes(11)));
+    }
 }

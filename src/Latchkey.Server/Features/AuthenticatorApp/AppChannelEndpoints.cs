@@ -18,7 +18,8 @@ public static class AppChannelEndpoints
 {
     /// <summary>The paths whose failures are answered in the API's error shape rather than IDX's.</summary>
     public static bool IsChannel(PathString path) =>
-        path.StartsWithSegments("/idp/authenticators") || path.StartsWithSegments("/idp/idx/authenticators");
+        path.StartsWithSegments("/idp/authenticators")
+        || (path.StartsWithSegments("/idp/idx/authenticators") && path.Value!.Contains("/transactions/", StringComparison.Ordinal));
 
     public static void MapAuthenticatorAppEndpoints(this IEndpointRouteBuilder app)
     {

@@ -23,6 +23,49 @@ public static class IdxEndpoints
         idx.MapPost("/challenge", Challenge);
         idx.MapPost("/challenge/answer", Answer);
         idx.MapPost("/cancel", Cancel);
+        idx.MapPost("/authenticators/poll", Poll);
+    }
+
+    /// <summary>The response for <paramref name="tx"/> as it stands, with the user's factors at the second-factor step.</summary>
+    private static async Task<IResult> StateAsync(HttpContext context, SignInTransaction tx, JsonArray? messages = null, int status = StatusCodes.Status200OK)
+    {
+        var view = await context.RequestServices.GetRequiredService<SecondFactors>().ViewAsync(tx, context.RequestAborted);
+        return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), messages, view), status);
+    }
+
+    /// <summary>A second-factor action's outcome: success, the next state, or the state with the message.</summary>
+    private static async Task<IResult> OutcomeAsync(HttpContext context, SignInTransaction tx, SecondFactors.Outcome outcome)
+    {
+        var result = outcome.Result;
+        if (result.Session is { } session)
+        {
+            SessionStore.WriteCookie(context, session.CookieSecret);
+            return Ion(IdxResponses.Success(tx, session, tx.State.Identifier ?? "", ApiUrls.OrgUrl(context.Request)));
+        }
+
+        if (result.Transaction is not { } next)
+        {
+            return Expired();
+        }
+
+        return await StateAsync(context, next, outcome.Message is { } text ? [IdxResponses.Message(text, outcome.MessageKey!)] : null, outcome.Status);
+    }
+
+    /// <summary>Body <c>{stateHandle}</c>: where the chosen push stands (<c>challenge-poll</c>); success once it is approved.</summary>
+    private static async Task<IResult> Poll(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
+    {
+        var (_, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Authenticator);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        if (tx.State.ChallengeId is null)
+        {
+            return NotAvailable(context, tx);
+        }
+
+        return await OutcomeAsync(context, tx, await factors.PollAsync(tx, SignInCompletion.Session, context.RequestAborted));
     }
 
     /// <summary>Body <c>{stateHandle}</c> or <c>{stateToken}</c>: the transaction as it stands; no body (or <c>{}</c>): a new org sign-in.</summary>
@@ -33,11 +76,13 @@ public static class IdxEndpoints
         var handle = JsonBody.String(body, "stateHandle", "stateHandle") ?? JsonBody.String(body, "stateToken", "stateToken");
         if (handle is null && body["interactionHandle"] is null)
         {
-            return Ion(IdxResponses.ForState(await engine.StartAsync(orgId, context.RequestAborted), ApiUrls.OrgUrl(context.Request)));
+            // acr_values, as OpenID Connect's authorize and the Identity Engine's interact take it: a second factor may be asked for.
+            var acr = JsonBody.String(body, "acr_values", "acr_values") ?? JsonBody.String(body, "acrValues", "acrValues");
+            return Ion(IdxResponses.ForState(await engine.StartAsync(orgId, context.RequestAborted, acr), ApiUrls.OrgUrl(context.Request)));
         }
 
         var tx = await engine.FindAsync(orgId, handle, context.RequestAborted);
-        return tx is null ? Expired() : Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request)));
+        return tx is null ? Expired() : await StateAsync(context, tx);
     }
 
     /// <summary>Body <c>{identifier, stateHandle, rememberMe?, credentials?: {passcode}}</c>: with credentials, the password step follows at once.</summary>
@@ -65,9 +110,9 @@ public static class IdxEndpoints
     }
 
     /// <summary>Body <c>{authenticator: {id, methodType}, stateHandle}</c>: choose the authenticator to answer (only the password today).</summary>
-    private static async Task<IResult> Challenge(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    private static async Task<IResult> Challenge(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
     {
-        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Password);
+        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Password, SignInStep.SelectAuthenticator, SignInStep.Authenticator);
         if (loaded is not { } tx)
         {
             return refused!;
@@ -76,6 +121,12 @@ public static class IdxEndpoints
         var authenticator = JsonBody.Object(body, "authenticator", "authenticator");
         var id = authenticator is null ? null : JsonBody.String(authenticator, "id", "authenticator.id");
         var method = authenticator is null ? null : JsonBody.String(authenticator, "methodType", "authenticator.methodType");
+        if (tx.State.Step != SignInStep.Password)
+        {
+            var origin = new AuthenticatorApp.PushOrigin(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString(), "Latchkey sign-in");
+            return await OutcomeAsync(context, tx, await factors.ChooseAsync(tx, id, method, origin, context.RequestAborted));
+        }
+
         if ((id is null && method is null) || (id is not null && id != PasswordAuthenticator.Id(tx.OrgId)) || (method is not null && method != "password"))
         {
             return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request),
@@ -86,15 +137,25 @@ public static class IdxEndpoints
     }
 
     /// <summary>Body <c>{credentials: {passcode}, stateHandle}</c>: the password, or the new password when it has expired.</summary>
-    private static async Task<IResult> Answer(HttpContext context, LatchkeyDbContext db, SignInEngine engine)
+    private static async Task<IResult> Answer(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
     {
-        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Password, SignInStep.ChangePassword);
+        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Password, SignInStep.ChangePassword, SignInStep.Authenticator);
         if (loaded is not { } tx)
         {
             return refused!;
         }
 
         var passcode = Passcode(body);
+        if (tx.State.Step == SignInStep.Authenticator)
+        {
+            if (tx.State.ChallengeId is not null)
+            {
+                return NotAvailable(context, tx); // a push is answered on the device, not here
+            }
+
+            return Invalid(context, tx, passcode, 16) ?? await OutcomeAsync(context, tx, await factors.AnswerCodeAsync(tx, passcode!, SignInCompletion.Session, context.RequestAborted));
+        }
+
         return Invalid(context, tx, passcode, SignInEngine.MaxPasswordLength) ?? await AnswerAsync(context, engine, tx, passcode!);
     }
 
@@ -140,7 +201,7 @@ public static class IdxEndpoints
             return Ion(IdxResponses.ForState(current, orgUrl, [IdxResponses.AuthenticationFailed()]), StatusCodes.Status401Unauthorized);
         }
 
-        return result.Transaction is { } next ? Ion(IdxResponses.ForState(next, orgUrl)) : Expired();
+        return result.Transaction is { } next ? await StateAsync(context, next) : Expired();
     }
 
     /// <summary>The body and the live transaction, provided it is at one of <paramref name="steps"/>; else the refusal (expired, or not available).</summary>
@@ -161,8 +222,11 @@ public static class IdxEndpoints
         return (body, await engine.FindAsync(orgId, handle, context.RequestAborted));
     }
 
+    /// <summary><c>credentials.passcode</c>, or <c>credentials.totp</c> as Okta Verify's code is sent.</summary>
     private static string? Passcode(JsonObject body) =>
-        JsonBody.Object(body, "credentials", "credentials") is { } credentials ? JsonBody.String(credentials, "passcode", "credentials.passcode") : null;
+        JsonBody.Object(body, "credentials", "credentials") is { } credentials
+            ? JsonBody.String(credentials, "passcode", "credentials.passcode") ?? JsonBody.String(credentials, "totp", "credentials.totp")
+            : null;
 
     /// <summary>A blank or over-long field: 400 with the current step and a message that says which limit.</summary>
     private static IResult? Invalid(HttpContext context, SignInTransaction tx, string? value, int maxLength)

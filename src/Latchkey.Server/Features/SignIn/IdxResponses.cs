@@ -17,7 +17,7 @@ public static class IdxResponses
     public const string Version = "1.0.0";
 
     /// <summary>The response for the transaction's current step, with <paramref name="messages"/> (null: none).</summary>
-    public static JsonObject ForState(SignInTransaction tx, string orgUrl, JsonArray? messages = null)
+    public static JsonObject ForState(SignInTransaction tx, string orgUrl, JsonArray? messages = null, SecondFactorView? factors = null)
     {
         var body = Envelope(tx);
         var remediations = new JsonArray();
@@ -45,6 +45,9 @@ public static class IdxResponses
                 messages ??= [];
                 messages.Insert(0, Message("Your password has expired", "password.expired.title", "INFO"));
                 break;
+            case SignInStep.SelectAuthenticator or SignInStep.Authenticator when factors is not null:
+                SecondFactor(body, remediations, tx, orgUrl, factors, ref messages);
+                break;
         }
 
         body["remediation"] = new JsonObject { ["type"] = "array", ["value"] = remediations };
@@ -65,6 +68,104 @@ public static class IdxResponses
             ["produces"] = MediaType, ["value"] = new JsonArray(StateHandleField(tx.Handle)), ["accepts"] = Accepts,
         };
         return body;
+    }
+
+    /// <summary>
+    /// The second-factor step: <c>select-authenticator-authenticate</c> with the user's authenticators (and their
+    /// enrollments); once one is chosen, <c>challenge-authenticator</c> for a code or <c>challenge-poll</c> for a push
+    /// (the number to match in <c>currentAuthenticator.value.contextualData.correctAnswer</c>), choosing another still offered.
+    /// </summary>
+    private static void SecondFactor(JsonObject body, JsonArray remediations, SignInTransaction tx, string orgUrl, SecondFactorView view, ref JsonArray? messages)
+    {
+        var options = new JsonArray();
+        var enrollments = new JsonArray();
+        for (var i = 0; i < view.Choices.Count; i++)
+        {
+            var choice = view.Choices[i];
+            var methodOptions = new JsonArray(choice.Methods.Keys.Select(m => (JsonNode)new JsonObject { ["label"] = MethodLabel(m), ["value"] = m }).ToArray());
+            options.Add(new JsonObject
+            {
+                ["label"] = choice.Authenticator.Name,
+                ["value"] = new JsonObject
+                {
+                    ["form"] = new JsonObject
+                    {
+                        ["value"] = new JsonArray(
+                            new JsonObject { ["name"] = "id", ["required"] = true, ["value"] = choice.Id, ["mutable"] = false },
+                            new JsonObject { ["name"] = "methodType", ["type"] = "string", ["required"] = false, ["options"] = methodOptions }),
+                    },
+                },
+                ["relatesTo"] = $"$.authenticatorEnrollments.value[{i}]",
+            });
+            enrollments.Add(ChoiceObject(choice));
+        }
+
+        if (view.Current is { } current && view.CurrentMethod is { } method)
+        {
+            var value = ChoiceObject(current);
+            value["methods"] = new JsonArray(new JsonObject { ["type"] = method });
+            if (method == Factors.FactorTypes.Push)
+            {
+                remediations.Add(Form("challenge-poll", $"{orgUrl}/idp/idx/authenticators/poll", ["$.currentAuthenticator"], StateHandleField(tx.Handle)));
+                remediations[^1]!["refresh"] = PollMilliseconds;
+                if (view.CorrectAnswer is { } number)
+                {
+                    value["contextualData"] = new JsonObject { ["correctAnswer"] = number };
+                }
+
+                body["currentAuthenticator"] = Wrap(value);
+            }
+            else
+            {
+                remediations.Add(Form("challenge-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticatorEnrollment"],
+                    new JsonObject
+                    {
+                        ["name"] = "credentials", ["type"] = "object", ["required"] = true,
+                        ["form"] = new JsonObject { ["value"] = new JsonArray(new JsonObject { ["name"] = "passcode", ["label"] = "Enter code", ["required"] = true }) },
+                    },
+                    StateHandleField(tx.Handle)));
+                body["currentAuthenticatorEnrollment"] = Wrap(value);
+            }
+        }
+
+        if (view.Choices.Count > 0)
+        {
+            remediations.Add(Form("select-authenticator-authenticate", $"{orgUrl}/idp/idx/challenge", null,
+                new JsonObject { ["name"] = "authenticator", ["type"] = "object", ["options"] = options }, StateHandleField(tx.Handle)));
+        }
+        else
+        {
+            messages ??= [];
+            messages.Add(Message("A second factor is required, but none is set up for this account. Set one up in your settings "
+                + "(an authenticator app, or latchkey-verify enroll), then sign in again.", "idx.no.authenticator.enrolled"));
+        }
+
+        body["authenticators"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray(view.Choices.Select(c => (JsonNode)ChoiceObject(c, enrollment: false)).ToArray()) };
+        body["authenticatorEnrollments"] = new JsonObject { ["type"] = "array", ["value"] = enrollments };
+    }
+
+    /// <summary>How often a client polls a push, in milliseconds.</summary>
+    public const int PollMilliseconds = 2000;
+
+    private static string MethodLabel(string method) => method switch
+    {
+        Factors.FactorTypes.Push => "Get a push notification",
+        _ => "Enter a code",
+    };
+
+    private static JsonObject ChoiceObject(FactorChoice c, bool enrollment = true)
+    {
+        var o = new JsonObject
+        {
+            ["type"] = c.Authenticator.Type, ["key"] = c.Authenticator.Key, ["id"] = c.Id, ["displayName"] = c.Authenticator.Name,
+            ["methods"] = new JsonArray(c.Methods.Keys.Select(m => (JsonNode)new JsonObject { ["type"] = m }).ToArray()),
+        };
+        if (enrollment && c.DeviceName is { } device)
+        {
+            o["profile"] = new JsonObject { ["deviceName"] = device };
+        }
+
+        return o;
     }
 
     /// <summary>The terminal response: the user signed in; the session is the <c>sid</c> cookie set with it.</summary>

@@ -29,11 +29,15 @@ public sealed class NewSignInHandles(IDataProtectionProvider protection)
 
     public static bool IsSealed(string handle) => handle.Length > LongestStoredHandle && handle.StartsWith(Prefix, StringComparison.Ordinal);
 
-    public (string Handle, SignInState State) Create(string orgId, DateTimeOffset now)
+    /// <summary>Longest assurance (<c>acr_values</c>) a new sign-in carries.</summary>
+    public const int MaxAssuranceLength = 100;
+
+    public (string Handle, SignInState State) Create(string orgId, DateTimeOffset now, string? assurance = null)
     {
-        var payload = string.Join('\n', orgId, now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), RandomIds.NewUrlSafeSecret());
+        assurance = string.IsNullOrWhiteSpace(assurance) || assurance.Length > MaxAssuranceLength || assurance.Contains('\n') ? null : assurance.Trim();
+        var payload = string.Join('\n', orgId, now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), RandomIds.NewUrlSafeSecret(), assurance ?? "");
         var handle = Prefix + WebEncoders.Base64UrlEncode(_protector.Protect(Encoding.UTF8.GetBytes(payload)));
-        return (handle, SignInMachine.Start(now));
+        return (handle, SignInMachine.Start(now, assurance));
     }
 
     /// <summary>The username-step state of a sealed handle of <paramref name="orgId"/> that has not expired at <paramref name="now"/>, else null.</summary>
@@ -55,13 +59,14 @@ public sealed class NewSignInHandles(IDataProtectionProvider protection)
             return null; // fail closed: not sealed by this org's key ring, or altered
         }
 
-        if (parts.Length != 3 || parts[0] != orgId
+        // Three parts: a handle sealed before sign-ins carried an assurance.
+        if (parts.Length is not (3 or 4) || parts[0] != orgId
             || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var started))
         {
             return null;
         }
 
-        var state = SignInMachine.Start(DateTimeOffset.FromUnixTimeMilliseconds(started));
+        var state = SignInMachine.Start(DateTimeOffset.FromUnixTimeMilliseconds(started), parts.Length == 4 && parts[3].Length > 0 ? parts[3] : null);
         return state.ExpiresAt > now ? state : null;
     }
 }

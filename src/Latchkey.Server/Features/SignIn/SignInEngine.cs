@@ -36,9 +36,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     /// A new sign-in, at the username step. Nothing is written: its handle is sealed (<see cref="NewSignInHandles"/>) and
     /// the transaction is stored only when the username is given, so asking for sign-ins costs the database nothing.
     /// </summary>
-    public Task<SignInTransaction> StartAsync(string orgId, CancellationToken ct)
+    public Task<SignInTransaction> StartAsync(string orgId, CancellationToken ct, string? assurance = null)
     {
-        var (handle, state) = fresh.Create(orgId, Now);
+        var (handle, state) = fresh.Create(orgId, Now, assurance);
         return Task.FromResult(new SignInTransaction(handle, orgId, state, NewSignInHandles.UnstoredVersion));
     }
 
@@ -159,8 +159,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
                 };
             }
 
-            if (verdict.MustChangePassword)
+            if (verdict.State.Step != SignInStep.Success)
             {
+                // A new password first, or a second factor: the transaction goes on.
                 Save(row, verdict.State);
                 return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row), User = user, PasswordWasRight = true };
             }
@@ -227,9 +228,51 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             user.ActivationTokenHash = null;
             user.Version++;
             log.Stage(EventTypes.UserUpdatePassword, [UserResources.Target(user)], actor: SignInEvents.Actor(user));
-            return Finish(tx, row, SignInMachine.PasswordChanged(tx.State, now), user, completion, sessionPolicy, now);
+            var next = SignInMachine.PasswordChanged(tx.State, now);
+            if (next.Step != SignInStep.Success)
+            {
+                Save(row, next);
+                return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row), User = user, PasswordWasRight = true };
+            }
+
+            return Finish(tx, row, next, user, completion, sessionPolicy, now);
         }, ct);
     }
+
+    /// <summary>The second factor chosen (and, for a push, sent): the transaction waits for its answer.</summary>
+    public Task<SignInResult> ChooseFactorAsync(SignInTransaction tx, string factorId, string? challengeId, CancellationToken ct) =>
+        StepAsync(tx, [SignInStep.SelectAuthenticator, SignInStep.Authenticator], (row, now) =>
+        {
+            Save(row, SignInMachine.ChooseFactor(tx.State, factorId, challengeId, now));
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
+
+    /// <summary>
+    /// The chosen factor was verified (the caller checked it, outside this write): the sign-in succeeds, provided the
+    /// transaction still waits for that very factor and challenge.
+    /// </summary>
+    public async Task<SignInResult> FactorVerifiedAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
+    {
+        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        return await StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
+        {
+            var user = await db.Users.FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
+            if (row.FactorId != tx.State.FactorId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status))
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            return Finish(tx, row, SignInMachine.FactorVerified(tx.State, now), user, completion, sessionPolicy, now);
+        }, ct);
+    }
+
+    /// <summary>The chosen factor cannot succeed any more (a push denied or expired): back to choosing one.</summary>
+    public Task<SignInResult> FactorAbandonedAsync(SignInTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, [SignInStep.Authenticator], (row, now) =>
+        {
+            Save(row, SignInMachine.FactorAbandoned(tx.State, now));
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
 
     /// <summary>Ends the transaction; its handle is refused from now on.</summary>
     public async Task CancelAsync(SignInTransaction tx, CancellationToken ct)
@@ -277,7 +320,10 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     /// Runs one step in the org's write turn on the stored transaction, provided it is still the version loaded and still
     /// at <paramref name="step"/>; otherwise (used, cancelled, raced, expired) the handle is stale and nothing is written.
     /// </summary>
-    private async Task<SignInResult> StepAsync(SignInTransaction tx, string step, Func<SignInTransactionEntity, DateTimeOffset, Task<SignInResult>> change,
+    private Task<SignInResult> StepAsync(SignInTransaction tx, string step, Func<SignInTransactionEntity, DateTimeOffset, Task<SignInResult>> change,
+        CancellationToken ct) => StepAsync(tx, [step], change, ct);
+
+    private async Task<SignInResult> StepAsync(SignInTransaction tx, string[] steps, Func<SignInTransactionEntity, DateTimeOffset, Task<SignInResult>> change,
         CancellationToken ct)
     {
         var hash = SecretHasher.Hash(tx.Handle);
@@ -288,7 +334,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             if (tx.Version == NewSignInHandles.UnstoredVersion)
             {
                 // A new sign-in's first step stores it; a row already there means the handle was used (or raced).
-                if (row is not null || tx.State.Step != step || tx.State.ExpiresAt <= now)
+                if (row is not null || !steps.Contains(tx.State.Step) || tx.State.ExpiresAt <= now)
                 {
                     return SignInResult.StaleHandle;
                 }
@@ -296,7 +342,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
                 row = ToRow(tx.Handle, tx.OrgId, tx.State, 0);
                 db.SignInTransactions.Add(row);
             }
-            else if (row is null || row.Version != tx.Version || row.Step != step || row.ExpiresAt <= now)
+            else if (row is null || row.Version != tx.Version || !steps.Contains(row.Step) || row.ExpiresAt <= now)
             {
                 return SignInResult.StaleHandle;
             }
@@ -345,6 +391,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     private static void Save(SignInTransactionEntity row, SignInState state)
     {
         (row.Step, row.Identifier, row.UserId, row.ExpiresAt) = (state.Step, state.Identifier, state.UserId, state.ExpiresAt);
+        (row.Assurance, row.FactorId, row.ChallengeId) = (state.Assurance, state.FactorId, state.ChallengeId);
         row.Version++;
     }
 
@@ -356,6 +403,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     {
         HandleHash = SecretHasher.Hash(handle), OrgId = orgId, Step = state.Step, Identifier = state.Identifier, UserId = state.UserId,
         Created = state.Created, ExpiresAt = state.ExpiresAt, Version = version,
+        Assurance = state.Assurance, FactorId = state.FactorId, ChallengeId = state.ChallengeId,
     };
 
     /// <summary>A state handle: "02" (as the real service's begin) and 256 random bits.</summary>

@@ -7,7 +7,10 @@ namespace Latchkey.Server.Features.SignIn;
 public sealed record SignInTransaction(string Handle, string OrgId, SignInState State, long Version)
 {
     internal static SignInTransaction Of(string handle, SignInTransactionEntity row) =>
-        new(handle, row.OrgId, new SignInState(row.Step, row.Identifier, row.UserId, row.Created, row.ExpiresAt), row.Version);
+        new(handle, row.OrgId, new SignInState(row.Step, row.Identifier, row.UserId, row.Created, row.ExpiresAt)
+        {
+            Assurance = row.Assurance, FactorId = row.FactorId, ChallengeId = row.ChallengeId,
+        }, row.Version);
 }
 
 /// <summary>How a transaction that reached <see cref="SignInStep.Success"/> ends.</summary>

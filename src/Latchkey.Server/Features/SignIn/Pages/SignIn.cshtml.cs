@@ -1,3 +1,5 @@
+using Latchkey.Core.SignIn;
+using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Org;
 using Latchkey.Server.Features.Web;
 using Latchkey.Server.Persistence;
@@ -11,9 +13,11 @@ namespace Latchkey.Server.Features.SignIn.Pages;
 /// <see cref="SignInEngine"/> as IDX, in-process. The transaction's handle travels in a hidden field of each form (it is
 /// stored hashed, expires, and every step replaces its version, so a replayed form is stale). Every refusal of a password
 /// reads the same, whatever the real reason (no account enumeration); the System Log has the reason. A signed-in person
-/// goes to their dashboard, or back where they came from (only ever a path on this site).
+/// goes to their dashboard, or back where they came from (only ever a path on this site). When the sign-in asks for a
+/// second factor (<c>?acr_values=urn:okta:loa:2fa:any</c>), the user then chooses an authenticator and enters its code or
+/// approves a push, with the number to match (docs/sign-in.md).
 /// </summary>
-public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, WebUserAccessor users) : PageModel
+public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, WebUserAccessor users, SecondFactors factors) : PageModel
 {
     public const string Generic = "Unable to sign in. Check your username and password.";
 
@@ -24,6 +28,13 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
 
     [BindProperty(SupportsGet = true, Name = "fromURI")]
     public string? FromUri { get; set; }
+
+    /// <summary>The assurance the sign-in asks for, as OpenID Connect's <c>acr_values</c>.</summary>
+    [BindProperty(SupportsGet = true, Name = "acr_values")]
+    public string? AcrValues { get; set; }
+
+    /// <summary>At the second-factor steps: the user's authenticators, and the chosen one with its push number.</summary>
+    public SecondFactorView? Factors { get; private set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -49,7 +60,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         }
 
         var ct = HttpContext.RequestAborted;
-        var tx = await engine.StartAsync(await ServerOrg.IdAsync(db, ct), ct);
+        var tx = await engine.StartAsync(await ServerOrg.IdAsync(db, ct), ct, AcrValues);
         var result = await engine.IdentifyAsync(tx, username, ct);
         return result.Transaction is { } next
             ? Show("password", next.Handle, username, null)
@@ -96,10 +107,120 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
             return Show("identify", null, null, Expired);
         }
 
-        return result.Refused
-            ? Show("password", result.Transaction.Handle, username, Generic)
-            : Show("change-password", result.Transaction.Handle, username, null);
+        if (result.Refused)
+        {
+            return Show("password", result.Transaction.Handle, username, Generic);
+        }
+
+        return result.Transaction.State.Step == SignInStep.ChangePassword
+            ? Show("change-password", result.Transaction.Handle, username, null)
+            : await ShowFactorAsync(result.Transaction, null);
     }
+
+    /// <summary>Chooses an authenticator and method (<c>choice</c> is <c>authenticatorId:method</c>); a push is sent at once.</summary>
+    public async Task<IActionResult> OnPostChooseAsync([FromForm] string? stateHandle, [FromForm] string? choice)
+    {
+        var ct = HttpContext.RequestAborted;
+        if (await FindAsync(stateHandle, SignInStep.SelectAuthenticator, SignInStep.Authenticator) is not { } tx)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        if (choice?.Split(':') is not [var authenticatorId, var method])
+        {
+            return await ShowFactorAsync(tx, "Choose how to verify.");
+        }
+
+        var origin = new AuthenticatorApp.PushOrigin(HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent.ToString(), "Latchkey sign-in");
+        return await ShowOutcomeAsync(tx, await factors.ChooseAsync(tx, authenticatorId, method, origin, ct));
+    }
+
+    /// <summary>The code of the chosen authenticator.</summary>
+    public async Task<IActionResult> OnPostCodeAsync([FromForm] string? stateHandle, [FromForm] string? code)
+    {
+        if (await FindAsync(stateHandle, SignInStep.Authenticator) is not { } tx || tx.State.ChallengeId is not null)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        code = code?.Replace(" ", "", StringComparison.Ordinal);
+        if (string.IsNullOrEmpty(code) || code.Length > 16)
+        {
+            return await ShowFactorAsync(tx, "Enter the code your authenticator shows.");
+        }
+
+        return await ShowOutcomeAsync(tx, await factors.AnswerCodeAsync(tx, code, SignInCompletion.Session, HttpContext.RequestAborted));
+    }
+
+    /// <summary>After the push was answered on the device (the page's script submits this when it sees the answer; without script, a button).</summary>
+    public async Task<IActionResult> OnPostPollAsync([FromForm] string? stateHandle)
+    {
+        if (await FindAsync(stateHandle, SignInStep.Authenticator) is not { } tx || tx.State.ChallengeId is null)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        var outcome = await factors.PollAsync(tx, SignInCompletion.Session, HttpContext.RequestAborted);
+        if (outcome.Result.Session is null && outcome.Message is null && outcome.Result.Transaction is { } waiting)
+        {
+            return await ShowFactorAsync(waiting, "The push has not been answered yet. Approve it on your device, then continue.", "status");
+        }
+
+        return await ShowOutcomeAsync(tx, outcome);
+    }
+
+    /// <summary>
+    /// Whether the push is still waiting, for the page's script (<c>{"waiting": true|false}</c>); it changes nothing, so the
+    /// answer itself is then taken by <see cref="OnPostPollAsync"/> as a form post, as without script.
+    /// </summary>
+    public async Task<IActionResult> OnPostPushStatusAsync([FromForm] string? stateHandle)
+    {
+        var tx = await FindAsync(stateHandle, SignInStep.Authenticator);
+        var waiting = tx?.State.ChallengeId is { } id && await factors.PushWaitingAsync(tx.OrgId, id, HttpContext.RequestAborted);
+        return new JsonResult(new { waiting });
+    }
+
+    private async Task<SignInTransaction?> FindAsync(string? stateHandle, params string[] steps)
+    {
+        var ct = HttpContext.RequestAborted;
+        var tx = await engine.FindAsync(await ServerOrg.IdAsync(db, ct), stateHandle, ct);
+        return tx is not null && steps.Contains(tx.State.Step) ? tx : null;
+    }
+
+    private async Task<IActionResult> ShowOutcomeAsync(SignInTransaction tx, SecondFactors.Outcome outcome)
+    {
+        if (outcome.Result.Session is { } session)
+        {
+            SessionStore.WriteCookie(HttpContext, session.CookieSecret);
+            return Redirect(Destination);
+        }
+
+        return outcome.Result.Transaction is { } next ? await ShowFactorAsync(next, outcome.Message) : Show("identify", null, null, Expired);
+    }
+
+    /// <summary>The second-factor step the transaction is at: choose, enter a code, or wait for the push.</summary>
+    private async Task<IActionResult> ShowFactorAsync(SignInTransaction tx, string? message, string messageRole = "alert")
+    {
+        Factors = await factors.ViewAsync(tx, HttpContext.RequestAborted);
+        var step = Factors switch
+        {
+            { Current: not null, CurrentMethod: FactorTypes.Push } => "challenge-push",
+            { Current: not null } => "challenge-code",
+            _ => "select-authenticator",
+        };
+        if (Factors is { Choices.Count: 0 })
+        {
+            message ??= "This sign-in needs a second factor, but none is set up for your account. Set one up (an authenticator app, "
+                + "or latchkey-verify enroll) after signing in with your password only, or ask your administrator.";
+        }
+
+        var page = Show(step, tx.Handle, tx.State.Identifier, messageRole == "alert" ? message : null);
+        Status = messageRole == "status" ? message : null;
+        return page;
+    }
+
+    /// <summary>A message that is not an error (shown in a <c>role="status"</c> region).</summary>
+    public string? Status { get; private set; }
 
     public async Task<IActionResult> OnPostChangePasswordAsync([FromForm] string? stateHandle, [FromForm] string? newPassword,
         [FromForm] string? confirmPassword)

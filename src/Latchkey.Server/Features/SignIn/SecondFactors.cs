@@ -1,0 +1,164 @@
+using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.AuthenticatorApp;
+using Latchkey.Server.Features.Devices;
+using Latchkey.Server.Features.Factors;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.SignIn;
+
+/// <summary>One authenticator a user can answer at the second-factor step, with the factor behind each of its methods.</summary>
+public sealed record FactorChoice(AuthenticatorEntity Authenticator, IReadOnlyDictionary<string, UserFactorEntity> Methods, string? DeviceName)
+{
+    public string Id => Authenticator.Id;
+
+    /// <summary>The method used when the client names none: push before a code.</summary>
+    public string DefaultMethod => Methods.ContainsKey(FactorTypes.Push) ? FactorTypes.Push : Methods.Keys.First();
+}
+
+/// <summary>What the second-factor step shows: the choices, and once one is made, it with its method and push number.</summary>
+public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, FactorChoice? Current = null, string? CurrentMethod = null, int? CorrectAnswer = null);
+
+/// <summary>
+/// The factors a user can answer after the password (issue 11 item 7): Okta Verify (push and its code, from the newest
+/// enrollment on a device that is active, or a code enrolled through the API) and Google Authenticator. Only active
+/// factors of active authenticators and methods count; a suspended device's factors are not offered.
+/// </summary>
+public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes)
+{
+    /// <summary>What a second-factor action did: the result, and a message to show when it did not get on.</summary>
+    public sealed record Outcome(SignInResult Result, string? Message = null, string? MessageKey = null, int Status = StatusCodes.Status200OK);
+
+    /// <summary>Chooses <paramref name="authenticatorId"/>'s <paramref name="methodType"/> (null: its default); a push is sent at once.</summary>
+    public async Task<Outcome> ChooseAsync(SignInTransaction tx, string? authenticatorId, string? methodType, PushOrigin origin, CancellationToken ct)
+    {
+        var choices = await ChoicesAsync(tx.OrgId, tx.State.UserId!, ct);
+        var choice = choices.FirstOrDefault(c => c.Id == authenticatorId);
+        var method = methodType ?? choice?.DefaultMethod;
+        if (choice is null || method is null || !choice.Methods.TryGetValue(method, out var factor))
+        {
+            return new Outcome(new SignInResult { Transaction = tx }, "The authenticator is not available for this sign-in.", "idx.authenticator.not.available",
+                StatusCodes.Status400BadRequest);
+        }
+
+        string? challengeId = null;
+        if (method == FactorTypes.Push)
+        {
+            var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == tx.State.UserId, ct);
+            challengeId = (await pushes.SendAsync(user, factor, askNumber: false, origin, SignInEvents.Actor(user), ct)).Id;
+        }
+
+        return new Outcome(await engine.ChooseFactorAsync(tx, factor.Id, challengeId, ct));
+    }
+
+    /// <summary>Checks a code for the chosen TOTP factor; right: the sign-in succeeds.</summary>
+    public async Task<Outcome> AnswerCodeAsync(SignInTransaction tx, string code, SignInCompletion completion, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
+        if (user is null || tx.State.FactorId is not { } factorId || tx.State.ChallengeId is not null)
+        {
+            return new Outcome(SignInResult.StaleHandle);
+        }
+
+        var answer = await totp.AnswerAsync(user, factorId, code, activating: false, SignInEvents.Actor(user), ct);
+        return answer.Outcome switch
+        {
+            Core.Authenticators.Totp.TotpOutcome.Accepted when !answer.NotActive => new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct)),
+            Core.Authenticators.Totp.TotpOutcome.Replayed => Refused(tx, "That code was already used. Wait for the next one.", "errors.E0000082"),
+            Core.Authenticators.Totp.TotpOutcome.Locked => Refused(tx, "Too many wrong codes. Try again in a few minutes, or choose another authenticator.", "errors.E0000069"),
+            _ => Refused(tx, "Invalid code. Try again.", "api.authn.authenticator.challenge.invalid"),
+        };
+    }
+
+    /// <summary>Where the chosen push stands: still waiting, approved (the sign-in succeeds), or denied or expired (choose again).</summary>
+    public async Task<Outcome> PollAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
+    {
+        var push = tx.State.ChallengeId is { } id ? await db.PushChallenges.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id && p.OrgId == tx.OrgId, ct) : null;
+        if (push is null)
+        {
+            return new Outcome(SignInResult.StaleHandle);
+        }
+
+        return pushes.StatusOf(push) switch
+        {
+            PushStatus.Waiting => new Outcome(new SignInResult { Transaction = tx }),
+            PushStatus.Success => new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct)),
+            PushStatus.Rejected => new Outcome(await engine.FactorAbandonedAsync(tx, ct), "The push was denied on your device. Choose how to verify again.",
+                "oie.okta_verify.push.rejected", StatusCodes.Status403Forbidden),
+            _ => new Outcome(await engine.FactorAbandonedAsync(tx, ct), "The push expired before it was answered. Choose how to verify again.",
+                "oie.okta_verify.push.expired", StatusCodes.Status403Forbidden),
+        };
+    }
+
+    /// <summary>Whether push <paramref name="challengeId"/> still waits for its answer (read only).</summary>
+    public async Task<bool> PushWaitingAsync(string orgId, string challengeId, CancellationToken ct) =>
+        await db.PushChallenges.AsNoTracking().FirstOrDefaultAsync(p => p.Id == challengeId && p.OrgId == orgId, ct) is { } push
+        && pushes.StatusOf(push) == PushStatus.Waiting;
+
+    private static Outcome Refused(SignInTransaction tx, string message, string key) =>
+        new(new SignInResult { Transaction = tx, Refused = true }, message, key, StatusCodes.Status401Unauthorized);
+
+    public async Task<List<FactorChoice>> ChoicesAsync(string orgId, string userId, CancellationToken ct)
+    {
+        var authenticators = await db.Authenticators.AsNoTracking()
+            .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp)).ToListAsync(ct);
+        var factors = await db.UserFactors.AsNoTracking()
+            .Where(f => f.OrgId == orgId && f.UserId == userId && f.Status == FactorStatus.Active).OrderByDescending(f => f.Id).ToListAsync(ct);
+        var enrollmentIds = factors.Where(f => f.EnrollmentId is not null).Select(f => f.EnrollmentId!).Distinct().ToList();
+        var devices = await db.DeviceEnrollments.AsNoTracking().Where(e => enrollmentIds.Contains(e.Id))
+            .Join(db.Devices, e => e.DeviceId, d => d.Id, (e, d) => new { EnrollmentId = e.Id, d.Status, d.DisplayName }).ToListAsync(ct);
+        bool Usable(UserFactorEntity f) => f.EnrollmentId is null || devices.Any(d => d.EnrollmentId == f.EnrollmentId && d.Status == DeviceStatus.Active);
+        string? DeviceOf(UserFactorEntity f) => devices.FirstOrDefault(d => d.EnrollmentId == f.EnrollmentId)?.DisplayName;
+
+        var choices = new List<FactorChoice>();
+        var verify = authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.OktaVerify);
+        if (verify is not null)
+        {
+            var methods = new Dictionary<string, UserFactorEntity>();
+            if (AuthenticatorsApi.MethodActive(verify, FactorTypes.Push) && factors.FirstOrDefault(f => f.FactorType == FactorTypes.Push && Usable(f)) is { } push)
+            {
+                methods[FactorTypes.Push] = push;
+            }
+
+            if (AuthenticatorsApi.MethodActive(verify, "totp")
+                && factors.FirstOrDefault(f => f.FactorType == FactorTypes.Totp && f.Provider == FactorProviders.Okta && Usable(f)) is { } code)
+            {
+                methods["totp"] = code;
+            }
+
+            if (methods.Count > 0)
+            {
+                choices.Add(new FactorChoice(verify, methods, methods.Values.Select(DeviceOf).FirstOrDefault(n => n is not null)));
+            }
+        }
+
+        var google = authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.GoogleOtp);
+        if (AuthenticatorsApi.MethodActive(google, "otp")
+            && factors.FirstOrDefault(f => f.FactorType == FactorTypes.Totp && f.Provider == FactorProviders.Google) is { } otp)
+        {
+            choices.Add(new FactorChoice(google!, new Dictionary<string, UserFactorEntity> { ["otp"] = otp }, null));
+        }
+
+        return choices;
+    }
+
+    /// <summary>The view of a transaction at the second-factor step (null at any other step).</summary>
+    public async Task<SecondFactorView?> ViewAsync(SignInTransaction tx, CancellationToken ct)
+    {
+        if (tx.State.Step is not (Core.SignIn.SignInStep.SelectAuthenticator or Core.SignIn.SignInStep.Authenticator) || tx.State.UserId is null)
+        {
+            return null;
+        }
+
+        var choices = await ChoicesAsync(tx.OrgId, tx.State.UserId, ct);
+        var current = tx.State.FactorId is { } id ? choices.FirstOrDefault(c => c.Methods.Values.Any(f => f.Id == id)) : null;
+        var method = current?.Methods.First(m => m.Value.Id == tx.State.FactorId).Key;
+        int? number = null;
+        if (tx.State.ChallengeId is { } challenge)
+        {
+            number = await db.PushChallenges.AsNoTracking().Where(p => p.Id == challenge).Select(p => p.CorrectAnswer).FirstOrDefaultAsync(ct);
+        }
+
+        return new SecondFactorView(choices, current, method, number);
+    }
+}
