@@ -305,6 +305,50 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task Authenticator_settings_are_changed_through_the_api_s_rules_and_a_read_only_admin_sees_only_the_values()
+    {
+        using var admin = await AdminAsync();
+        var page = await admin.GetAsync("/admin/security/authenticators");
+        Assert.True(page.HasLabel("Number challenge"));
+        Assert.True(page.HasLabel("User verification"));
+        Assert.True(page.HasButton("Save settings"));
+        var verify = await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Key == "okta_verify"));
+        var webauthn = await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Key == "webauthn"));
+
+        var saved = await admin.SubmitAsync("/admin/security/authenticators?handler=Settings", page,
+            ("authenticatorId", verify.Id), ("channelBinding.required", "NEVER"), ("userVerification", "DISCOURAGED"));
+        Assert.Contains("Okta Verify: settings saved.", saved.StatusMessage, StringComparison.Ordinal);
+        var stored = JsonNode.Parse((await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Id == verify.Id))).SettingsJson!)!;
+        Assert.Equal("NEVER", (string?)stored["channelBinding"]!["required"]);
+        Assert.Equal("DISCOURAGED", (string?)stored["userVerification"]);
+        Assert.Contains(await EventsAsync("security.authenticator.lifecycle.update", verify.Id), e => e.Json.Contains(server.Admin.Id, StringComparison.Ordinal));
+
+        var key = await admin.SubmitAsync("/admin/security/authenticators?handler=Settings", saved, ("authenticatorId", webauthn.Id), ("webauthn.userVerification", "REQUIRED"));
+        Assert.Contains("Security Key or Biometric: settings saved.", key.StatusMessage, StringComparison.Ordinal);
+        Assert.Contains("\"userVerification\":\"REQUIRED\"", (await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Id == webauthn.Id))).MethodsJson!,
+            StringComparison.Ordinal);
+
+        // A forged value the form never offers gets the API's cause, and nothing changes.
+        var forged = await admin.SubmitAsync("/admin/security/authenticators?handler=Settings", key, ("authenticatorId", verify.Id), ("userVerification", "REQUIRED"));
+        Assert.Contains("settings.userVerification:", forged.Alert, StringComparison.Ordinal);
+        Assert.Contains("DISCOURAGED", (await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Id == verify.Id))).SettingsJson!, StringComparison.Ordinal);
+
+        var (_, readOnly) = await UserWithRoleAsync(AdminRole.ReadOnlyAdmin);
+        using var reader = await SignedInAsync(readOnly);
+        var read = await reader.GetAsync("/admin/security/authenticators");
+        Assert.Equal(0, read.PostForms);
+        Assert.Contains("<dt>Number challenge</dt><dd>Never</dd>", read.Html, StringComparison.Ordinal);
+        Assert.Contains("<dt>User verification</dt><dd>Required</dd>", read.Html, StringComparison.Ordinal);
+        var refused = await reader.PostAsync("/admin/security/authenticators?handler=Settings", read, ("authenticatorId", verify.Id), ("channelBinding.required", "ALWAYS"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+
+        await admin.SubmitAsync("/admin/security/authenticators?handler=Settings", forged,
+            ("authenticatorId", verify.Id), ("channelBinding.required", "ALWAYS"), ("userVerification", "PREFERRED"));
+        await admin.SubmitAsync("/admin/security/authenticators?handler=Settings", forged, ("authenticatorId", webauthn.Id), ("webauthn.userVerification", "DISCOURAGED"));
+        Assert.Contains("ALWAYS", (await server.WithDbAsync(db => db.Authenticators.AsNoTracking().SingleAsync(a => a.Id == verify.Id))).SettingsJson!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Devices_lists_them_with_their_people_and_a_super_admin_suspends_deactivates_and_deletes_one_through_the_api_s_rules()
     {
         var user = await server.CreateUserAsync();

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.Authenticators;
 
-/// <summary><c>/api/v1/authenticators</c> (okta-api.md §6.1): list, get, activate and deactivate the org's authenticators and their methods.</summary>
+/// <summary><c>/api/v1/authenticators</c> (okta-api.md §6.1): list, get, replace (name and settings), activate and deactivate the org's authenticators and their methods.</summary>
 public static class AuthenticatorsApi
 {
     public static void MapAuthenticatorsApi(this RouteGroupBuilder api)
@@ -20,12 +20,14 @@ public static class AuthenticatorsApi
         var authenticators = api.MapGroup("/authenticators");
         authenticators.MapGet("", List).Requires(AdminPermission.SecurityRead);
         authenticators.MapGet("/{authenticatorId}", Get).Requires(AdminPermission.SecurityRead);
+        authenticators.MapPut("/{authenticatorId}", Replace).Requires(AdminPermission.SecurityManage);
         authenticators.MapPost("/{authenticatorId}/lifecycle/activate", (string authenticatorId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
             SetStatusAsync(authenticatorId, DefaultAuthenticators.Active, c, db, w, l, t)).Requires(AdminPermission.SecurityManage);
         authenticators.MapPost("/{authenticatorId}/lifecycle/deactivate", (string authenticatorId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
             SetStatusAsync(authenticatorId, DefaultAuthenticators.Inactive, c, db, w, l, t)).Requires(AdminPermission.SecurityManage);
         authenticators.MapGet("/{authenticatorId}/methods", Methods).Requires(AdminPermission.SecurityRead);
         authenticators.MapGet("/{authenticatorId}/methods/{methodType}", Method).Requires(AdminPermission.SecurityRead);
+        authenticators.MapPut("/{authenticatorId}/methods/{methodType}", ReplaceMethod).Requires(AdminPermission.SecurityManage);
         authenticators.MapPost("/{authenticatorId}/methods/{methodType}/lifecycle/activate",
             (string authenticatorId, string methodType, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
                 SetMethodStatusAsync(authenticatorId, methodType, DefaultAuthenticators.Active, c, db, w, l, t)).Requires(AdminPermission.SecurityManage);
@@ -98,7 +100,7 @@ public static class AuthenticatorsApi
             .Select(a => (JsonNode)ToResource(a, apiBase)).ToArray()));
     }
 
-    private static async Task<AuthenticatorEntity> FindAsync(LatchkeyDbContext db, string orgId, string id, bool track, CancellationToken ct) =>
+    internal static async Task<AuthenticatorEntity> FindAsync(LatchkeyDbContext db, string orgId, string id, bool track, CancellationToken ct) =>
         await (track ? db.Authenticators : db.Authenticators.AsNoTracking()).FirstOrDefaultAsync(a => a.OrgId == orgId && a.Id == id, ct)
             ?? throw new ApiException(ApiErrors.NotFound(id, "Authenticator"));
 
@@ -107,6 +109,24 @@ public static class AuthenticatorsApi
         var caller = ApiCaller.Required(context);
         var a = await FindAsync(db, caller.OrgId, authenticatorId, track: false, context.RequestAborted);
         return ApiResponses.Json(ToResource(a, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>PUT: the name and settings, by <see cref="AuthenticatorSettings"/>'s rules.</summary>
+    private static async Task<IResult> Replace(string authenticatorId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        var body = await JsonBody.ReadObjectAsync(context.Request);
+        var a = await AuthenticatorSettings.ReplaceAsync(ApiCaller.Required(context), authenticatorId, body, db, write, log, time, context.RequestAborted);
+        return ApiResponses.Json(ToResource(a, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>PUT a method: its settings, by <see cref="AuthenticatorSettings"/>'s rules.</summary>
+    private static async Task<IResult> ReplaceMethod(string authenticatorId, string methodType, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time)
+    {
+        var body = await JsonBody.ReadObjectAsync(context.Request);
+        var (a, method) = await AuthenticatorSettings.ReplaceMethodAsync(ApiCaller.Required(context), authenticatorId, methodType, body, db, write, log, time,
+            context.RequestAborted);
+        return ApiResponses.Json(MethodResource(a, method, ApiUrls.ApiBase(context.Request)));
     }
 
     private static async Task<IResult> Methods(string authenticatorId, HttpContext context, LatchkeyDbContext db)

@@ -128,13 +128,34 @@ public static class DeviceLifecycle
     };
 
     /// <summary>
-    /// Removes the device's user links (<c>device.user.remove</c> each), its enrollments, the factors enrolled through
-    /// them (<c>user.mfa.factor.deactivate</c> each) and the pushes still waiting on those enrollments.
+    /// Removes one person from a device (the dashboard's "Your devices"): their link to it (<c>device.user.remove</c>), their
+    /// authenticator-app enrollment there, its factors and the pushes still waiting on it. The device and its other people
+    /// stay. 404 when the person is not on the device.
     /// </summary>
-    private static async Task RevokeAsync(LatchkeyDbContext db, SystemLogWriter log, DeviceEntity device, CancellationToken ct)
+    public static async Task<DeviceEntity> RemoveUserAsync(ApiCaller caller, string deviceId, string userId, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, CancellationToken ct) =>
+        await write.RunAsync(caller.OrgId, async () =>
+        {
+            var device = await FindAsync(db, caller.OrgId, deviceId, track: false, ct);
+            if (!await db.DeviceUsers.AnyAsync(l => l.OrgId == caller.OrgId && l.DeviceId == device.Id && l.UserId == userId, ct))
+            {
+                throw new ApiException(ApiErrors.NotFound(deviceId, "Device"));
+            }
+
+            await RevokeAsync(db, log, device, ct, userId);
+            return device;
+        }, ct);
+
+    /// <summary>
+    /// Removes the device's user links (<c>device.user.remove</c> each), its enrollments, the factors enrolled through
+    /// them (<c>user.mfa.factor.deactivate</c> each) and the pushes still waiting on those enrollments: of every person on
+    /// the device, or only of <paramref name="userId"/>.
+    /// </summary>
+    private static async Task RevokeAsync(LatchkeyDbContext db, SystemLogWriter log, DeviceEntity device, CancellationToken ct, string? userId = null)
     {
-        var links = await db.DeviceUsers.Where(l => l.OrgId == device.OrgId && l.DeviceId == device.Id).ToListAsync(ct);
-        var enrollments = await db.DeviceEnrollments.Where(e => e.OrgId == device.OrgId && e.DeviceId == device.Id).ToListAsync(ct);
+        var links = await db.DeviceUsers.Where(l => l.OrgId == device.OrgId && l.DeviceId == device.Id && (userId == null || l.UserId == userId)).ToListAsync(ct);
+        var enrollments = await db.DeviceEnrollments.Where(e => e.OrgId == device.OrgId && e.DeviceId == device.Id && (userId == null || e.UserId == userId))
+            .ToListAsync(ct);
         var enrollmentIds = enrollments.Select(e => e.Id).ToList();
         var factors = await db.UserFactors.Where(f => f.OrgId == device.OrgId && f.EnrollmentId != null && enrollmentIds.Contains(f.EnrollmentId))
             .ToListAsync(ct);

@@ -118,6 +118,28 @@ public static class FactorsApi
             throw new ApiException(ApiErrors.Validation("factorType", $"Latchkey does not enroll '{factorType}' through this API yet; supported: {FactorTypes.Totp}"));
         }
 
+        var (factor, shared) = await EnrollTotpAsync(caller, userId, provider, db, write, secrets, time, options.Value, ct);
+        var resource = FactorResources.ToResource(factor, ApiUrls.ApiBase(context.Request));
+        // The only time the secret leaves the server.
+        resource["_embedded"] = new JsonObject
+        {
+            ["activation"] = new JsonObject
+            {
+                ["timeStep"] = 30, ["sharedSecret"] = shared, ["encoding"] = "base32", ["keyLength"] = shared.Length, ["expiresAt"] = IsoTime.Write(factor.ActivationExpiresAt!.Value),
+            },
+        };
+        return ApiResponses.Json(resource);
+    }
+
+    /// <summary>
+    /// Enrolls a TOTP factor of <paramref name="provider"/> for a user, PENDING_ACTIVATION until a first code activates it
+    /// (the API's enroll and the dashboard's "Authenticator app"): the factor and its shared secret in base32, to be shown
+    /// once. An enrollment never activated is replaced; a second active one is refused.
+    /// </summary>
+    public static async Task<(UserFactorEntity Factor, string SharedSecret)> EnrollTotpAsync(ApiCaller caller, string userId, string? provider,
+        LatchkeyDbContext db, OrgWrite write, FactorSecrets secrets, TimeProvider time, LatchkeyOptions options, CancellationToken ct)
+    {
+        const string factorType = FactorTypes.Totp;
         if (provider is not (FactorProviders.Okta or FactorProviders.Google))
         {
             throw new ApiException(ApiErrors.Validation("provider", "A TOTP factor's provider is OKTA or GOOGLE"));
@@ -156,23 +178,12 @@ public static class FactorsApi
                 Id = factorId,
                 OrgId = caller.OrgId, UserId = user.Id, FactorType = factorType, Provider = provider, Status = FactorStatus.PendingActivation,
                 ProfileJson = new JsonObject { ["credentialId"] = user.Login }.ToJsonString(), SealedSecret = sealedSecret,
-                ActivationExpiresAt = now.AddMinutes(options.Value.Factors.ActivationMinutes), Created = now, LastUpdated = now,
+                ActivationExpiresAt = now.AddMinutes(options.Factors.ActivationMinutes), Created = now, LastUpdated = now,
             };
             db.UserFactors.Add(factor);
             return factor;
         }, ct);
-
-        var resource = FactorResources.ToResource(factor, ApiUrls.ApiBase(context.Request));
-        var shared = TotpVerifier.ToBase32(secret);
-        // The only time the secret leaves the server.
-        resource["_embedded"] = new JsonObject
-        {
-            ["activation"] = new JsonObject
-            {
-                ["timeStep"] = 30, ["sharedSecret"] = shared, ["encoding"] = "base32", ["keyLength"] = shared.Length, ["expiresAt"] = IsoTime.Write(factor.ActivationExpiresAt!.Value),
-            },
-        };
-        return ApiResponses.Json(resource);
+        return (factor, TotpVerifier.ToBase32(secret));
     }
 
     private static Task<IResult> Activate(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp) =>

@@ -11,11 +11,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Latchkey.Server.Features.Dashboard.Pages;
 
 /// <summary>
-/// "My settings": the person's own profile summary and password change (later issues add authenticators and devices).
+/// "My settings": the person's own profile summary and password change; their authenticators and devices in Settings.Authenticators.cs.
 /// Changing the password needs the current one, follows the org's password policy and history, and ends the person's
 /// other sessions (this one stays): the Management API's <c>change_password</c>, with the same rules, refusals and events.
 /// </summary>
-public sealed class SettingsPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time)
+public sealed partial class SettingsPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time)
     : SignedInPage
 {
     public string? Error { get; private set; }
