@@ -120,6 +120,12 @@ public sealed class WebAuthnTests(ClockedServerFixture server) : IClassFixture<C
         var verify = await LastEventAsync("user.authentication.verify", factorId);
         Assert.Equal("SUCCESS", (string?)verify["outcome"]!["result"]);
 
+        // Two copies of one answer at once: the challenge is used by exactly one of them.
+        var raced = key.Assert((await OptionsAsync(person, "assertion")).ToJsonString(), Origin);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => person.Client.PostJsonAsync("/idp/webauthn/assertion", raced)));
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Forbidden);
+
         // The very same answer again: its challenge is spent.
         var replay = (await person.Client.PostJsonAsync("/idp/webauthn/assertion", assertion)).Expect(HttpStatusCode.Forbidden);
         Assert.Equal("E0000068", replay.ErrorCode);

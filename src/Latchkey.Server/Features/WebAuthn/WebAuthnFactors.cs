@@ -82,20 +82,16 @@ public static class WebAuthnFactors
         var body = await JsonBody.ReadObjectAsync(context.Request);
         var attestation = Required(body, "attestation");
         var clientData = Required(body, "clientData");
-        string credentialId;
+        string credential;
         try
         {
-            credentialId = Base64Url.EncodeToString(ParsedAttestation.Parse(Base64Url.DecodeFromChars(attestation)).CredentialId);
+            credential = WebAuthnJson.AttestationCredential(attestation, clientData);
         }
         catch (FormatException e)
         {
             throw new ApiException(WebAuthnEndpoints.Refused("Registration of the security key failed", e.Message));
         }
 
-        var credential = Credential(credentialId, new JsonObject
-        {
-            ["clientDataJSON"] = clientData, ["attestationObject"] = attestation, ["transports"] = new JsonArray(),
-        });
         var outcome = await Ceremonies(context).RegisterAsync(user, credential, null, context, null, ct, factorId: factor.Id);
         return outcome.Succeeded
             ? ApiResponses.Json(FactorResources.ToResource(outcome.Factor!, ApiUrls.ApiBase(context.Request)))
@@ -141,11 +137,7 @@ public static class WebAuthnFactors
         }
 
         var credentialId = WebAuthnJson.Text(JsonNode.Parse(factor.ProfileJson), "credentialId") ?? "";
-        var credential = Credential(credentialId, new JsonObject
-        {
-            ["clientDataJSON"] = Required(body, "clientData"), ["authenticatorData"] = Required(body, "authenticatorData"),
-            ["signature"] = Required(body, "signatureData"),
-        });
+        var credential = WebAuthnJson.AssertionCredential(credentialId, Required(body, "clientData"), Required(body, "authenticatorData"), Required(body, "signatureData"));
         var outcome = await Ceremonies(context).VerifyAssertionAsync(user, credential, null, context, null, ct, factor.Id);
         return outcome.Succeeded
             ? ApiResponses.Json(new JsonObject { ["factorResult"] = "SUCCESS" })
@@ -153,11 +145,6 @@ public static class WebAuthnFactors
     }
 
     private static WebAuthnCeremonies Ceremonies(HttpContext context) => context.RequestServices.GetRequiredService<WebAuthnCeremonies>();
-
-    private static string Credential(string id, JsonObject response) => new JsonObject
-    {
-        ["id"] = id, ["rawId"] = id, ["type"] = "public-key", ["response"] = response, ["clientExtensionResults"] = new JsonObject(),
-    }.ToJsonString();
 
     /// <summary>A binary member, base64url or base64, as base64url; a validation error when missing or not base64.</summary>
     private static string Required(JsonObject body, string name)
@@ -168,7 +155,6 @@ public static class WebAuthnFactors
             throw new ApiException(ApiErrors.Validation(name, "The field cannot be left blank"));
         }
 
-        var url = text.TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return WebAuthnJson.Bytes(url) is null ? throw new ApiException(ApiErrors.Validation(name, "Expected base64url")) : url;
+        return WebAuthnJson.ToBase64Url(text) ?? throw new ApiException(ApiErrors.Validation(name, "Expected base64url"));
     }
 }

@@ -71,4 +71,35 @@ public static class WebAuthnJson
     }
 
     public static string[] Transports(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    /// <summary>
+    /// The <c>PublicKeyCredential</c> JSON of an assertion given in parts, as the Factors API and IDX send it
+    /// (<c>clientData</c>, <c>authenticatorData</c>, <c>signatureData</c>, base64url), for the credential
+    /// <paramref name="credentialId"/> (base64url).
+    /// </summary>
+    public static string AssertionCredential(string credentialId, string clientData, string authenticatorData, string signature) =>
+        Credential(credentialId, new JsonObject { ["clientDataJSON"] = clientData, ["authenticatorData"] = authenticatorData, ["signature"] = signature });
+
+    /// <summary>
+    /// The <c>PublicKeyCredential</c> JSON of a registration given in parts (<c>attestation</c> and <c>clientData</c>,
+    /// base64url): the credential id is read from the attestation object. A <see cref="FormatException"/> says why it cannot be.
+    /// </summary>
+    public static string AttestationCredential(string attestation, string clientData)
+    {
+        var attestationObject = Bytes(attestation) ?? throw new FormatException("The attestation is not base64url");
+        var id = System.Buffers.Text.Base64Url.EncodeToString(ParsedAttestation.Parse(attestationObject).CredentialId);
+        return Credential(id, new JsonObject { ["clientDataJSON"] = clientData, ["attestationObject"] = attestation, ["transports"] = new JsonArray() });
+    }
+
+    /// <summary>base64 or base64url as base64url (unpadded); null when it is neither.</summary>
+    public static string? ToBase64Url(string text)
+    {
+        var url = text.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Bytes(url) is null ? null : url;
+    }
+
+    private static string Credential(string id, JsonObject response) => new JsonObject
+    {
+        ["id"] = id, ["rawId"] = id, ["type"] = "public-key", ["response"] = response, ["clientExtensionResults"] = new JsonObject(),
+    }.ToJsonString();
 }
