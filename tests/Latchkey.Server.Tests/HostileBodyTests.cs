@@ -88,6 +88,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             ["{authenticatorId}"] = "autNoSuchAuthentic00", ["{methodType}"] = "totp", ["{transactionId}"] = "v2mNoSuchPush0000000",
             ["{enrollmentId}"] = "pfdNoSuchEnrollment0",
             ["{deviceId}"] = "guoNoSuchDevice00000",
+            ["{aaguid}"] = "00000000-0000-0000-0000-000000000001",
         };
         return pattern =>
         {

@@ -88,6 +88,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         "/api/v1/users/{userId}/factors/catalog",
         // The spec gives a device's users and a user's devices no paging parameters (a handful each).
         "/api/v1/devices/{deviceId}/users", "/api/v1/users/{userId}/devices",
+        // The spec gives the custom AAGUIDs of an authenticator no paging parameters (an allow-list of a few models).
+        "/api/v1/authenticators/{authenticatorId}/aaguids",
     };
 
     /// <summary>The real service's documented values that are not errors: route, parameter, value, what they mean.</summary>

@@ -22,6 +22,8 @@ public static class IdPrefix
     public const string GoogleTotpFactor = "uft";
     public const string PushFactor = "opf";
     public const string SignedNonceFactor = "crp";
+    /// <summary>A WebAuthn (FIDO2) factor: a security key or platform authenticator.</summary>
+    public const string WebAuthnFactor = "fwf";
 
     public const string Device = "guo";
     /// <summary>An authenticator-app enrollment: one user's keys on one device.</summary>

@@ -15,6 +15,7 @@ using Latchkey.Server.Features.SignIn;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Features.Web;
+using Latchkey.Server.Features.WebAuthn;
 using Microsoft.AspNetCore.DataProtection;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -105,6 +106,9 @@ public static partial class LatchkeyHost
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();
         services.AddScoped<Features.Factors.TotpFactors>();
+        services.AddScoped<Features.WebAuthn.WebAuthnUserStore>();
+        services.AddScoped<Features.WebAuthn.WebAuthnUserManager>();
+        services.AddScoped<Features.WebAuthn.WebAuthnCeremonies>();
         services.AddSingleton<Features.AuthenticatorApp.PushSignals>();
         services.AddScoped<Features.AuthenticatorApp.PushChallenges>();
         services.AddScoped<Features.AuthenticatorApp.DeviceRequests>();
@@ -172,6 +176,7 @@ public static partial class LatchkeyHost
             api.UseMiddleware<AdminPermissionCheck>();
         });
         app.UseWhen(c => Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path), channel => channel.UseMiddleware<ApiErrorHandling>());
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(Features.WebAuthn.WebAuthnEndpoints.Prefix), webAuthn => webAuthn.UseMiddleware<ApiErrorHandling>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx") && !Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path),
             idx => idx.UseMiddleware<IdxErrorHandling>());
 
@@ -181,6 +186,7 @@ public static partial class LatchkeyHost
         v1.MapAppsApi();
         v1.MapApiTokensApi();
         v1.MapAuthenticatorsApi();
+        v1.MapAaguidsApi();
         v1.MapFactorsApi();
         v1.MapDevicesApi();
         v1.MapSystemLogApi();
@@ -190,6 +196,7 @@ public static partial class LatchkeyHost
         app.UseLatchkeyWeb();
         app.MapIdxEndpoints();
         app.MapAuthenticatorAppEndpoints();
+        app.MapWebAuthnEndpoints();
         app.MapOrgEndpoints();
         app.MapUnmatchedFallback().NeedsNoAdminPermission("answers 404 or 405 only");
         return app;

@@ -354,3 +354,78 @@ public sealed class PushChallengeEntity
     public DateTimeOffset? AnsweredAt { get; set; }
     public long Version { get; set; }
 }
+
+/// <summary>
+/// A WebAuthn credential (a security key or platform authenticator) of a user: what the registration ceremony proved
+/// (the COSE public key, the model's AAGUID, the flags) and the signature counter the assertions move forward. Its id
+/// is the id of its <see cref="UserFactorEntity"/> (<c>fwf...</c>, factorType <c>webauthn</c>), so the Factors API
+/// lists and deletes it.
+/// </summary>
+public sealed class WebAuthnCredentialEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    /// <summary>The credential id the authenticator chose, base64url (unique: a credential is registered once, anywhere).</summary>
+    public required string CredentialId { get; set; }
+    /// <summary>The credential public key as the authenticator gave it (a COSE_Key).</summary>
+    public required byte[] PublicKey { get; set; }
+    /// <summary>The authenticator model (lower-case GUID; all zeros when the authenticator does not say).</summary>
+    public required string Aaguid { get; set; }
+    /// <summary><c>platform</c> or <c>cross-platform</c>, as the client reported it; null when it did not.</summary>
+    public string? Attachment { get; set; }
+    /// <summary>The transports the client reported (<c>usb</c>, <c>nfc</c>, <c>ble</c>, <c>internal</c>, <c>hybrid</c>), as a JSON array.</summary>
+    public required string TransportsJson { get; set; }
+    /// <summary>The attestation statement format the registration carried (<c>packed</c>, <c>none</c>, ...).</summary>
+    public required string AttestationFormat { get; set; }
+    /// <summary>The highest signature counter seen; an assertion must bring a greater one (unless both are 0).</summary>
+    public long SignCount { get; set; }
+    /// <summary>The registration was user-verified (PIN or biometrics), not only user-present.</summary>
+    public bool UserVerified { get; set; }
+    public bool BackupEligible { get; set; }
+    public bool BackedUp { get; set; }
+    public required string Name { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset? LastUsed { get; set; }
+}
+
+/// <summary>
+/// A WebAuthn challenge issued by the server (registration or assertion options): kept in the database so any node
+/// can finish the ceremony another started, used at most once (<see cref="UsedAt"/> is set by one conditional update)
+/// and only until <see cref="ExpiresAt"/>.
+/// </summary>
+public sealed class WebAuthnChallengeEntity
+{
+    /// <summary>The challenge itself, base64url: the client data of the answer names it.</summary>
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string UserId { get; set; }
+    /// <summary><c>registration</c> or <c>assertion</c>.</summary>
+    public required string Purpose { get; set; }
+    /// <summary>The factor a Factors API enrollment or verification is about; null for the JSON ceremonies.</summary>
+    public string? FactorId { get; set; }
+    /// <summary>The ceremony state the framework's passkey handler made with the options (the challenge, the user entity).</summary>
+    public required string StateJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+/// <summary>
+/// An authenticator model (AAGUID) on the org's allow-list for the <c>webauthn</c> authenticator (the "custom AAGUID"
+/// of the Authenticators API). When the list is not empty, only these models may be registered.
+/// </summary>
+public sealed class WebAuthnAaguidEntity
+{
+    public required string OrgId { get; set; }
+    public required string AuthenticatorId { get; set; }
+    /// <summary>Lower-case GUID.</summary>
+    public required string Aaguid { get; set; }
+    public string? Name { get; set; }
+    /// <summary><c>{platformAttached, fipsCompliant, hardwareProtected}</c> as the admin gave it.</summary>
+    public string? CharacteristicsJson { get; set; }
+    /// <summary>The attestation root certificates (base64 DER) an attestation of this model must chain to, as a JSON array; null: none given.</summary>
+    public string? RootCertificatesJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}

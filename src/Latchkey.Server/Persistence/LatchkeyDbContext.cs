@@ -32,6 +32,9 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<DeviceUserEntity> DeviceUsers => Set<DeviceUserEntity>();
     public DbSet<DeviceEnrollmentEntity> DeviceEnrollments => Set<DeviceEnrollmentEntity>();
     public DbSet<PushChallengeEntity> PushChallenges => Set<PushChallengeEntity>();
+    public DbSet<WebAuthnCredentialEntity> WebAuthnCredentials => Set<WebAuthnCredentialEntity>();
+    public DbSet<WebAuthnChallengeEntity> WebAuthnChallenges => Set<WebAuthnChallengeEntity>();
+    public DbSet<WebAuthnAaguidEntity> WebAuthnAaguids => Set<WebAuthnAaguidEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -226,6 +229,38 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Status).HasMaxLength(20);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => new { x.EnrollmentId, x.Status });
+        });
+
+        modelBuilder.Entity<WebAuthnCredentialEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.CredentialId).HasMaxLength(1400);
+            e.HasIndex(x => x.CredentialId).IsUnique();
+            e.Property(x => x.Aaguid).HasMaxLength(36);
+            e.Property(x => x.Attachment).HasMaxLength(20);
+            e.Property(x => x.AttestationFormat).HasMaxLength(40);
+            e.Property(x => x.Name).HasMaxLength(255);
+            e.HasIndex(x => new { x.OrgId, x.UserId });
+        });
+
+        modelBuilder.Entity<WebAuthnChallengeEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(100);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.Purpose).HasMaxLength(20);
+            e.Property(x => x.FactorId).HasMaxLength(20);
+            e.HasIndex(x => x.ExpiresAt);
+        });
+
+        modelBuilder.Entity<WebAuthnAaguidEntity>(e =>
+        {
+            e.HasKey(x => new { x.OrgId, x.AuthenticatorId, x.Aaguid });
+            e.Property(x => x.AuthenticatorId).HasMaxLength(20);
+            e.Property(x => x.Aaguid).HasMaxLength(36);
+            e.Property(x => x.Name).HasMaxLength(255);
         });
     }
 

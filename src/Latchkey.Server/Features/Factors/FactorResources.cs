@@ -12,12 +12,15 @@ public static class FactorTypes
     public const string Push = "push";
     /// <summary>FastPass: the device signs a server nonce with its enrolled key.</summary>
     public const string SignedNonce = "signed_nonce";
+    /// <summary>A security key or platform authenticator (FIDO2 WebAuthn), provider FIDO.</summary>
+    public const string WebAuthn = "webauthn";
 }
 
 public static class FactorProviders
 {
     public const string Okta = "OKTA";
     public const string Google = "GOOGLE";
+    public const string Fido = "FIDO";
 }
 
 public static class FactorStatus
@@ -30,7 +33,12 @@ public static class FactorStatus
 /// <summary>The <c>UserFactor</c> shape of okta-api.md §6.2, and the factor as a System Log target.</summary>
 public static class FactorResources
 {
-    public static string DisplayName(UserFactorEntity f) => f.Provider == FactorProviders.Google ? "Google Authenticator" : "Okta Verify";
+    public static string DisplayName(UserFactorEntity f) => f.Provider switch
+    {
+        FactorProviders.Google => "Google Authenticator",
+        FactorProviders.Fido => "Security Key or Biometric",
+        _ => "Okta Verify",
+    };
 
     public static LogTarget Target(UserFactorEntity f) => new(f.Id, "AuthenticatorEnrollment", f.FactorType, DisplayName(f));
 

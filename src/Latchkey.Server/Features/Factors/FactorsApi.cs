@@ -91,6 +91,16 @@ public static class FactorsApi
             });
         }
 
+        if (AuthenticatorsApi.MethodActive(authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.WebAuthn), FactorTypes.WebAuthn))
+        {
+            catalog.Add(new JsonObject
+            {
+                ["factorType"] = FactorTypes.WebAuthn, ["provider"] = FactorProviders.Fido, ["vendorName"] = FactorProviders.Fido,
+                ["status"] = enrolled.Any(f => f.FactorType == FactorTypes.WebAuthn && f.Status == FactorStatus.Active) ? FactorStatus.Active : FactorStatus.NotSetup,
+                ["enrollment"] = "OPTIONAL", ["_links"] = new JsonObject { ["enroll"] = JsonLinks.Link($"{apiBase}/users/{user.Id}/factors", "POST") },
+            });
+        }
+
         return ApiResponses.Json(catalog);
     }
 
@@ -113,9 +123,14 @@ public static class FactorsApi
                 $"A '{factorType}' factor is enrolled by the authenticator app on the device (latchkey-verify enroll), which registers the device and its keys"));
         }
 
+        if (factorType == FactorTypes.WebAuthn)
+        {
+            return await WebAuthn.WebAuthnFactors.EnrollAsync(userId, provider, context, db, write, time);
+        }
+
         if (factorType != FactorTypes.Totp)
         {
-            throw new ApiException(ApiErrors.Validation("factorType", $"Latchkey does not enroll '{factorType}' through this API yet; supported: {FactorTypes.Totp}"));
+            throw new ApiException(ApiErrors.Validation("factorType", $"Latchkey does not enroll '{factorType}' through this API yet; supported: {FactorTypes.Totp}, {FactorTypes.WebAuthn}"));
         }
 
         var (factor, shared) = await EnrollTotpAsync(caller, userId, provider, db, write, secrets, time, options.Value, ct);
@@ -186,8 +201,14 @@ public static class FactorsApi
         return (factor, TotpVerifier.ToBase32(secret));
     }
 
-    private static Task<IResult> Activate(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp) =>
-        AnswerAsync(userId, factorId, activating: true, context, db, totp);
+    private static async Task<IResult> Activate(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp)
+    {
+        var caller = ApiCaller.Required(context);
+        var factor = await db.UserFactors.AsNoTracking().FirstOrDefaultAsync(f => f.Id == factorId && f.OrgId == caller.OrgId, context.RequestAborted);
+        return factor?.FactorType == FactorTypes.WebAuthn
+            ? await WebAuthn.WebAuthnFactors.ActivateAsync(userId, factor, context, db)
+            : await AnswerAsync(userId, factorId, activating: true, context, db, totp);
+    }
 
     private static async Task<IResult> Verify(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp, PushChallenges pushes)
     {
@@ -196,6 +217,7 @@ public static class FactorsApi
         return factor?.FactorType switch
         {
             FactorTypes.Push => await SendPushAsync(userId, factor, context, db, pushes),
+            FactorTypes.WebAuthn => await WebAuthn.WebAuthnFactors.VerifyAsync(userId, factor, context, db),
             FactorTypes.SignedNonce => throw new ApiException(ApiErrors.Validation("factorType",
                 "A signed_nonce (FastPass) factor is verified by the device during a sign-in, not through this API")),
             _ => await AnswerAsync(userId, factorId, activating: false, context, db, totp),
@@ -273,7 +295,7 @@ public static class FactorsApi
     }
 
     /// <summary>A suspended or deactivated user proves nothing with a factor, nor does a locked-out one.</summary>
-    private static void RequireMayVerify(UserEntity user)
+    internal static void RequireMayVerify(UserEntity user)
     {
         if (user.Status is UserStatus.Suspended or UserStatus.Deprovisioned)
         {
@@ -344,6 +366,7 @@ public static class FactorsApi
             var factor = await db.UserFactors.FirstOrDefaultAsync(f => f.OrgId == caller.OrgId && f.UserId == user.Id && f.Id == factorId, ct)
                 ?? throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
             db.UserFactors.Remove(factor);
+            await db.WebAuthnCredentials.Where(c => c.Id == factor.Id).ExecuteDeleteAsync(ct);
             log.Stage(EventTypes.FactorDeactivate, [UserResources.Target(user), FactorResources.Target(factor)]);
             return factor;
         }, ct);

@@ -252,6 +252,7 @@ public static class UserWrites
             await db.AppUsers.Where(a => a.UserId == user.Id).ExecuteDeleteAsync(ct);
             // The user's factors (and their sealed secrets) go with them.
             await db.UserFactors.Where(f => f.OrgId == user.OrgId && f.UserId == user.Id).ExecuteDeleteAsync(ct);
+            await db.WebAuthnCredentials.Where(c => c.OrgId == user.OrgId && c.UserId == user.Id).ExecuteDeleteAsync(ct);
             var roles = db.RoleAssignments.Where(r => r.OrgId == user.OrgId && r.AssigneeType == AdminGrants.UserAssignee && r.AssigneeId == user.Id);
             RoleAssignmentsApi.StageRevoked(log, isUser: true, target, await roles.Select(r => r.Type).ToListAsync(ct));
             await roles.ExecuteDeleteAsync(ct);
