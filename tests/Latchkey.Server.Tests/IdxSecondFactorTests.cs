@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using System.Text.Json.Nodes;
 using Latchkey.Core.Authenticators.Totp;
 using Latchkey.Server.Tests.Infrastructure;
+using Latchkey.Verify.State;
+using Latchkey.Verify.WebAuthn;
 using OtpNet;
 
 namespace Latchkey.Server.Tests;
@@ -259,5 +261,65 @@ public sealed class IdxSecondFactorTests(ClockedServerFixture server) : IClassFi
         var again = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = handle })).Expect(HttpStatusCode.OK).Object;
         Assert.Equal(number, (int)again["currentAuthenticator"]!["value"]!["contextualData"]!["correctAnswer"]!);
         device.Dispose();
+    }
+
+    [Fact]
+    public async Task A_security_key_answers_the_challenge_the_sign_in_keeps_and_a_wrong_answer_goes_back_to_choosing()
+    {
+        var user = await server.CreateUserAsync();
+        var login = (string)user["profile"]!["login"]!;
+        var origin = server.Api.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var key = new SoftwareSecurityKey(new SecurityKeyRecord { Name = "test key", Aaguid = Guid.NewGuid(), Created = server.Time.GetUtcNow() }, server.Time);
+        using (var session = new SignInClient(server))
+        {
+            (await session.SignInAsync(login, ServerFixture.Password)).Expect(HttpStatusCode.OK);
+            var creation = (await session.PostJsonAsync("/idp/webauthn/registration/options", new JsonObject())).Expect(HttpStatusCode.OK).Object;
+            (await session.PostJsonAsync("/idp/webauthn/registration", new JsonObject { ["credential"] = key.Register(creation.ToJsonString(), origin) }))
+                .Expect(HttpStatusCode.OK);
+        }
+
+        using var client = new SignInClient(server);
+        var (handle, response) = await PasswordAsync(client, login);
+        var select = response.Expect(HttpStatusCode.OK).Object;
+        var credentialId = key.Record.Credentials.Single().Id;
+        var enrollment = select["authenticatorEnrollments"]!["value"]!.AsArray().Single(e => (string?)e!["key"] == "webauthn")!;
+        Assert.Equal(credentialId, (string?)enrollment["credentialId"]);
+        Assert.Equal("Use a security key", (string?)Option(select, "webauthn")["value"]!["form"]!["value"]![1]!["options"]![0]!["label"]);
+
+        async Task<(ApiResponse Answer, string Challenge)> AnswerAsync(Action<JsonObject>? tamper = null)
+        {
+            var challenge = (await ChooseAsync(client, handle, AuthenticatorId(select, "webauthn"), null)).Expect(HttpStatusCode.OK).Object;
+            Assert.Equal(["challenge-authenticator", "select-authenticator-authenticate"], SignInClient.RemediationNames(challenge));
+            var data = challenge["currentAuthenticator"]!["value"]!["contextualData"]!["challengeData"]!;
+            Assert.Equal("discouraged", (string?)data["userVerification"]);
+            var options = new JsonObject
+            {
+                ["challenge"] = (string)data["challenge"]!, ["rpId"] = new Uri(origin).Host,
+                ["allowCredentials"] = new JsonArray(new JsonObject { ["type"] = "public-key", ["id"] = credentialId }),
+            };
+            tamper?.Invoke(options);
+            var assertion = key.Assert(options.ToJsonString(), origin);
+            var answer = await client.IdxAsync("/idp/idx/challenge/answer", new JsonObject
+            {
+                ["credentials"] = new JsonObject
+                {
+                    ["id"] = (string)assertion["id"]!, ["clientData"] = (string)assertion["response"]!["clientDataJSON"]!,
+                    ["authenticatorData"] = (string)assertion["response"]!["authenticatorData"]!, ["signatureData"] = (string)assertion["response"]!["signature"]!,
+                },
+                ["stateHandle"] = handle,
+            });
+            return (answer, (string)data["challenge"]!);
+        }
+
+        // An assertion over another challenge (here: one the key made up) is refused, and the kept challenge is spent.
+        var (refused, _) = await AnswerAsync(o => o["challenge"] = System.Buffers.Text.Base64Url.EncodeToString(new byte[32]));
+        var back = refused.Expect(HttpStatusCode.Unauthorized).Object;
+        Assert.Equal(["select-authenticator-authenticate"], SignInClient.RemediationNames(back));
+        Assert.Contains("api.authn.authenticator.challenge.invalid", SignInClient.MessageKeys(back));
+        Assert.Null(client.SessionCookie);
+
+        var (right, _) = await AnswerAsync();
+        Assert.Equal("success-redirect", (string?)right.Expect(HttpStatusCode.OK).Object["success"]!["name"]);
+        Assert.NotNull(client.SessionCookie);
     }
 }

@@ -60,9 +60,9 @@ public static class IdxEndpoints
             return refused!;
         }
 
-        if (tx.State.ChallengeId is null)
+        if (await factors.ChosenMethodAsync(tx, context.RequestAborted) != Factors.FactorTypes.Push)
         {
-            return NotAvailable(context, tx);
+            return await NotAvailableAsync(context, tx);
         }
 
         return await OutcomeAsync(context, tx, await factors.PollAsync(tx, SignInCompletion.Session, context.RequestAborted));
@@ -123,8 +123,7 @@ public static class IdxEndpoints
         var method = authenticator is null ? null : JsonBody.String(authenticator, "methodType", "authenticator.methodType");
         if (tx.State.Step != SignInStep.Password)
         {
-            var origin = new AuthenticatorApp.PushOrigin(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString(), "Latchkey sign-in");
-            return await OutcomeAsync(context, tx, await factors.ChooseAsync(tx, id, method, origin, context.RequestAborted));
+            return await OutcomeAsync(context, tx, await factors.ChooseAsync(tx, id, method, context, context.RequestAborted));
         }
 
         if ((id is null && method is null) || (id is not null && id != PasswordAuthenticator.Id(tx.OrgId)) || (method is not null && method != "password"))
@@ -148,12 +147,20 @@ public static class IdxEndpoints
         var passcode = Passcode(body);
         if (tx.State.Step == SignInStep.Authenticator)
         {
-            if (tx.State.ChallengeId is not null)
+            switch (await factors.ChosenMethodAsync(tx, context.RequestAborted))
             {
-                return NotAvailable(context, tx); // a push is answered on the device, not here
+                case Factors.FactorTypes.WebAuthn:
+                    return SecurityKeyAnswer(body) is { } credential
+                        ? await OutcomeAsync(context, tx, await factors.AnswerSecurityKeyAsync(tx, credential, SignInCompletion.Session, context, context.RequestAborted))
+                        : await NotAvailableAsync(context, tx, IdxResponses.Message(
+                            "credentials needs the assertion: id (the credential id), clientData, authenticatorData and signatureData, base64url",
+                            "E0000001"));
+                case "totp" or "otp":
+                    return Invalid(context, tx, passcode, 16)
+                        ?? await OutcomeAsync(context, tx, await factors.AnswerCodeAsync(tx, passcode!, SignInCompletion.Session, context.RequestAborted));
+                default:
+                    return await NotAvailableAsync(context, tx); // a push is answered on the device, not here
             }
-
-            return Invalid(context, tx, passcode, 16) ?? await OutcomeAsync(context, tx, await factors.AnswerCodeAsync(tx, passcode!, SignInCompletion.Session, context.RequestAborted));
         }
 
         return Invalid(context, tx, passcode, SignInEngine.MaxPasswordLength) ?? await AnswerAsync(context, engine, tx, passcode!);
@@ -222,6 +229,26 @@ public static class IdxEndpoints
         return (body, await engine.FindAsync(orgId, handle, context.RequestAborted));
     }
 
+    /// <summary>
+    /// A security key's answer: <c>credentials</c> <c>{clientData, authenticatorData, signatureData}</c> (base64url) as the
+    /// Identity Engine takes it, with the credential's <c>id</c> (or <c>credentialId</c>); null when a part is missing.
+    /// </summary>
+    private static string? SecurityKeyAnswer(JsonObject body)
+    {
+        if (JsonBody.Object(body, "credentials", "credentials") is not { } c)
+        {
+            return null;
+        }
+
+        var id = JsonBody.String(c, "id", "credentials.id") ?? JsonBody.String(c, "credentialId", "credentials.credentialId");
+        var clientData = JsonBody.String(c, "clientData", "credentials.clientData");
+        var authenticatorData = JsonBody.String(c, "authenticatorData", "credentials.authenticatorData");
+        var signature = JsonBody.String(c, "signatureData", "credentials.signatureData");
+        return id is null || clientData is null || authenticatorData is null || signature is null
+            ? null
+            : WebAuthn.WebAuthnJson.AssertionCredential(id, clientData, authenticatorData, signature);
+    }
+
     /// <summary><c>credentials.passcode</c>, or <c>credentials.totp</c> as Okta Verify's code is sent.</summary>
     private static string? Passcode(JsonObject body) =>
         JsonBody.Object(body, "credentials", "credentials") is { } credentials
@@ -238,6 +265,11 @@ public static class IdxEndpoints
                 : null;
         return message is null ? null : Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), [message]), StatusCodes.Status400BadRequest);
     }
+
+    /// <summary>At the second-factor step: the step as it stands (the user's authenticators) and why the request was refused.</summary>
+    private static Task<IResult> NotAvailableAsync(HttpContext context, SignInTransaction tx, JsonObject? message = null) =>
+        StateAsync(context, tx, [message ?? IdxResponses.Message("This step is not available in the current state of the sign-in.", "idx.remediation.not.available")],
+            StatusCodes.Status400BadRequest);
 
     private static IResult NotAvailable(HttpContext context, SignInTransaction tx) =>
         Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request),

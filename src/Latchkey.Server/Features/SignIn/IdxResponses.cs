@@ -95,9 +95,22 @@ public static class IdxResponses
                             new JsonObject { ["name"] = "methodType", ["type"] = "string", ["required"] = false, ["options"] = methodOptions }),
                     },
                 },
-                ["relatesTo"] = $"$.authenticatorEnrollments.value[{i}]",
+                ["relatesTo"] = $"$.authenticatorEnrollments.value[{enrollments.Count}]",
             });
-            enrollments.Add(ChoiceObject(choice));
+            if (choice.CredentialIds.Count > 0)
+            {
+                // A security key is one enrollment per credential, with its id (for allowCredentials).
+                foreach (var credentialId in choice.CredentialIds)
+                {
+                    var enrollment = ChoiceObject(choice);
+                    enrollment["credentialId"] = credentialId;
+                    enrollments.Add(enrollment);
+                }
+            }
+            else
+            {
+                enrollments.Add(ChoiceObject(choice));
+            }
         }
 
         if (view.Current is { } current && view.CurrentMethod is { } method)
@@ -113,6 +126,31 @@ public static class IdxResponses
                     value["contextualData"] = new JsonObject { ["correctAnswer"] = number };
                 }
 
+                body["currentAuthenticator"] = Wrap(value);
+            }
+            else if (view.WebAuthnChallenge is { } key)
+            {
+                // As the Identity Engine asks a security key: the challenge in contextualData.challengeData, the
+                // assertion's parts (base64url) in credentials, with the credential's id.
+                remediations.Add(Form("challenge-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticator"],
+                    new JsonObject
+                    {
+                        ["name"] = "credentials", ["type"] = "object", ["required"] = true,
+                        ["form"] = new JsonObject
+                        {
+                            ["value"] = new JsonArray(
+                                new JsonObject { ["name"] = "id", ["label"] = "Credential id", ["required"] = true, ["visible"] = false },
+                                new JsonObject { ["name"] = "clientData", ["label"] = "Client Data", ["required"] = true, ["visible"] = false },
+                                new JsonObject { ["name"] = "authenticatorData", ["label"] = "Authenticator Data", ["required"] = true, ["visible"] = false },
+                                new JsonObject { ["name"] = "signatureData", ["label"] = "Signature Data", ["required"] = true, ["visible"] = false }),
+                        },
+                    },
+                    StateHandleField(tx.Handle)));
+                value["contextualData"] = new JsonObject
+                {
+                    ["challengeData"] = new JsonObject { ["challenge"] = key.Challenge, ["userVerification"] = key.UserVerification, ["extensions"] = new JsonObject() },
+                };
+                value["credentialIds"] = new JsonArray(current.CredentialIds.Select(id => (JsonNode)id).ToArray());
                 body["currentAuthenticator"] = Wrap(value);
             }
             else
@@ -150,6 +188,7 @@ public static class IdxResponses
     private static string MethodLabel(string method) => method switch
     {
         Factors.FactorTypes.Push => "Get a push notification",
+        Factors.FactorTypes.WebAuthn => "Use a security key",
         _ => "Enter a code",
     };
 

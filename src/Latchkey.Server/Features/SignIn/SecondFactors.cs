@@ -2,6 +2,7 @@ using Latchkey.Server.Features.Authenticators;
 using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
+using Latchkey.Server.Features.WebAuthn;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,6 +11,9 @@ namespace Latchkey.Server.Features.SignIn;
 /// <summary>One authenticator a user can answer at the second-factor step, with the factor behind each of its methods.</summary>
 public sealed record FactorChoice(AuthenticatorEntity Authenticator, IReadOnlyDictionary<string, UserFactorEntity> Methods, string? DeviceName)
 {
+    /// <summary>For security keys: the user's credential ids (any of them may answer).</summary>
+    public IReadOnlyList<string> CredentialIds { get; init; } = [];
+
     public string Id => Authenticator.Id;
 
     /// <summary>The method used when the client names none: push before a code.</summary>
@@ -17,20 +21,24 @@ public sealed record FactorChoice(AuthenticatorEntity Authenticator, IReadOnlyDi
 }
 
 /// <summary>What the second-factor step shows: the choices, and once one is made, it with its method and push number.</summary>
-public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, FactorChoice? Current = null, string? CurrentMethod = null, int? CorrectAnswer = null);
+public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, FactorChoice? Current = null, string? CurrentMethod = null, int? CorrectAnswer = null)
+{
+    /// <summary>For a security key: the challenge to sign and the user verification the org asks for.</summary>
+    public (string Challenge, string UserVerification)? WebAuthnChallenge { get; init; }
+}
 
 /// <summary>
 /// The factors a user can answer after the password (issue 11 item 7): Okta Verify (push and its code, from the newest
-/// enrollment on a device that is active, or a code enrolled through the API) and Google Authenticator. Only active
-/// factors of active authenticators and methods count; a suspended device's factors are not offered.
+/// enrollment on a device that is active, or a code enrolled through the API), Google Authenticator and security keys
+/// (WebAuthn). Only active factors of active authenticators and methods count; a suspended device's factors are not offered.
 /// </summary>
-public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes)
+public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes, WebAuthnCeremonies webAuthn)
 {
     /// <summary>What a second-factor action did: the result, and a message to show when it did not get on.</summary>
     public sealed record Outcome(SignInResult Result, string? Message = null, string? MessageKey = null, int Status = StatusCodes.Status200OK);
 
     /// <summary>Chooses <paramref name="authenticatorId"/>'s <paramref name="methodType"/> (null: its default); a push is sent at once.</summary>
-    public async Task<Outcome> ChooseAsync(SignInTransaction tx, string? authenticatorId, string? methodType, PushOrigin origin, CancellationToken ct)
+    public async Task<Outcome> ChooseAsync(SignInTransaction tx, string? authenticatorId, string? methodType, HttpContext http, CancellationToken ct)
     {
         var choices = await ChoicesAsync(tx.OrgId, tx.State.UserId!, ct);
         var choice = choices.FirstOrDefault(c => c.Id == authenticatorId);
@@ -42,13 +50,52 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         }
 
         string? challengeId = null;
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == tx.State.UserId, ct);
         if (method == FactorTypes.Push)
         {
-            var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == tx.State.UserId, ct);
+            var origin = new PushOrigin(http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString(), "Latchkey sign-in");
             challengeId = (await pushes.SendAsync(user, factor, askNumber: false, origin, SignInEvents.Actor(user), ct)).Id;
+        }
+        else if (method == FactorTypes.WebAuthn)
+        {
+            // The challenge is kept in the transaction: only an assertion over it answers this sign-in.
+            challengeId = (await webAuthn.AssertionOptionsAsync(user, http, ct)).Challenge;
         }
 
         return new Outcome(await engine.ChooseFactorAsync(tx, factor.Id, challengeId, ct));
+    }
+
+    /// <summary>The method of the chosen factor (<c>push</c>, <c>totp</c>, <c>otp</c>, <c>webauthn</c>), or null.</summary>
+    public async Task<string?> ChosenMethodAsync(SignInTransaction tx, CancellationToken ct)
+    {
+        var type = tx.State.FactorId is { } id
+            ? await db.UserFactors.AsNoTracking().Where(f => f.Id == id && f.OrgId == tx.OrgId).Select(f => f.FactorType).FirstOrDefaultAsync(ct)
+            : null;
+        return type switch { FactorTypes.Totp => "totp", null => null, _ => type };
+    }
+
+    /// <summary>
+    /// Checks the assertion of a security key (the <c>PublicKeyCredential</c> JSON) over the challenge this sign-in
+    /// keeps; right: the sign-in succeeds. Every refusal is logged with its reason and shown as one message.
+    /// </summary>
+    public async Task<Outcome> AnswerSecurityKeyAsync(SignInTransaction tx, string credentialJson, SignInCompletion completion, HttpContext http,
+        CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
+        if (user is null || tx.State.ChallengeId is not { } challenge)
+        {
+            return new Outcome(SignInResult.StaleHandle);
+        }
+
+        var outcome = await webAuthn.VerifyAssertionAsync(user, credentialJson, challenge, http, SignInEvents.Actor(user), ct);
+        if (outcome.Succeeded)
+        {
+            return new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct));
+        }
+
+        // The challenge is spent whatever the outcome: back to choosing, with the reason.
+        return new Outcome(await engine.FactorAbandonedAsync(tx, ct), $"The security key was not accepted: {outcome.Reason}. Choose how to verify again.",
+            "api.authn.authenticator.challenge.invalid", StatusCodes.Status401Unauthorized);
     }
 
     /// <summary>Checks a code for the chosen TOTP factor; right: the sign-in succeeds.</summary>
@@ -101,7 +148,8 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     public async Task<List<FactorChoice>> ChoicesAsync(string orgId, string userId, CancellationToken ct)
     {
         var authenticators = await db.Authenticators.AsNoTracking()
-            .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp)).ToListAsync(ct);
+            .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp || a.Key == DefaultAuthenticators.WebAuthn))
+            .ToListAsync(ct);
         var factors = await db.UserFactors.AsNoTracking()
             .Where(f => f.OrgId == orgId && f.UserId == userId && f.Status == FactorStatus.Active).OrderByDescending(f => f.Id).ToListAsync(ct);
         var enrollmentIds = factors.Where(f => f.EnrollmentId is not null).Select(f => f.EnrollmentId!).Distinct().ToList();
@@ -139,6 +187,14 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
             choices.Add(new FactorChoice(google!, new Dictionary<string, UserFactorEntity> { ["otp"] = otp }, null));
         }
 
+        var keys = authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.WebAuthn);
+        if (AuthenticatorsApi.MethodActive(keys, WebAuthnPolicy.Method) && factors.FirstOrDefault(f => f.FactorType == FactorTypes.WebAuthn) is { } key)
+        {
+            var credentials = await db.WebAuthnCredentials.AsNoTracking().Where(c => c.OrgId == orgId && c.UserId == userId)
+                .OrderBy(c => c.Created).Select(c => c.CredentialId).ToListAsync(ct);
+            choices.Add(new FactorChoice(keys!, new Dictionary<string, UserFactorEntity> { [WebAuthnPolicy.Method] = key }, null) { CredentialIds = credentials });
+        }
+
         return choices;
     }
 
@@ -154,11 +210,16 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         var current = tx.State.FactorId is { } id ? choices.FirstOrDefault(c => c.Methods.Values.Any(f => f.Id == id)) : null;
         var method = current?.Methods.First(m => m.Value.Id == tx.State.FactorId).Key;
         int? number = null;
-        if (tx.State.ChallengeId is { } challenge)
+        (string, string)? keyChallenge = null;
+        if (tx.State.ChallengeId is { } challenge && method == FactorTypes.Push)
         {
             number = await db.PushChallenges.AsNoTracking().Where(p => p.Id == challenge).Select(p => p.CorrectAnswer).FirstOrDefaultAsync(ct);
         }
+        else if (tx.State.ChallengeId is { } keyed && method == WebAuthnPolicy.Method)
+        {
+            keyChallenge = (keyed, (await WebAuthnPolicy.ForOrgAsync(db, tx.OrgId, ct)).VerifyUserVerification);
+        }
 
-        return new SecondFactorView(choices, current, method, number);
+        return new SecondFactorView(choices, current, method, number) { WebAuthnChallenge = keyChallenge };
     }
 }

@@ -131,8 +131,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
             return await ShowFactorAsync(tx, "Choose how to verify.");
         }
 
-        var origin = new AuthenticatorApp.PushOrigin(HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent.ToString(), "Latchkey sign-in");
-        return await ShowOutcomeAsync(tx, await factors.ChooseAsync(tx, authenticatorId, method, origin, ct));
+        return await ShowOutcomeAsync(tx, await factors.ChooseAsync(tx, authenticatorId, method, HttpContext, ct));
     }
 
     /// <summary>The code of the chosen authenticator.</summary>
@@ -150,6 +149,26 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         }
 
         return await ShowOutcomeAsync(tx, await factors.AnswerCodeAsync(tx, code, SignInCompletion.Session, HttpContext.RequestAborted));
+    }
+
+    /// <summary>
+    /// The security key's answer: <c>credential</c> is the <c>PublicKeyCredential</c> JSON the page's script got from
+    /// <c>navigator.credentials.get()</c> over the challenge this sign-in keeps.
+    /// </summary>
+    public async Task<IActionResult> OnPostSecurityKeyAsync([FromForm] string? stateHandle, [FromForm] string? credential)
+    {
+        if (await FindAsync(stateHandle, SignInStep.Authenticator) is not { } tx
+            || await factors.ChosenMethodAsync(tx, HttpContext.RequestAborted) != FactorTypes.WebAuthn)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        if (string.IsNullOrEmpty(credential) || credential.Length > 64 * 1024)
+        {
+            return await ShowFactorAsync(tx, "Use your security key when the browser asks (this needs JavaScript).");
+        }
+
+        return await ShowOutcomeAsync(tx, await factors.AnswerSecurityKeyAsync(tx, credential, SignInCompletion.Session, HttpContext, HttpContext.RequestAborted));
     }
 
     /// <summary>After the push was answered on the device (the page's script submits this when it sees the answer; without script, a button).</summary>
@@ -205,6 +224,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         var step = Factors switch
         {
             { Current: not null, CurrentMethod: FactorTypes.Push } => "challenge-push",
+            { Current: not null, CurrentMethod: FactorTypes.WebAuthn } => "challenge-webauthn",
             { Current: not null } => "challenge-code",
             _ => "select-authenticator",
         };
