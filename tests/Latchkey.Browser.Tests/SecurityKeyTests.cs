@@ -60,6 +60,36 @@ public sealed class SecurityKeyTests(DemoServer server, BrowserFixture browser) 
         Assert.Empty((await Server.ApiOkAsync(HttpMethod.Get, $"/api/v1/users/{userId}/factors"))!.AsArray());
     }
 
+    [Fact]
+    public async Task A_sign_in_that_asks_for_a_second_factor_is_finished_with_the_security_key_in_the_browser()
+    {
+        var cdp = await Context.NewCDPSessionAsync(Page);
+        await cdp.SendAsync("WebAuthn.enable");
+        await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2", ["transport"] = "usb", ["hasResidentKey"] = false, ["hasUserVerification"] = true,
+                ["isUserVerified"] = true, ["automaticPresenceSimulation"] = true,
+            },
+        });
+        var (_, login) = await Server.CreateUserAsync();
+        await SignInAsync(new Credential(login, DemoServer.Password));
+        await Page.GotoAsync("/settings");
+        var section = Page.GetByRole(AriaRole.Region, new() { Name = "Security keys" });
+        await section.GetByLabel("Name for the new key").FillAsync("Desk key");
+        await section.GetByRole(AriaRole.Button, new() { Name = "Register a security key" }).ClickAsync();
+        await Expect(section.GetByRole(AriaRole.Row).Filter(new() { HasText = "Desk key" })).ToBeVisibleAsync();
+        await Context.ClearCookiesAsync();
+
+        await SignInAsync(new Credential(login, DemoServer.Password), "/?acr_values=urn:okta:loa:2fa:any");
+        await Page.GetByLabel("Security Key or Biometric: use a security key").CheckAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Use my security key" }).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(Url("/app/UserHome"));
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "My apps", Level = 1 })).ToBeVisibleAsync();
+    }
+
     /// <summary>CDP gives the credential id in base64; the server's profile has it in base64url.</summary>
     private static string Base64Url(string base64) => base64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
