@@ -141,7 +141,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Version).IsConcurrencyToken();
             e.Property(x => x.Assurance).HasMaxLength(100);
             e.Property(x => x.FactorId).HasMaxLength(20);
-            e.Property(x => x.ChallengeId).HasMaxLength(20);
+            e.Property(x => x.ChallengeId).HasMaxLength(100);
             e.HasIndex(x => x.ExpiresAt);
         });
 

@@ -877,9 +877,9 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.Property<string>("ChallengeId")
-                        .HasMaxLength(20)
+                        .HasMaxLength(100)
                         .IsUnicode(true)
-                        .HasColumnType("character varying(20)");
+                        .HasColumnType("character varying(100)");
 
                     b.Property<long>("Created")
                         .HasColumnType("bigint");

@@ -872,7 +872,7 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ChallengeId")
-                        .HasMaxLength(20)
+                        .HasMaxLength(100)
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 
