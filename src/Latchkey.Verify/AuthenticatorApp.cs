@@ -31,21 +31,60 @@ public sealed class AuthenticatorApp(VerifyHome home, TimeProvider? time = null,
     public async Task<AccountRecord> EnrollAsync(string orgUrl, string login, string password, DeviceDescription device, CancellationToken cancellationToken)
     {
         using var channel = Channel(orgUrl);
-        var clientInstanceId = home.Update(state => state.ClientInstanceId ??= "lkv" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18)));
         var user = await channel.SignInAsync(login, password, cancellationToken);
+        return await EnrollAsync(channel, user, login, device, cancellationToken);
+    }
+
+    /// <summary>
+    /// Enrolls with the activation link a sign-in shows at its authenticator-app set-up step
+    /// (<c>latchkey-verify://enroll?s=ORG&amp;t=TOKEN&amp;u=USERID</c>): no password, the link's one-time token authorizes it.
+    /// </summary>
+    public async Task<AccountRecord> EnrollWithLinkAsync(string link, DeviceDescription device, CancellationToken cancellationToken)
+    {
+        var (org, token, userId) = ParseActivationLink(link);
+        using var channel = Channel(org);
+        return await EnrollAsync(channel, new SignedInUser(userId, "", "") { ActivationToken = token }, null, device, cancellationToken);
+    }
+
+    /// <summary>The org URL, token and user id of an activation link; a clear refusal when it is not one.</summary>
+    public static (string Org, string Token, string UserId) ParseActivationLink(string link)
+    {
+        const string prefix = "latchkey-verify://enroll?";
+        if (!link.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new VerifyException(ExitCodes.Usage, $"--link: not an activation link (it starts with {prefix}); copy it from the sign-in page's set-up step");
+        }
+
+        var parts = link[prefix.Length..].Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+            .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => Uri.UnescapeDataString(g.First()[1]));
+        if (!parts.TryGetValue("s", out var org) || !parts.TryGetValue("t", out var token) || !parts.TryGetValue("u", out var userId)
+            || token.Length is 0 or > 100 || userId.Length is 0 or > 40 || !Uri.TryCreate(org, UriKind.Absolute, out var orgUri)
+            || orgUri.Scheme is not ("http" or "https"))
+        {
+            throw new VerifyException(ExitCodes.Usage, "--link: the activation link is incomplete (it needs s=, t= and u=); copy all of it");
+        }
+
+        return (org, token, userId);
+    }
+
+    private async Task<AccountRecord> EnrollAsync(AppChannelClient channel, SignedInUser user, string? login, DeviceDescription device, CancellationToken cancellationToken)
+    {
+        var clientInstanceId = home.Update(state => state.ClientInstanceId ??= "lkv" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18)));
         using var proofKey = SoftwareKey.Create();
         var result = await channel.EnrollAsync(user, device, proofKey, clientInstanceId, cancellationToken);
         return home.Update(state =>
         {
-            state.Accounts.RemoveAll(a => a.Kind == AccountRecord.OktaVerifyKind && a.Org == channel.OrgUrl && string.Equals(a.Login, login, StringComparison.OrdinalIgnoreCase));
-            var name = state.Accounts.Any(a => a.Name == login) ? $"{login}@{new Uri(channel.OrgUrl).Authority}" : login;
+            var enrolled = result.Login ?? login ?? user.UserId;
+            state.Accounts.RemoveAll(a => a.Kind == AccountRecord.OktaVerifyKind && a.Org == channel.OrgUrl && string.Equals(a.Login, enrolled, StringComparison.OrdinalIgnoreCase));
+            var name = state.Accounts.Any(a => a.Name == enrolled) ? $"{enrolled}@{new Uri(channel.OrgUrl).Authority}" : enrolled;
             var account = new AccountRecord
             {
                 Name = name,
                 Kind = AccountRecord.OktaVerifyKind,
                 Issuer = new Uri(channel.OrgUrl).Authority,
                 Org = channel.OrgUrl,
-                Login = result.Login ?? login,
+                Login = enrolled,
                 UserId = string.IsNullOrEmpty(result.UserId) ? user.UserId : result.UserId,
                 Totp = result.Totp,
                 Enrollment = result.Enrollment,

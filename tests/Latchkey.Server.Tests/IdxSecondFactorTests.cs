@@ -214,14 +214,13 @@ public sealed class IdxSecondFactorTests(ClockedServerFixture server) : IClassFi
     }
 
     [Fact]
-    public async Task A_user_without_factors_gets_no_session_but_a_message_and_an_unknown_authenticator_is_refused()
+    public async Task A_user_without_factors_gets_no_session_but_enrollment_and_an_unknown_authenticator_is_refused()
     {
         var login = (string)(await server.CreateUserAsync())["profile"]!["login"]!;
         using var client = new SignInClient(server);
         var (handle, response) = await PasswordAsync(client, login);
         var none = response.Expect(HttpStatusCode.OK).Object;
-        Assert.Empty(SignInClient.RemediationNames(none));
-        Assert.Contains("idx.no.authenticator.enrolled", SignInClient.MessageKeys(none));
+        Assert.Equal(["select-authenticator-enroll"], SignInClient.RemediationNames(none));
         Assert.Null(client.SessionCookie);
         var refused = (await ChooseAsync(client, handle, "autNoSuchAuthentica", null)).Expect(HttpStatusCode.BadRequest).Object;
         Assert.Contains("idx.authenticator.not.available", SignInClient.MessageKeys(refused));
@@ -237,8 +236,9 @@ public sealed class IdxSecondFactorTests(ClockedServerFixture server) : IClassFi
         using var client = new SignInClient(server);
         var (handle, response) = await PasswordAsync(client, login);
         var none = response.Expect(HttpStatusCode.OK).Object;
-        Assert.Empty(none["authenticators"]!["value"]!.AsArray());
-        Assert.Contains("idx.no.authenticator.enrolled", SignInClient.MessageKeys(none));
+        // Nothing to answer: the suspended device's Okta Verify is not offered to answer, only (again) to enroll.
+        Assert.Equal(["select-authenticator-enroll"], SignInClient.RemediationNames(none));
+        Assert.Empty(none["authenticatorEnrollments"]!["value"]!.AsArray());
         var verifyId = (string)device.Enrollment["methods"]![0]!["id"]!;
         (await ChooseAsync(client, handle, verifyId, "push")).Expect(HttpStatusCode.BadRequest);
         Assert.Equal(0, await server.WithDbAsync(db => db.PushChallenges.CountAsync(p => p.UserId == device.UserId)));

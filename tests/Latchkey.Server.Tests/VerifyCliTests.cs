@@ -87,6 +87,35 @@ public sealed class VerifyCliTests(ServerFixture server) : IClassFixture<ServerF
         (string)(await Api.GetAsync(new Uri((string)sent.Object["_links"]!["poll"]!["href"]!).PathAndQuery)).Expect(HttpStatusCode.OK).Object["factorResult"]!;
 
     [Fact]
+    public async Task Enroll_with_the_activation_link_of_a_sign_in_finishes_that_sign_in_and_the_link_works_once()
+    {
+        var user = await server.CreateUserAsync();
+        var login = (string)user["profile"]!["login"]!;
+        using var client = new SignInClient(server);
+        var handle = (string)(await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["acr_values"] = "urn:okta:loa:2fa:any" }))
+            .Expect(HttpStatusCode.OK).Object["stateHandle"]!;
+        (await client.IdentifyAsync(handle, login)).Expect(HttpStatusCode.OK);
+        var select = (await client.AnswerAsync(handle, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
+        var verifyId = (string)select["authenticators"]!["value"]!.AsArray().Single(a => (string?)a!["key"] == "okta_verify")!["id"]!;
+        var enroll = (await client.IdxAsync("/idp/idx/credential/enroll",
+            new JsonObject { ["authenticator"] = new JsonObject { ["id"] = verifyId }, ["stateHandle"] = handle })).Expect(HttpStatusCode.OK).Object;
+        var link = (string)enroll["currentAuthenticator"]!["value"]!["contextualData"]!["activationLink"]!;
+
+        var home = Path.Combine(LatchkeyExecutable.TempDirectory(), "verify");
+        var run = await RunAsync("enroll", "--link", link, "--home", home, "--name", "Linked laptop");
+        Assert.True(run.ExitCode == 0, $"enroll --link exited {run.ExitCode}: {run.Output} {run.Error}");
+        Assert.Contains($"Enrolled {login}", run.Output, StringComparison.Ordinal);
+        var done = (await client.IdxAsync("/idp/idx/challenge/poll", new JsonObject { ["stateHandle"] = handle })).Expect(HttpStatusCode.OK).Object;
+        Assert.NotNull(done["success"]);
+        var factors = (await Api.GetAsync($"/api/v1/users/{ServerFixture.Id(user)}/factors")).Expect(HttpStatusCode.OK).Array;
+        Assert.Contains("push", factors.Select(f => (string?)f!["factorType"]));
+
+        var again = await RunAsync("enroll", "--link", link, "--home", Path.Combine(LatchkeyExecutable.TempDirectory(), "verify"));
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("activation link was not accepted", again.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Enroll_shows_the_account_and_a_code_the_server_accepts_and_says_the_key_is_not_hardware_protected()
     {
         var (home, login, userId) = await EnrolledAsync();

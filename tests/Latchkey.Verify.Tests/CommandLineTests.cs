@@ -36,6 +36,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("ACME:alice", (await CliRun.RunAsync(["--home", test.Path, "accounts"])).Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://example.test/enroll?t=abc", "not an activation link")]
+    [InlineData("latchkey-verify://enroll?t=abc&u=00u1", "incomplete")]
+    [InlineData("latchkey-verify://enroll?s=ftp%3A%2F%2Fhost&t=abc&u=00u1", "incomplete")]
+    public async Task Enroll_with_a_link_that_is_not_an_activation_link_is_a_usage_error_that_touches_nothing(string link, string reason)
+    {
+        var run = await CliRun.RunAsync(["enroll", "--link", link, "--home", test.Path]);
+        Assert.Equal(ExitCodes.Usage, run.Exit);
+        Assert.Contains(reason, run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(test.Path, "state.json")));
+        var both = await CliRun.RunAsync(["enroll", "--link", "latchkey-verify://enroll?s=http%3A%2F%2F127.0.0.1%3A1&t=a&u=b", "--user", "x", "--home", test.Path]);
+        Assert.Equal(ExitCodes.Usage, both.Exit);
+        Assert.Contains("not both", both.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_usage_error_exits_2_with_the_reason_and_help_on_standard_error()
     {

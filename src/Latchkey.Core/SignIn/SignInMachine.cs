@@ -97,21 +97,35 @@ public static class SignInMachine
             Require(state, SignInStep.SelectAuthenticator, now);
         }
 
-        return Advance(state, SignInStep.Authenticator, now) with { FactorId = factorId, ChallengeId = challengeId };
+        return Advance(state, SignInStep.Authenticator, now) with { FactorId = factorId, ChallengeId = challengeId, Enrolling = null };
+    }
+
+    /// <summary>
+    /// The user, having no second factor to answer, chose <paramref name="authenticatorId"/> to enroll: the transaction
+    /// waits for the enrollment (its pending factor or challenge, when it has one); finishing it is the second factor.
+    /// </summary>
+    public static SignInState ChooseEnrollment(SignInState state, string authenticatorId, string? factorId, string? challengeId, DateTimeOffset now)
+    {
+        if (!Accepts(state, SignInStep.Authenticator, now))
+        {
+            Require(state, SignInStep.SelectAuthenticator, now);
+        }
+
+        return Advance(state, SignInStep.Authenticator, now) with { FactorId = factorId, ChallengeId = challengeId, Enrolling = authenticatorId };
     }
 
     /// <summary>The chosen factor was answered: the sign-in succeeds.</summary>
     public static SignInState FactorVerified(SignInState state, DateTimeOffset now)
     {
         Require(state, SignInStep.Authenticator, now);
-        return Advance(state, SignInStep.Success, now) with { FactorId = null, ChallengeId = null };
+        return Advance(state, SignInStep.Success, now) with { FactorId = null, ChallengeId = null, Enrolling = null };
     }
 
     /// <summary>The chosen factor cannot be answered any more (a push denied or expired): back to choosing one.</summary>
     public static SignInState FactorAbandoned(SignInState state, DateTimeOffset now)
     {
         Require(state, SignInStep.Authenticator, now);
-        return Advance(state, SignInStep.SelectAuthenticator, now) with { FactorId = null, ChallengeId = null };
+        return Advance(state, SignInStep.SelectAuthenticator, now) with { FactorId = null, ChallengeId = null, Enrolling = null };
     }
 
     private static string AfterPassword(SignInState state) => NeedsSecondFactor(state) ? SignInStep.SelectAuthenticator : SignInStep.Success;

@@ -16,5 +16,8 @@ public sealed record SignInState(string Step, string? Identifier, string? UserId
     /// <summary>At the authenticator step: the challenge sent for the factor (a push), when it has one.</summary>
     public string? ChallengeId { get; init; }
 
+    /// <summary>At the authenticator step: the authenticator being enrolled (the user had none to answer), or null when one is answered.</summary>
+    public string? Enrolling { get; init; }
+
     public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
 }

@@ -30,4 +30,10 @@ public static class SignInStep
     /// for handles that are valid without a stored row (a new sign-in's handle, sealed rather than stored).
     /// </summary>
     public const string Consumed = "CONSUMED";
+
+    /// <summary>
+    /// Not a step of a transaction: a row of the transactions store that holds a one-time token with which the
+    /// authenticator app enrolls for the user of the sign-in that issued it (IDX <c>enroll-poll</c>); never a sign-in.
+    /// </summary>
+    public const string AppEnrollmentToken = "APP_ENROLLMENT_TOKEN";
 }

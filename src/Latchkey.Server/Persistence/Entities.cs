@@ -153,6 +153,8 @@ public sealed class SignInTransactionEntity
     public string? FactorId { get; set; }
     /// <summary>The challenge sent for that factor (a push's transaction id), when it has one.</summary>
     public string? ChallengeId { get; set; }
+    /// <summary>The authenticator being enrolled at the authenticator step (the user had none to answer), or null.</summary>
+    public string? Enrolling { get; set; }
 }
 
 /// <summary>A signed-in session: the <c>sid</c> cookie carries a secret whose SHA-256 is <see cref="CookieHash"/>; <see cref="Id"/> is public.</summary>

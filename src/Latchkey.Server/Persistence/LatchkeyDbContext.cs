@@ -142,6 +142,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Assurance).HasMaxLength(100);
             e.Property(x => x.FactorId).HasMaxLength(20);
             e.Property(x => x.ChallengeId).HasMaxLength(100);
+            e.Property(x => x.Enrolling).HasMaxLength(20);
             e.HasIndex(x => x.ExpiresAt);
         });
 

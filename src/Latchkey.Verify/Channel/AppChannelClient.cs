@@ -100,7 +100,15 @@ public sealed class AppChannelClient : IDisposable
         };
         var url = $"{OrgUrl}/idp/authenticators";
         using var request = Json(HttpMethod.Post, url, body);
-        request.Headers.Add("Cookie", user.SessionCookie);
+        if (user.ActivationToken is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("OTDT", token);
+        }
+        else
+        {
+            request.Headers.Add("Cookie", user.SessionCookie);
+        }
+
         var (response, text) = await SendAsync(request, RequestTimeout, cancellationToken);
         using (response)
         {
@@ -115,6 +123,8 @@ public sealed class AppChannelClient : IDisposable
                 HttpStatusCode.NotFound => new VerifyException(ExitCodes.Failure, $"{OrgUrl} has no authenticator-app channel: POST {url} answered 404 Not Found"),
                 HttpStatusCode.Forbidden => new VerifyException(ExitCodes.EnrollmentRevoked,
                     $"the org refused this device: {Summary(text)}; it was suspended or deactivated by an admin, who can reactivate it"),
+                HttpStatusCode.Unauthorized when user.ActivationToken is not null => new VerifyException(ExitCodes.SignInRefused,
+                    $"the activation link was not accepted ({Summary(text)}): it works once, while its sign-in waits; start the set-up again for a new one"),
                 HttpStatusCode.Unauthorized => new VerifyException(ExitCodes.SignInRefused, $"the enrollment was refused: the sign-in session was not accepted ({Summary(text)}); try again"),
                 _ => new VerifyException(ExitCodes.Failure, $"the enrollment was refused ({Status(response)}): {Summary(text)}"),
             };

@@ -7,7 +7,11 @@ using Latchkey.Verify.Totp;
 namespace Latchkey.Verify.Channel;
 
 /// <summary>A user signed in through IDX: the user id of the terminal response and the <c>sid</c> session cookie that authorizes the enrollment.</summary>
-public sealed record SignedInUser(string UserId, string Login, string SessionCookie);
+public sealed record SignedInUser(string UserId, string Login, string SessionCookie)
+{
+    /// <summary>Instead of a session: the one-time token of a sign-in's activation link (<c>Authorization: OTDT</c>).</summary>
+    public string? ActivationToken { get; init; }
+}
 
 /// <summary>An enrolled device as the channel needs it: the enrollment id (the token issuer), the user, the proof-of-possession key.</summary>
 public sealed record EnrolledDevice(string EnrollmentId, string UserId, SoftwareKey Key, string? PendingHref)

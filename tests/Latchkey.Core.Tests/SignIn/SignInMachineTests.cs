@@ -213,4 +213,25 @@ public sealed class SignInMachineTests
         var chosen = SignInMachine.ChooseFactor(select, "ost1", null, T0);
         Assert.Throws<InvalidOperationException>(() => SignInMachine.FactorVerified(chosen, T0.AddMinutes(11)));
     }
+
+    [Fact]
+    public void An_enrollment_is_chosen_at_the_second_factor_step_switching_clears_it_and_finishing_it_is_the_second_factor()
+    {
+        var atPassword = SignInMachine.Identify(SignInMachine.Start(T0, SignInAssurance.TwoFactor), "j", "00u1", T0);
+        Assert.Throws<InvalidOperationException>(() => SignInMachine.ChooseEnrollment(atPassword, "aut1", null, null, T0));
+        var select = SignInMachine.AnswerPassword(atPassword, User(), true, LockoutPolicy.Default, T0).State;
+
+        var app = SignInMachine.ChooseEnrollment(select, "autVerify", null, null, T0.AddMinutes(1));
+        Assert.Equal((SignInStep.Authenticator, "autVerify", (string?)null), (app.Step, app.Enrolling, app.FactorId));
+        var code = SignInMachine.ChooseEnrollment(app, "autGoogle", "uft1", null, T0.AddMinutes(2));
+        Assert.Equal(("autGoogle", "uft1"), (code.Enrolling, code.FactorId));
+        var answering = SignInMachine.ChooseFactor(code, "ost1", null, T0.AddMinutes(3));
+        Assert.Null(answering.Enrolling);
+
+        var done = SignInMachine.FactorVerified(code, T0.AddMinutes(3));
+        Assert.Equal((SignInStep.Success, (string?)null, (string?)null), (done.Step, done.Enrolling, done.FactorId));
+        var back = SignInMachine.FactorAbandoned(code, T0.AddMinutes(3));
+        Assert.Equal((SignInStep.SelectAuthenticator, (string?)null), (back.Step, back.Enrolling));
+        Assert.Throws<InvalidOperationException>(() => SignInMachine.FactorVerified(app, T0.AddMinutes(12)));
+    }
 }

@@ -78,6 +78,22 @@ public sealed class TestDevice(ServerFixture server, string? clientInstanceId = 
         return response;
     }
 
+    /// <summary>
+    /// Enrolls this device with a sign-in's activation link (<c>latchkey-verify://enroll?s=&amp;t=&amp;u=&amp;f=</c>) instead of a
+    /// session of its own: the link's token goes in <c>Authorization: OTDT</c>.
+    /// </summary>
+    public async Task<ApiResponse> EnrollWithLinkAsync(string link)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(link).Query);
+        var response = await server.Api.SendRawAsync(HttpMethod.Post, "/idp/authenticators", EnrollmentBody(query["u"]!).ToJsonString(), query["t"], scheme: "OTDT");
+        if (response.Status == HttpStatusCode.OK)
+        {
+            Enrollment = response.Object;
+        }
+
+        return response;
+    }
+
     /// <summary>A request signed by this device (the app's channel, docs/authenticator-app.md §3).</summary>
     public Task<ApiResponse> SendAsync(HttpMethod method, string path, JsonObject? body = null, string? token = null) =>
         server.Api.SendRawAsync(method, path, body?.ToJsonString(), token ?? Sign(new JsonObject { ["iss"] = EnrollmentId, ["aud"] = OrgUrl }), scheme: "DeviceProof");

@@ -4,6 +4,7 @@ using Latchkey.Core.Authenticators.Totp;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Ids;
 using Latchkey.Core.Security;
+using Latchkey.Core.SignIn;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Core.Users;
@@ -39,8 +40,11 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
     public async Task<JsonObject> EnrollAsync(HttpContext context, CancellationToken ct)
     {
         var body = await JsonBody.ReadObjectAsync(context.Request);
-        var signedIn = await sessions.SignedInAsync(context, ct) ?? throw new ApiException(ApiErrors.InvalidSession());
-        var user = signedIn.User;
+        var token = ActivationToken(context);
+        var user = token is not null
+            ? await TokenUserAsync(token, ct) ?? throw new ApiException(new ApiError(401, "E0000011", "Invalid token provided",
+                ["The activation link is not valid any more: it was used, or its sign-in ended or expired. Start the set-up again."]))
+            : (await sessions.SignedInAsync(context, ct) ?? throw new ApiException(ApiErrors.InvalidSession())).User;
         if (JsonBody.String(body, "key", "key") is { } key && key != DefaultAuthenticators.OktaVerify)
         {
             throw new ApiException(ApiErrors.Validation("key", $"Only the {DefaultAuthenticators.OktaVerify} authenticator enrolls a device"));
@@ -75,6 +79,16 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
 
         var (enrollment, deviceRow) = await write.RunAsync<(DeviceEnrollmentEntity, DeviceEntity)>(orgId, async () =>
         {
+            if (token is not null)
+            {
+                // The link is used up by this enrollment; a second one racing with it finds no token and is refused.
+                var hash = SecretHasher.Hash(token);
+                if (await db.SignInTransactions.Where(t => t.HandleHash == hash && t.Step == SignInStep.AppEnrollmentToken).ExecuteDeleteAsync(ct) == 0)
+                {
+                    throw new ApiException(new ApiError(401, "E0000011", "Invalid token provided", ["The activation link was used already."]));
+                }
+            }
+
             var row = await db.Devices.FirstOrDefaultAsync(d => d.OrgId == orgId && d.ClientInstanceId == device.ClientInstanceId, ct);
             if (row is not null && row.Status != DeviceStatus.Active)
             {
@@ -150,6 +164,32 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
         }, ct);
 
         return Resource(enrollment, deviceRow, user, authenticator.Id, methods, ids, totpSecret, ApiUrls.OrgUrl(context.Request));
+    }
+
+    /// <summary>
+    /// The activation link's token (<c>Authorization: OTDT &lt;token&gt;</c>), with which the app enrolls for a sign-in that
+    /// is at its <c>enroll-poll</c> step instead of with a session of its own; null when the request has none.
+    /// </summary>
+    private static string? ActivationToken(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("OTDT ", StringComparison.Ordinal) ? header[5..].Trim() : null;
+    }
+
+    /// <summary>The user a live activation token was issued for (one who may still sign in), or null.</summary>
+    private async Task<UserEntity?> TokenUserAsync(string token, CancellationToken ct)
+    {
+        if (token.Length is 0 or > 100)
+        {
+            return null;
+        }
+
+        var hash = SecretHasher.Hash(token);
+        var now = time.GetUtcNow();
+        var userId = await db.SignInTransactions.AsNoTracking()
+            .Where(t => t.HandleHash == hash && t.Step == SignInStep.AppEnrollmentToken && t.ExpiresAt > now).Select(t => t.UserId).FirstOrDefaultAsync(ct);
+        var user = userId is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        return user is not null && UserLifecycle.CanSignIn(user.Status) ? user : null;
     }
 
     /// <summary>Removes an enrollment's factors and the pushes still waiting on it (inside the caller's write).</summary>

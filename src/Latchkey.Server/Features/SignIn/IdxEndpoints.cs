@@ -24,12 +24,28 @@ public static class IdxEndpoints
         idx.MapPost("/challenge/answer", Answer);
         idx.MapPost("/cancel", Cancel);
         idx.MapPost("/authenticators/poll", Poll);
+        idx.MapPost("/challenge/poll", Poll);
+        idx.MapPost("/credential/enroll", Enroll);
+    }
+
+    /// <summary>Body <c>{authenticator: {id, methodType?}, stateHandle}</c>: choose an authenticator to enroll (<c>select-authenticator-enroll</c>).</summary>
+    private static async Task<IResult> Enroll(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
+    {
+        var (body, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.SelectAuthenticator, SignInStep.Authenticator);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        var authenticator = JsonBody.Object(body, "authenticator", "authenticator");
+        var id = authenticator is null ? null : JsonBody.String(authenticator, "id", "authenticator.id");
+        return await OutcomeAsync(context, tx, await factors.EnrollAsync(tx, id, context.RequestAborted));
     }
 
     /// <summary>The response for <paramref name="tx"/> as it stands, with the user's factors at the second-factor step.</summary>
     private static async Task<IResult> StateAsync(HttpContext context, SignInTransaction tx, JsonArray? messages = null, int status = StatusCodes.Status200OK)
     {
-        var view = await context.RequestServices.GetRequiredService<SecondFactors>().ViewAsync(tx, context.RequestAborted);
+        var view = await context.RequestServices.GetRequiredService<SecondFactors>().ViewAsync(tx, ApiUrls.OrgUrl(context.Request), context.RequestAborted);
         return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), messages, view), status);
     }
 
@@ -51,13 +67,22 @@ public static class IdxEndpoints
         return await StateAsync(context, next, outcome.Message is { } text ? [IdxResponses.Message(text, outcome.MessageKey!)] : null, outcome.Status);
     }
 
-    /// <summary>Body <c>{stateHandle}</c>: where the chosen push stands (<c>challenge-poll</c>); success once it is approved.</summary>
+    /// <summary>
+    /// Body <c>{stateHandle}</c>: where the chosen push stands (<c>challenge-poll</c>), or the authenticator app's
+    /// enrollment (<c>enroll-poll</c>); success once the push is approved or the app enrolled.
+    /// </summary>
     private static async Task<IResult> Poll(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
     {
         var (_, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Authenticator);
         if (loaded is not { } tx)
         {
             return refused!;
+        }
+
+        if (tx.State is { Enrolling: not null, FactorId: null })
+        {
+            // enroll-poll: the authenticator app enrolls with this step's activation link.
+            return await OutcomeAsync(context, tx, await factors.PollEnrollmentAsync(tx, SignInCompletion.Session, context.RequestAborted));
         }
 
         if (await factors.ChosenMethodAsync(tx, context.RequestAborted) != Factors.FactorTypes.Push)

@@ -77,6 +77,12 @@ public static class IdxResponses
     /// </summary>
     private static void SecondFactor(JsonObject body, JsonArray remediations, SignInTransaction tx, string orgUrl, SecondFactorView view, ref JsonArray? messages)
     {
+        if (view.Enrolling is not null || view.Enrollable.Count > 0)
+        {
+            Enrollment(body, remediations, tx, orgUrl, view);
+            return;
+        }
+
         var options = new JsonArray();
         var enrollments = new JsonArray();
         for (var i = 0; i < view.Choices.Count; i++)
@@ -156,11 +162,7 @@ public static class IdxResponses
             else
             {
                 remediations.Add(Form("challenge-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticatorEnrollment"],
-                    new JsonObject
-                    {
-                        ["name"] = "credentials", ["type"] = "object", ["required"] = true,
-                        ["form"] = new JsonObject { ["value"] = new JsonArray(new JsonObject { ["name"] = "passcode", ["label"] = "Enter code", ["required"] = true }) },
-                    },
+                    CodeCredentials(),
                     StateHandleField(tx.Handle)));
                 body["currentAuthenticatorEnrollment"] = Wrap(value);
             }
@@ -174,13 +176,74 @@ public static class IdxResponses
         else
         {
             messages ??= [];
-            messages.Add(Message("A second factor is required, but none is set up for this account. Set one up in your settings "
-                + "(an authenticator app, or latchkey-verify enroll), then sign in again.", "idx.no.authenticator.enrolled"));
+            messages.Add(Message("A second factor is required, but none is set up for this account and the organization offers none to "
+                + "set up here. Ask an administrator.", "idx.no.authenticator.enrolled"));
         }
 
         body["authenticators"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray(view.Choices.Select(c => (JsonNode)ChoiceObject(c, enrollment: false)).ToArray()) };
         body["authenticatorEnrollments"] = new JsonObject { ["type"] = "array", ["value"] = enrollments };
     }
+
+    /// <summary>
+    /// A user with no second factor enrolls one: <c>select-authenticator-enroll</c> with the authenticators they may set
+    /// up; once one is chosen, <c>enroll-authenticator</c> for a code authenticator (its secret and QR code in
+    /// <c>currentAuthenticator.value.contextualData</c>, the first code in <c>credentials.passcode</c>) or
+    /// <c>enroll-poll</c> while the authenticator app enrolls with the activation link of its QR code.
+    /// </summary>
+    private static void Enrollment(JsonObject body, JsonArray remediations, SignInTransaction tx, string orgUrl, SecondFactorView view)
+    {
+        if (view.Enrolling is { } enrolling)
+        {
+            var current = EnrollObject(enrolling.Choice);
+            var qr = new JsonObject { ["method"] = "embedded", ["href"] = enrolling.QrCodeDataUri, ["type"] = "image/png" };
+            if (enrolling.ActivationLink is { } link)
+            {
+                remediations.Add(Form("enroll-poll", $"{orgUrl}/idp/idx/challenge/poll", ["$.currentAuthenticator"], StateHandleField(tx.Handle)));
+                remediations[^1]!["refresh"] = PollMilliseconds;
+                current["contextualData"] = new JsonObject { ["qrcode"] = qr, ["selectedChannel"] = "qrcode", ["activationLink"] = link };
+            }
+            else
+            {
+                remediations.Add(Form("enroll-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticator"],
+                    CodeCredentials(),
+                    StateHandleField(tx.Handle)));
+                current["contextualData"] = new JsonObject { ["qrcode"] = qr, ["sharedSecret"] = enrolling.SharedSecret };
+            }
+
+            body["currentAuthenticator"] = Wrap(current);
+        }
+
+        var options = new JsonArray(view.Enrollable.Select((c, i) => (JsonNode)new JsonObject
+        {
+            ["label"] = c.Authenticator.Name,
+            ["value"] = new JsonObject
+            {
+                ["form"] = new JsonObject
+                {
+                    ["value"] = new JsonArray(
+                        new JsonObject { ["name"] = "id", ["required"] = true, ["value"] = c.Id, ["mutable"] = false },
+                        new JsonObject { ["name"] = "methodType", ["required"] = false, ["value"] = c.Methods[0], ["mutable"] = false }),
+                },
+            },
+            ["relatesTo"] = $"$.authenticators.value[{i}]",
+        }).ToArray());
+        remediations.Add(Form("select-authenticator-enroll", $"{orgUrl}/idp/idx/credential/enroll", null,
+            new JsonObject { ["name"] = "authenticator", ["type"] = "object", ["options"] = options }, StateHandleField(tx.Handle)));
+        body["authenticators"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray(view.Enrollable.Select(c => (JsonNode)EnrollObject(c)).ToArray()) };
+        body["authenticatorEnrollments"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray() };
+    }
+
+    private static JsonObject CodeCredentials() => new()
+    {
+        ["name"] = "credentials", ["type"] = "object", ["required"] = true,
+        ["form"] = new JsonObject { ["value"] = new JsonArray(new JsonObject { ["name"] = "passcode", ["label"] = "Enter code", ["required"] = true }) },
+    };
+
+    private static JsonObject EnrollObject(EnrollChoice c) => new()
+    {
+        ["type"] = c.Authenticator.Type, ["key"] = c.Authenticator.Key, ["id"] = c.Id, ["displayName"] = c.Authenticator.Name,
+        ["methods"] = new JsonArray(c.Methods.Select(m => (JsonNode)new JsonObject { ["type"] = m }).ToArray()),
+    };
 
     /// <summary>How often a client polls a push, in milliseconds.</summary>
     public const int PollMilliseconds = 2000;

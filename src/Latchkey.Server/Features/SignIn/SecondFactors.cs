@@ -1,10 +1,17 @@
+using Latchkey.Core.Admin;
+using Latchkey.Core.Errors;
+using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Dashboard;
+using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.WebAuthn;
 using Latchkey.Server.Persistence;
+using Latchkey.Server.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Latchkey.Server.Features.SignIn;
 
@@ -20,11 +27,37 @@ public sealed record FactorChoice(AuthenticatorEntity Authenticator, IReadOnlyDi
     public string DefaultMethod => Methods.ContainsKey(FactorTypes.Push) ? FactorTypes.Push : Methods.Keys.First();
 }
 
+/// <summary>An authenticator the user can enroll at the second-factor step (having none to answer), with its methods.</summary>
+public sealed record EnrollChoice(AuthenticatorEntity Authenticator, IReadOnlyList<string> Methods)
+{
+    public string Id => Authenticator.Id;
+}
+
+/// <summary>
+/// The enrollment under way: for an authenticator app's codes (Google Authenticator) the secret and its QR code, shown
+/// while the enrollment waits for its first code; for the authenticator app the activation link (and its QR code).
+/// </summary>
+public sealed record EnrollmentView(EnrollChoice Choice, string QrCodeDataUri)
+{
+    /// <summary>The TOTP secret (base32) and its <c>otpauth://</c> URI, for a code authenticator.</summary>
+    public string? SharedSecret { get; init; }
+    public string? OtpAuthUri { get; init; }
+
+    /// <summary>The authenticator app's activation link (<c>latchkey-verify enroll --link</c>), for Okta Verify.</summary>
+    public string? ActivationLink { get; init; }
+}
+
 /// <summary>What the second-factor step shows: the choices, and once one is made, it with its method and push number.</summary>
 public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, FactorChoice? Current = null, string? CurrentMethod = null, int? CorrectAnswer = null)
 {
     /// <summary>For a security key: the challenge to sign and the user verification the org asks for.</summary>
     public (string Challenge, string UserVerification)? WebAuthnChallenge { get; init; }
+
+    /// <summary>With no choices: the authenticators the user can enroll instead.</summary>
+    public IReadOnlyList<EnrollChoice> Enrollable { get; init; } = [];
+
+    /// <summary>The enrollment chosen, while it waits to be finished.</summary>
+    public EnrollmentView? Enrolling { get; init; }
 }
 
 /// <summary>
@@ -32,7 +65,8 @@ public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, Facto
 /// enrollment on a device that is active, or a code enrolled through the API), Google Authenticator and security keys
 /// (WebAuthn). Only active factors of active authenticators and methods count; a suspended device's factors are not offered.
 /// </summary>
-public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes, WebAuthnCeremonies webAuthn)
+public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes, WebAuthnCeremonies webAuthn,
+    OrgWrite write, FactorSecrets secrets, TimeProvider time, IOptions<LatchkeyOptions> options)
 {
     /// <summary>What a second-factor action did: the result, and a message to show when it did not get on.</summary>
     public sealed record Outcome(SignInResult Result, string? Message = null, string? MessageKey = null, int Status = StatusCodes.Status200OK);
@@ -63,6 +97,76 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         }
 
         return new Outcome(await engine.ChooseFactorAsync(tx, factor.Id, challengeId, ct));
+    }
+
+    /// <summary>
+    /// Chooses <paramref name="authenticatorId"/> to enroll, offered only to a user with no second factor to answer: a code
+    /// authenticator gets a new secret (its factor pending until the first code), the authenticator app an activation link.
+    /// </summary>
+    public async Task<Outcome> EnrollAsync(SignInTransaction tx, string? authenticatorId, CancellationToken ct)
+    {
+        var userId = tx.State.UserId!;
+        var choice = (await ChoicesAsync(tx.OrgId, userId, ct)).Count == 0
+            ? (await EnrollChoicesAsync(tx.OrgId, ct)).FirstOrDefault(c => c.Id == authenticatorId)
+            : null;
+        if (choice is null)
+        {
+            return new Outcome(new SignInResult { Transaction = tx }, "The authenticator is not available for this sign-in.", "idx.authenticator.not.available",
+                StatusCodes.Status400BadRequest);
+        }
+
+        if (choice.Authenticator.Key == DefaultAuthenticators.OktaVerify)
+        {
+            return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, null, null, SignInEngine.AppEnrollmentToken(tx), ct));
+        }
+
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, ct);
+        var self = new ApiCaller(tx.OrgId, user.Id, user.Login, user.Login, TokenId: "", AdminGrant.None);
+        UserFactorEntity factor;
+        try
+        {
+            (factor, _) = await FactorsApi.EnrollTotpAsync(self, user.Id, FactorProviders.Google, db, write, secrets, time, options.Value, ct);
+        }
+        catch (ApiException e)
+        {
+            return new Outcome(new SignInResult { Transaction = tx }, e.Error.Causes.Count > 0 ? e.Error.Causes[0] : e.Error.Summary,
+                "idx.authenticator.not.available", StatusCodes.Status400BadRequest);
+        }
+
+        return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, factor.Id, null, null, ct));
+    }
+
+    /// <summary>
+    /// Where the authenticator app's enrollment stands: done once the user has a usable Okta Verify factor (the app
+    /// enrolled with the activation link of this step), which finishes the sign-in; else still waiting.
+    /// </summary>
+    public async Task<Outcome> PollEnrollmentAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
+    {
+        var enrolled = (await ChoicesAsync(tx.OrgId, tx.State.UserId!, ct)).Any(c => c.Id == tx.State.Enrolling);
+        return enrolled ? new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct)) : new Outcome(new SignInResult { Transaction = tx });
+    }
+
+    /// <summary>The authenticators a new org's user may enroll at the second-factor step: the active ones Latchkey can enroll there.</summary>
+    public async Task<List<EnrollChoice>> EnrollChoicesAsync(string orgId, CancellationToken ct)
+    {
+        var authenticators = await db.Authenticators.AsNoTracking()
+            .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp)).ToListAsync(ct);
+        var choices = new List<EnrollChoice>();
+        if (authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.OktaVerify) is { } verify)
+        {
+            var methods = new[] { FactorTypes.Push, "totp" }.Where(m => AuthenticatorsApi.MethodActive(verify, m)).ToList();
+            if (methods.Count > 0)
+            {
+                choices.Add(new EnrollChoice(verify, methods));
+            }
+        }
+
+        if (authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.GoogleOtp) is { } google && AuthenticatorsApi.MethodActive(google, "otp"))
+        {
+            choices.Add(new EnrollChoice(google, ["otp"]));
+        }
+
+        return choices;
     }
 
     /// <summary>The method of the chosen factor (<c>push</c>, <c>totp</c>, <c>otp</c>, <c>webauthn</c>), or null.</summary>
@@ -107,7 +211,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
             return new Outcome(SignInResult.StaleHandle);
         }
 
-        var answer = await totp.AnswerAsync(user, factorId, code, activating: false, SignInEvents.Actor(user), ct);
+        var answer = await totp.AnswerAsync(user, factorId, code, activating: tx.State.Enrolling is not null, SignInEvents.Actor(user), ct);
         return answer.Outcome switch
         {
             Core.Authenticators.Totp.TotpOutcome.Accepted when !answer.NotActive => new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct)),
@@ -141,6 +245,32 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     public async Task<bool> PushWaitingAsync(string orgId, string challengeId, CancellationToken ct) =>
         await db.PushChallenges.AsNoTracking().FirstOrDefaultAsync(p => p.Id == challengeId && p.OrgId == orgId, ct) is { } push
         && pushes.StatusOf(push) == PushStatus.Waiting;
+
+    /// <summary>
+    /// What the user needs to finish the enrollment chosen: the activation link of the authenticator app (for this sign-in
+    /// only), or the secret of a code authenticator while its factor still waits for the first code.
+    /// </summary>
+    private async Task<EnrollmentView?> EnrollmentViewAsync(SignInTransaction tx, EnrollChoice choice, string orgUrl, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == tx.State.UserId, ct);
+        if (choice.Authenticator.Key == DefaultAuthenticators.OktaVerify)
+        {
+            var link = $"latchkey-verify://enroll?s={Uri.EscapeDataString(orgUrl)}&t={SignInEngine.AppEnrollmentToken(tx)}&u={user.Id}&f={choice.Id}";
+            return new EnrollmentView(choice, MySecurity.QrCodeDataUri(link)) { ActivationLink = link };
+        }
+
+        var factor = await db.UserFactors.AsNoTracking()
+            .FirstOrDefaultAsync(f => f.Id == tx.State.FactorId && f.OrgId == tx.OrgId && f.Status == FactorStatus.PendingActivation, ct);
+        if (factor is null || secrets.Open(factor.OrgId, factor.Id, factor.SealedSecret) is not { } secret)
+        {
+            return null;
+        }
+
+        var shared = Core.Authenticators.Totp.TotpVerifier.ToBase32(secret);
+        var org = await db.Orgs.AsNoTracking().Where(o => o.Id == tx.OrgId).Select(o => o.Name).FirstAsync(ct);
+        var uri = MySecurity.OtpAuthUri(org, user.Login, shared);
+        return new EnrollmentView(choice, MySecurity.QrCodeDataUri(uri)) { SharedSecret = shared, OtpAuthUri = uri };
+    }
 
     private static Outcome Refused(SignInTransaction tx, string message, string key) =>
         new(new SignInResult { Transaction = tx, Refused = true }, message, key, StatusCodes.Status401Unauthorized);
@@ -198,8 +328,8 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         return choices;
     }
 
-    /// <summary>The view of a transaction at the second-factor step (null at any other step).</summary>
-    public async Task<SecondFactorView?> ViewAsync(SignInTransaction tx, CancellationToken ct)
+    /// <summary>The view of a transaction at the second-factor step (null at any other step); <paramref name="orgUrl"/> goes into activation links.</summary>
+    public async Task<SecondFactorView?> ViewAsync(SignInTransaction tx, string orgUrl, CancellationToken ct)
     {
         if (tx.State.Step is not (Core.SignIn.SignInStep.SelectAuthenticator or Core.SignIn.SignInStep.Authenticator) || tx.State.UserId is null)
         {
@@ -207,6 +337,15 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         }
 
         var choices = await ChoicesAsync(tx.OrgId, tx.State.UserId, ct);
+        if (choices.Count == 0 || tx.State.Enrolling is not null)
+        {
+            var enrollable = await EnrollChoicesAsync(tx.OrgId, ct);
+            var enrolling = enrollable.FirstOrDefault(c => c.Id == tx.State.Enrolling) is { } chosen
+                ? await EnrollmentViewAsync(tx, chosen, orgUrl, ct)
+                : null;
+            // While an enrollment waits it stays the step (even once the app enrolled, until the next poll finishes the sign-in).
+            return new SecondFactorView(choices) { Enrollable = enrollable, Enrolling = enrolling };
+        }
         var current = tx.State.FactorId is { } id ? choices.FirstOrDefault(c => c.Methods.Values.Any(f => f.Id == id)) : null;
         var method = current?.Methods.First(m => m.Value.Id == tx.State.FactorId).Key;
         int? number = null;

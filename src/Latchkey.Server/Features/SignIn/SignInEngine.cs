@@ -69,7 +69,8 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var row = await db.SignInTransactions.AsNoTracking().FirstOrDefaultAsync(t => t.HandleHash == hash && t.OrgId == orgId, ct);
         if (row is not null)
         {
-            return row.ExpiresAt <= time.GetUtcNow() || row.Step == SignInStep.Consumed ? null : SignInTransaction.Of(handle, row);
+            return row.ExpiresAt <= time.GetUtcNow() || row.Step is SignInStep.Consumed or SignInStep.AppEnrollmentToken
+                ? null : SignInTransaction.Of(handle, row);
         }
 
         // No row: only a new sign-in's sealed handle, of this org, not yet expired, is a transaction (at the username step).
@@ -248,6 +249,28 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         }, ct);
 
     /// <summary>
+    /// The user chose <paramref name="authenticatorId"/> to enroll (with its pending factor or challenge, when it has one).
+    /// For the authenticator app, <paramref name="appToken"/> is the one-time token its activation link carries: stored
+    /// (as its hash) for as long as the transaction lives; any earlier token of this sign-in is dropped.
+    /// </summary>
+    public Task<SignInResult> ChooseEnrollmentAsync(SignInTransaction tx, string authenticatorId, string? factorId, string? challengeId,
+        string? appToken, CancellationToken ct) =>
+        StepAsync(tx, [SignInStep.SelectAuthenticator, SignInStep.Authenticator], async (row, now) =>
+        {
+            var next = SignInMachine.ChooseEnrollment(tx.State, authenticatorId, factorId, challengeId, now);
+            Save(row, next);
+            await DropAppTokenAsync(tx, ct);
+            if (appToken is not null)
+            {
+                var token = ToRow(appToken, tx.OrgId, next with { Step = SignInStep.AppEnrollmentToken }, 0);
+                // Only the app's enrollment reads it, for the user and org it names; it lives as long as the sign-in step.
+                db.SignInTransactions.Add(token);
+            }
+
+            return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) };
+        }, ct);
+
+    /// <summary>
     /// The chosen factor was verified (the caller checked it, outside this write): the sign-in succeeds, provided the
     /// transaction still waits for that very factor and challenge.
     /// </summary>
@@ -257,10 +280,13 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         return await StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
-            if (row.FactorId != tx.State.FactorId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status))
+            if (row.FactorId != tx.State.FactorId || row.ChallengeId != tx.State.ChallengeId || row.Enrolling != tx.State.Enrolling
+                || user is null || !UserLifecycle.CanSignIn(user.Status))
             {
                 return SignInResult.StaleHandle;
             }
+
+            await DropAppTokenAsync(tx, ct);
 
             return Finish(tx, row, SignInMachine.FactorVerified(tx.State, now), user, completion, sessionPolicy, now);
         }, ct);
@@ -268,11 +294,34 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
     /// <summary>The chosen factor cannot succeed any more (a push denied or expired): back to choosing one.</summary>
     public Task<SignInResult> FactorAbandonedAsync(SignInTransaction tx, CancellationToken ct) =>
-        StepAsync(tx, [SignInStep.Authenticator], (row, now) =>
+        StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             Save(row, SignInMachine.FactorAbandoned(tx.State, now));
-            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+            await DropAppTokenAsync(tx, ct);
+            return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) };
         }, ct);
+
+    /// <summary>
+    /// The one-time token with which the authenticator app enrolls for this sign-in: derived from the state handle (so
+    /// every response of the step can show the same activation link) and stored only as its hash.
+    /// </summary>
+    public static string AppEnrollmentToken(SignInTransaction tx) =>
+        System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tx.Handle),
+            "latchkey app enrollment"u8));
+
+    /// <summary>Removes this sign-in's app enrollment token, if it issued one (inside the caller's write).</summary>
+    private Task DropAppTokenAsync(SignInTransaction tx, CancellationToken ct)
+    {
+        var hash = SecretHasher.Hash(AppEnrollmentToken(tx));
+        var tracked = db.SignInTransactions.Local.FirstOrDefault(t => t.HandleHash == hash);
+        if (tracked is not null)
+        {
+            db.SignInTransactions.Remove(tracked);
+            return Task.CompletedTask;
+        }
+
+        return db.SignInTransactions.Where(t => t.HandleHash == hash && t.Step == SignInStep.AppEnrollmentToken).ExecuteDeleteAsync(ct);
+    }
 
     /// <summary>Ends the transaction; its handle is refused from now on.</summary>
     public async Task CancelAsync(SignInTransaction tx, CancellationToken ct)
@@ -281,6 +330,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         await write.RunAsync(tx.OrgId, async () =>
         {
             await db.SignInTransactions.Where(t => t.HandleHash == hash).ExecuteDeleteAsync(ct);
+            await DropAppTokenAsync(tx, ct);
             if (NewSignInHandles.IsSealed(tx.Handle))
             {
                 // A sealed handle is valid without a row: a tombstone keeps it refused until it would have expired.
@@ -391,7 +441,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     private static void Save(SignInTransactionEntity row, SignInState state)
     {
         (row.Step, row.Identifier, row.UserId, row.ExpiresAt) = (state.Step, state.Identifier, state.UserId, state.ExpiresAt);
-        (row.Assurance, row.FactorId, row.ChallengeId) = (state.Assurance, state.FactorId, state.ChallengeId);
+        (row.Assurance, row.FactorId, row.ChallengeId, row.Enrolling) = (state.Assurance, state.FactorId, state.ChallengeId, state.Enrolling);
         row.Version++;
     }
 
@@ -403,7 +453,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     {
         HandleHash = SecretHasher.Hash(handle), OrgId = orgId, Step = state.Step, Identifier = state.Identifier, UserId = state.UserId,
         Created = state.Created, ExpiresAt = state.ExpiresAt, Version = version,
-        Assurance = state.Assurance, FactorId = state.FactorId, ChallengeId = state.ChallengeId,
+        Assurance = state.Assurance, FactorId = state.FactorId, ChallengeId = state.ChallengeId, Enrolling = state.Enrolling,
     };
 
     /// <summary>A state handle: "02" (as the real service's begin) and 256 random bits.</summary>

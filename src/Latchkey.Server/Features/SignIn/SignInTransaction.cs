@@ -9,7 +9,7 @@ public sealed record SignInTransaction(string Handle, string OrgId, SignInState 
     internal static SignInTransaction Of(string handle, SignInTransactionEntity row) =>
         new(handle, row.OrgId, new SignInState(row.Step, row.Identifier, row.UserId, row.Created, row.ExpiresAt)
         {
-            Assurance = row.Assurance, FactorId = row.FactorId, ChallengeId = row.ChallengeId,
+            Assurance = row.Assurance, FactorId = row.FactorId, ChallengeId = row.ChallengeId, Enrolling = row.Enrolling,
         }, row.Version);
 }
 

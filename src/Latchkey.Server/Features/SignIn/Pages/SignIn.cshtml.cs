@@ -220,7 +220,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
     /// <summary>The second-factor step the transaction is at: choose, enter a code, or wait for the push.</summary>
     private async Task<IActionResult> ShowFactorAsync(SignInTransaction tx, string? message, string messageRole = "alert")
     {
-        Factors = await factors.ViewAsync(tx, HttpContext.RequestAborted);
+        Factors = await factors.ViewAsync(tx, Api.ApiUrls.OrgUrl(Request), HttpContext.RequestAborted);
         var step = Factors switch
         {
             { Current: not null, CurrentMethod: FactorTypes.Push } => "challenge-push",

@@ -884,6 +884,11 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Enrolling")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
 

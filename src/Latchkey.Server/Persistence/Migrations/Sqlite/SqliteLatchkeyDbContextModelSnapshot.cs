@@ -879,6 +879,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Enrolling")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
 
