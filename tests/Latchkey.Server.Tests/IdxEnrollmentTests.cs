@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Latchkey.Core.Authenticators.Totp;
 using Latchkey.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Latchkey.Verify.State;
+using Latchkey.Verify.WebAuthn;
 using OtpNet;
 
 namespace Latchkey.Server.Tests;
@@ -52,7 +54,7 @@ public sealed class IdxEnrollmentTests(ClockedServerFixture server) : IClassFixt
         var select = idx["remediation"]!["value"]![0]!;
         Assert.EndsWith("/idp/idx/credential/enroll", (string)select["href"]!);
         var keys = idx["authenticators"]!["value"]!.AsArray().Select(a => (string?)a!["key"]).ToList();
-        Assert.Equal(["okta_verify", "google_otp"], keys);
+        Assert.Equal(["okta_verify", "google_otp", "webauthn"], keys);
         var options = select["value"]!.AsArray().Single(f => (string?)f!["name"] == "authenticator")!["options"]!.AsArray();
         Assert.Equal(keys.Count, options.Count);
         Assert.Equal(AuthenticatorId(idx, "google_otp"), (string)options[1]!["value"]!["form"]!["value"]![0]!["value"]!);
@@ -169,5 +171,46 @@ public sealed class IdxEnrollmentTests(ClockedServerFixture server) : IClassFixt
         Assert.Equal(["select-authenticator-authenticate"], SignInClient.RemediationNames(choose));
         var refused = (await EnrollAsync(next, nextHandle, AuthenticatorId(idx, "google_otp"))).Expect(HttpStatusCode.BadRequest).Object;
         Assert.Contains("idx.authenticator.not.available", SignInClient.MessageKeys(refused));
+    }
+
+    [Fact]
+    public async Task A_security_key_is_enrolled_over_the_challenge_the_step_keeps_and_a_credential_for_another_challenge_is_refused()
+    {
+        var (client, handle, idx, userId) = await AtEnrollmentAsync();
+        using var _client = client;
+        var origin = server.Api.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var key = new SoftwareSecurityKey(new SecurityKeyRecord { Name = "test key", Aaguid = Guid.NewGuid(), Created = server.Time.GetUtcNow() }, server.Time);
+
+        async Task<ApiResponse> RegisterAsync(Action<JsonObject>? tamper = null)
+        {
+            var enroll = (await EnrollAsync(client, handle, AuthenticatorId(idx, "webauthn"))).Expect(HttpStatusCode.OK).Object;
+            Assert.Equal(["enroll-authenticator", "select-authenticator-enroll"], SignInClient.RemediationNames(enroll));
+            var creation = (JsonObject)Contextual(enroll)["activationData"]!;
+            Assert.Equal(new Uri(origin).Host, (string?)creation["rp"]!["id"]);
+            var shown = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = handle })).Expect(HttpStatusCode.OK).Object;
+            Assert.Equal((string?)creation["challenge"], (string?)Contextual(shown)["activationData"]!["challenge"]);
+            tamper?.Invoke(creation);
+            var made = key.Register(creation.ToJsonString(), origin);
+            return await client.IdxAsync("/idp/idx/challenge/answer", new JsonObject
+            {
+                ["credentials"] = new JsonObject
+                {
+                    ["clientData"] = (string)made["response"]!["clientDataJSON"]!, ["attestation"] = (string)made["response"]!["attestationObject"]!,
+                },
+                ["stateHandle"] = handle,
+            });
+        }
+
+        var refused = (await RegisterAsync(o => o["challenge"] = System.Buffers.Text.Base64Url.EncodeToString(new byte[32]))).Expect(HttpStatusCode.Unauthorized).Object;
+        Assert.Equal(["select-authenticator-enroll"], SignInClient.RemediationNames(refused));
+        Assert.Contains("api.authn.authenticator.challenge.invalid", SignInClient.MessageKeys(refused));
+        Assert.Null(client.SessionCookie);
+        Assert.Equal(0, await server.WithDbAsync(db => db.WebAuthnCredentials.CountAsync(c => c.UserId == userId)));
+
+        var done = (await RegisterAsync()).Expect(HttpStatusCode.OK).Object;
+        Assert.NotNull(done["success"]);
+        Assert.NotNull(client.SessionCookie);
+        var factors = (await server.Api.GetAsync($"/api/v1/users/{userId}/factors")).Expect(HttpStatusCode.OK).Array;
+        Assert.Equal(("webauthn", "ACTIVE"), ((string)factors.Single()!["factorType"]!, (string)factors.Single()!["status"]!));
     }
 }

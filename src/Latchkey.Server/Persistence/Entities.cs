@@ -408,6 +408,8 @@ public sealed class WebAuthnChallengeEntity
     public string? FactorId { get; set; }
     /// <summary>The ceremony state the framework's passkey handler made with the options (the challenge, the user entity).</summary>
     public required string StateJson { get; set; }
+    /// <summary>The options given with the challenge (public), so that a sign-in step can show them again while they wait.</summary>
+    public string? OptionsJson { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? UsedAt { get; set; }

@@ -39,7 +39,7 @@ public static class IdxEndpoints
 
         var authenticator = JsonBody.Object(body, "authenticator", "authenticator");
         var id = authenticator is null ? null : JsonBody.String(authenticator, "id", "authenticator.id");
-        return await OutcomeAsync(context, tx, await factors.EnrollAsync(tx, id, context.RequestAborted));
+        return await OutcomeAsync(context, tx, await factors.EnrollAsync(tx, id, context, context.RequestAborted));
     }
 
     /// <summary>The response for <paramref name="tx"/> as it stands, with the user's factors at the second-factor step.</summary>
@@ -79,7 +79,7 @@ public static class IdxEndpoints
             return refused!;
         }
 
-        if (tx.State is { Enrolling: not null, FactorId: null })
+        if (tx.State.Enrolling is not null && await factors.EnrollingKeyAsync(tx, context.RequestAborted) == Authenticators.DefaultAuthenticators.OktaVerify)
         {
             // enroll-poll: the authenticator app enrolls with this step's activation link.
             return await OutcomeAsync(context, tx, await factors.PollEnrollmentAsync(tx, SignInCompletion.Session, context.RequestAborted));
@@ -170,6 +170,14 @@ public static class IdxEndpoints
         }
 
         var passcode = Passcode(body);
+        if (tx.State.Step == SignInStep.Authenticator && await factors.EnrollingKeyAsync(tx, context.RequestAborted) == Authenticators.DefaultAuthenticators.WebAuthn)
+        {
+            return SecurityKeyRegistration(body) is { } registration
+                ? await OutcomeAsync(context, tx, await factors.AnswerSecurityKeyEnrollmentAsync(tx, registration, SignInCompletion.Session, context, context.RequestAborted))
+                : await NotAvailableAsync(context, tx, IdxResponses.Message(
+                    "credentials needs the new credential's clientData and attestation (the attestation object), base64url", "E0000001"));
+        }
+
         if (tx.State.Step == SignInStep.Authenticator)
         {
             switch (await factors.ChosenMethodAsync(tx, context.RequestAborted))
@@ -272,6 +280,29 @@ public static class IdxEndpoints
         return id is null || clientData is null || authenticatorData is null || signature is null
             ? null
             : WebAuthn.WebAuthnJson.AssertionCredential(id, clientData, authenticatorData, signature);
+    }
+
+    /// <summary>
+    /// A security key's registration: <c>credentials</c> <c>{clientData, attestation}</c> (base64url) as the Identity
+    /// Engine takes it; the credential id is read from the attestation object. Null when a part is missing or unreadable.
+    /// </summary>
+    private static string? SecurityKeyRegistration(JsonObject body)
+    {
+        if (JsonBody.Object(body, "credentials", "credentials") is not { } c
+            || JsonBody.String(c, "clientData", "credentials.clientData") is not { } clientData
+            || JsonBody.String(c, "attestation", "credentials.attestation") is not { } attestation)
+        {
+            return null;
+        }
+
+        try
+        {
+            return WebAuthn.WebAuthnJson.AttestationCredential(attestation, clientData);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>credentials.passcode</c>, or <c>credentials.totp</c> as Okta Verify's code is sent.</summary>

@@ -196,7 +196,26 @@ public static class IdxResponses
         {
             var current = EnrollObject(enrolling.Choice);
             var qr = new JsonObject { ["method"] = "embedded", ["href"] = enrolling.QrCodeDataUri, ["type"] = "image/png" };
-            if (enrolling.ActivationLink is { } link)
+
+            if (enrolling.ActivationData is { } creation)
+            {
+                // As the Identity Engine enrolls a security key: the creation options in contextualData.activationData,
+                // the new credential's parts (base64url) in credentials.
+                remediations.Add(Form("enroll-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticator"],
+                    new JsonObject
+                    {
+                        ["name"] = "credentials", ["type"] = "object", ["required"] = true,
+                        ["form"] = new JsonObject
+                        {
+                            ["value"] = new JsonArray(
+                                new JsonObject { ["name"] = "clientData", ["label"] = "Client Data", ["required"] = true, ["visible"] = false },
+                                new JsonObject { ["name"] = "attestation", ["label"] = "Attestation", ["required"] = true, ["visible"] = false }),
+                        },
+                    },
+                    StateHandleField(tx.Handle)));
+                current["contextualData"] = new JsonObject { ["activationData"] = JsonNode.Parse(creation) };
+            }
+            else if (enrolling.ActivationLink is { } link)
             {
                 remediations.Add(Form("enroll-poll", $"{orgUrl}/idp/idx/challenge/poll", ["$.currentAuthenticator"], StateHandleField(tx.Handle)));
                 remediations[^1]!["refresh"] = PollMilliseconds;

@@ -37,7 +37,7 @@ public sealed record EnrollChoice(AuthenticatorEntity Authenticator, IReadOnlyLi
 /// The enrollment under way: for an authenticator app's codes (Google Authenticator) the secret and its QR code, shown
 /// while the enrollment waits for its first code; for the authenticator app the activation link (and its QR code).
 /// </summary>
-public sealed record EnrollmentView(EnrollChoice Choice, string QrCodeDataUri)
+public sealed record EnrollmentView(EnrollChoice Choice, string? QrCodeDataUri)
 {
     /// <summary>The TOTP secret (base32) and its <c>otpauth://</c> URI, for a code authenticator.</summary>
     public string? SharedSecret { get; init; }
@@ -45,6 +45,9 @@ public sealed record EnrollmentView(EnrollChoice Choice, string QrCodeDataUri)
 
     /// <summary>The authenticator app's activation link (<c>latchkey-verify enroll --link</c>), for Okta Verify.</summary>
     public string? ActivationLink { get; init; }
+
+    /// <summary>For a security key: the <c>PublicKeyCredentialCreationOptions</c> JSON to pass to the browser (no QR code then).</summary>
+    public string? ActivationData { get; init; }
 }
 
 /// <summary>What the second-factor step shows: the choices, and once one is made, it with its method and push number.</summary>
@@ -103,7 +106,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     /// Chooses <paramref name="authenticatorId"/> to enroll, offered only to a user with no second factor to answer: a code
     /// authenticator gets a new secret (its factor pending until the first code), the authenticator app an activation link.
     /// </summary>
-    public async Task<Outcome> EnrollAsync(SignInTransaction tx, string? authenticatorId, CancellationToken ct)
+    public async Task<Outcome> EnrollAsync(SignInTransaction tx, string? authenticatorId, HttpContext http, CancellationToken ct)
     {
         var userId = tx.State.UserId!;
         var choice = (await ChoicesAsync(tx.OrgId, userId, ct)).Count == 0
@@ -121,6 +124,13 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         }
 
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, ct);
+        if (choice.Authenticator.Key == DefaultAuthenticators.WebAuthn)
+        {
+            // The challenge is kept in the transaction: only a credential made over it finishes this enrollment.
+            var creation = await webAuthn.RegistrationOptionsAsync(user, http, ct);
+            return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, null, creation.Challenge, null, ct));
+        }
+
         var self = new ApiCaller(tx.OrgId, user.Id, user.Login, user.Login, TokenId: "", AdminGrant.None);
         UserFactorEntity factor;
         try
@@ -150,7 +160,8 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     public async Task<List<EnrollChoice>> EnrollChoicesAsync(string orgId, CancellationToken ct)
     {
         var authenticators = await db.Authenticators.AsNoTracking()
-            .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp)).ToListAsync(ct);
+            .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp
+                || a.Key == DefaultAuthenticators.WebAuthn)).ToListAsync(ct);
         var choices = new List<EnrollChoice>();
         if (authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.OktaVerify) is { } verify)
         {
@@ -164,6 +175,11 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         if (authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.GoogleOtp) is { } google && AuthenticatorsApi.MethodActive(google, "otp"))
         {
             choices.Add(new EnrollChoice(google, ["otp"]));
+        }
+
+        if (authenticators.FirstOrDefault(a => a.Key == DefaultAuthenticators.WebAuthn) is { } keys && AuthenticatorsApi.MethodActive(keys, WebAuthnPolicy.Method))
+        {
+            choices.Add(new EnrollChoice(keys, [WebAuthnPolicy.Method]));
         }
 
         return choices;
@@ -199,6 +215,35 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
 
         // The challenge is spent whatever the outcome: back to choosing, with the reason.
         return new Outcome(await engine.FactorAbandonedAsync(tx, ct), $"The security key was not accepted: {outcome.Reason}. Choose how to verify again.",
+            "api.authn.authenticator.challenge.invalid", StatusCodes.Status401Unauthorized);
+    }
+
+    /// <summary>The key of the authenticator being enrolled at this step, or null when none is.</summary>
+    public async Task<string?> EnrollingKeyAsync(SignInTransaction tx, CancellationToken ct) =>
+        tx.State.Enrolling is { } id
+            ? await db.Authenticators.AsNoTracking().Where(a => a.Id == id && a.OrgId == tx.OrgId).Select(a => a.Key).FirstOrDefaultAsync(ct)
+            : null;
+
+    /// <summary>
+    /// Finishes a security key's enrollment: the registration (<c>PublicKeyCredential</c> JSON) over the challenge this
+    /// sign-in keeps; a good one registers the key and is the second factor. A refusal spends the challenge: choose again.
+    /// </summary>
+    public async Task<Outcome> AnswerSecurityKeyEnrollmentAsync(SignInTransaction tx, string credentialJson, SignInCompletion completion, HttpContext http,
+        CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
+        if (user is null || tx.State.ChallengeId is not { } challenge)
+        {
+            return new Outcome(SignInResult.StaleHandle);
+        }
+
+        var outcome = await webAuthn.RegisterAsync(user, credentialJson, null, http, SignInEvents.Actor(user), ct, expectedChallenge: challenge);
+        if (outcome.Succeeded)
+        {
+            return new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct));
+        }
+
+        return new Outcome(await engine.FactorAbandonedAsync(tx, ct), $"The security key was not registered: {outcome.Reason}. Choose what to set up again.",
             "api.authn.authenticator.challenge.invalid", StatusCodes.Status401Unauthorized);
     }
 
@@ -257,6 +302,13 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         {
             var link = $"latchkey-verify://enroll?s={Uri.EscapeDataString(orgUrl)}&t={SignInEngine.AppEnrollmentToken(tx)}&u={user.Id}&f={choice.Id}";
             return new EnrollmentView(choice, MySecurity.QrCodeDataUri(link)) { ActivationLink = link };
+        }
+
+        if (choice.Authenticator.Key == DefaultAuthenticators.WebAuthn)
+        {
+            return tx.State.ChallengeId is { } challenge && await webAuthn.WaitingOptionsAsync(user, challenge, ct) is { } creation
+                ? new EnrollmentView(choice, null) { ActivationData = creation }
+                : null;
         }
 
         var factor = await db.UserFactors.AsNoTracking()

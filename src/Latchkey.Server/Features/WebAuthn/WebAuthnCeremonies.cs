@@ -342,13 +342,22 @@ public sealed class WebAuthnCeremonies(LatchkeyDbContext db, OrgWrite write, Sys
         await db.WebAuthnChallenges.Where(c => c.ExpiresAt < now).ExecuteDeleteAsync(ct);
         var row = new WebAuthnChallengeEntity
         {
-            Id = challenge, OrgId = user.OrgId, UserId = user.Id, Purpose = purpose, FactorId = factorId, StateJson = state, Created = now,
+            Id = challenge, OrgId = user.OrgId, UserId = user.Id, Purpose = purpose, FactorId = factorId, StateJson = state, OptionsJson = optionsJson, Created = now,
             ExpiresAt = now + ChallengeLifetime,
         };
         db.WebAuthnChallenges.Add(row);
         await db.SaveChangesAsync(ct);
         db.Entry(row).State = EntityState.Detached;
         return new WebAuthnOptions(optionsJson, challenge, row.ExpiresAt);
+    }
+
+    /// <summary>The options given with <paramref name="challenge"/> of <paramref name="user"/>, while it is unused and unexpired; else null.</summary>
+    public async Task<string?> WaitingOptionsAsync(UserEntity user, string challenge, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return await db.WebAuthnChallenges.AsNoTracking()
+            .Where(c => c.Id == challenge && c.OrgId == user.OrgId && c.UserId == user.Id && c.UsedAt == null && c.ExpiresAt > now)
+            .Select(c => c.OptionsJson).FirstOrDefaultAsync(ct);
     }
 
     /// <summary>Uses up the challenge (one conditional update: of two answers racing it, one gets it) and returns it, or why not.</summary>

@@ -1182,6 +1182,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsUnicode(true)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<string>("OptionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
                     b.Property<string>("OrgId")
                         .IsRequired()
                         .IsUnicode(true)

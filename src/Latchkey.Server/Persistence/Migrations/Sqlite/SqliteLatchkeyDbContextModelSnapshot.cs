@@ -1177,6 +1177,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OptionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("OrgId")
                         .IsRequired()
                         .IsUnicode(true)

@@ -1,0 +1,28 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Latchkey.Server.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class WebAuthnChallengeOptions : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "OptionsJson",
+                table: "WebAuthnChallenges",
+                type: "TEXT",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "OptionsJson",
+                table: "WebAuthnChallenges");
+        }
+    }
+}
