@@ -12,7 +12,16 @@ public abstract class BrowserTest(DemoServer server, BrowserFixture browser) : I
 
     protected IPage Page { get; private set; } = null!;
 
-    public virtual async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync() => await OpenAsync(javaScript: true);
+
+    /// <summary>Replaces this test's context and page with fresh ones in which pages run no script (a browser with JavaScript off).</summary>
+    protected async Task OpenWithoutJavaScriptAsync()
+    {
+        await Context.CloseAsync();
+        await OpenAsync(javaScript: false);
+    }
+
+    private async Task OpenAsync(bool javaScript)
     {
         Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -20,6 +29,7 @@ public abstract class BrowserTest(DemoServer server, BrowserFixture browser) : I
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
             Locale = "en-US",
             TimezoneId = "UTC",
+            JavaScriptEnabled = javaScript,
         });
         // Generous limits: the machine running the suite may be busy with other builds; a passing step takes far less.
         Context.SetDefaultTimeout(30_000);
