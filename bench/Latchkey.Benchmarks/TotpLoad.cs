@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Latchkey.Core.Authenticators.Totp;
@@ -28,36 +27,18 @@ internal static class TotpLoad
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var url = Text(args, "--url") ?? throw new ArgumentException("--url is required");
-        var token = Text(args, "--token") ?? throw new ArgumentException("--token is required");
-        var count = Number(args, "--factors", 12_000);
-        var connections = Number(args, "--connections", 16);
-        var seconds = Number(args, "--seconds", 20);
+        var count = LoadTarget.Number(args, "--factors", 12_000);
+        var connections = LoadTarget.Number(args, "--connections", 16);
+        var seconds = LoadTarget.Number(args, "--seconds", 20);
         if (seconds > 30)
         {
             throw new ArgumentException("--seconds must be 30 or less (two codes per factor, one step boundary at most)");
         }
 
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("SSWS", token);
-
+        using var target = LoadTarget.FromArgs(args, connections);
         Console.WriteLine($"setup: {count} users with an active TOTP factor ({connections} at once)");
-        var factors = new ConcurrentBag<Factor>();
-        var next = -1;
-        var setupClock = Stopwatch.StartNew();
         var run = $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                factors.Add(await SetUpAsync(http, $"totp-{run}-{i}@example.com"));
-                if ((i + 1) % 1000 == 0)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {i + 1} of {count} ({setupClock.Elapsed.TotalSeconds:F0} s)"));
-                }
-            }
-        }));
+        var factors = await LoadTarget.SetUpAsync(count, connections, 1000, i => SetUpAsync(target, $"totp-{run}-{i}@example.com"));
 
         // Start at the beginning of a step: codes of this step and the next then both stay valid for the whole run.
         var policy = TotpPolicy.Default;
@@ -72,46 +53,41 @@ internal static class TotpLoad
         var latencies = new ConcurrentBag<double>();
         var statuses = new ConcurrentDictionary<int, int>();
         var until = Stopwatch.GetTimestamp() + (long)(seconds * (double)Stopwatch.Frequency);
-        var stat = Text(args, "--server-stat");
-        var ticksBefore = ServerTicks(stat);
+        var ticksBefore = target.ServerTicks();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
             while (Stopwatch.GetTimestamp() < until && work.TryDequeue(out var item))
             {
                 var started = Stopwatch.GetTimestamp();
-                var status = await VerifyAsync(http, item.Factor, item.Code);
+                var status = await VerifyAsync(target.Admin, item.Factor, item.Code);
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 statuses.AddOrUpdate((int)status, 1, (_, n) => n + 1);
             }
         }));
         var elapsed = clock.Elapsed.TotalSeconds;
-        var serverTicks = ServerTicks(stat) - ticksBefore;
         var sorted = latencies.Order().ToArray();
         var ok = statuses.GetValueOrDefault(200);
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => FormattableString.Invariant($"{s.Key}: {s.Value}")));
         Console.WriteLine(FormattableString.Invariant(
-            $"totp-verify: {sorted.Length} requests in {elapsed:F1} s at {connections} connections = {sorted.Length / elapsed:F1}/s; SUCCESS {ok}; p50 {Percentile(sorted, 0.5):F1} ms, p99 {Percentile(sorted, 0.99):F1} ms; statuses {summary}")
+            $"totp-verify: {sorted.Length} requests in {elapsed:F1} s at {connections} connections = {sorted.Length / elapsed:F1}/s; SUCCESS {ok}; p50 {LoadTarget.Percentile(sorted, 0.5):F1} ms, p99 {LoadTarget.Percentile(sorted, 0.99):F1} ms; statuses {summary}")
             + (work.IsEmpty ? " (ran out of codes: use more --factors)" : ""));
-        if (stat is not null && sorted.Length > 0)
+        if (target.CpuPer(ticksBefore, sorted.Length, "verification") is { } cpu)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"server CPU: {serverTicks * 1000.0 / Number(args, "--clk-tck", 100) / sorted.Length:F2} ms per verification (user + system, all threads)"));
+            Console.WriteLine(cpu);
         }
+
         return ok == sorted.Length ? 0 : 1;
     }
 
-    private static async Task<Factor> SetUpAsync(HttpClient http, string login)
+    private static async Task<Factor> SetUpAsync(LoadTarget target, string login)
     {
-        var user = await PostAsync(http, "/api/v1/users?activate=true", new JsonObject
-        {
-            ["profile"] = new JsonObject { ["firstName"] = "Totp", ["lastName"] = "Bench", ["email"] = login, ["login"] = login },
-        });
+        var user = await target.CreateUserAsync(login, "Totp");
         var userId = (string)user["id"]!;
-        var factor = await PostAsync(http, $"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "OKTA" });
+        var factor = await target.PostAsync($"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "OKTA" });
         var f = new Factor(userId, (string)factor["id"]!, Base32Encoding.ToBytes((string)factor["_embedded"]!["activation"]!["sharedSecret"]!));
         var policy = TotpPolicy.Default;
-        await PostAsync(http, $"/api/v1/users/{userId}/factors/{f.FactorId}/lifecycle/activate",
+        await target.PostAsync($"/api/v1/users/{userId}/factors/{f.FactorId}/lifecycle/activate",
             new JsonObject { ["passCode"] = TotpVerifier.Code(f.Secret, TotpVerifier.StepAt(DateTimeOffset.UtcNow, policy), policy) });
         return f;
     }
@@ -122,38 +98,4 @@ internal static class TotpLoad
         using var response = await http.PostAsync($"/api/v1/users/{factor.UserId}/factors/{factor.FactorId}/verify", content);
         return response.StatusCode;
     }
-
-    private static async Task<JsonObject> PostAsync(HttpClient http, string path, JsonObject body)
-    {
-        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(path, content);
-        var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode
-            ? (JsonObject)JsonNode.Parse(text)!
-            : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
-    }
-
-    /// <summary>utime + stime of a process, from its /proc/PID/stat (fields 14 and 15, after the command name).</summary>
-    private static long ServerTicks(string? stat)
-    {
-        if (stat is null)
-        {
-            return 0;
-        }
-
-        var text = File.ReadAllText(stat);
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-    }
-
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-
-    private static string? Text(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    private static int Number(string[] args, string name, int fallback) =>
-        Text(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }
