@@ -108,13 +108,58 @@ public sealed class SignInPageSecondFactorTests(ClockedServerFixture server) : I
         device.Dispose();
     }
 
+    private static string EnrollOption(PageResponse page, string label) =>
+        System.Text.RegularExpressions.Regex.Match(page.Html, $@"name=""enroll"" value=""(aut[A-Za-z0-9]+)""[^>]*/>\s*<label[^>]*>{label}").Groups[1].Value;
+
     [Fact]
-    public async Task Without_factors_the_page_says_what_to_do_and_gives_no_session()
+    public async Task Without_factors_the_page_sets_up_a_code_authenticator_whose_first_code_signs_in()
     {
         var login = (string)(await server.CreateUserAsync())["profile"]!["login"]!;
         using var page = new PageClient(server);
-        var none = await PasswordAsync(page, login);
-        Assert.Contains("none is set up for your account", none.Alert, StringComparison.Ordinal);
+        var select = await PasswordAsync(page, login);
+        Assert.Contains("This sign-in needs a second factor. Set one up", select.Html, StringComparison.Ordinal);
         Assert.False(SignedIn(page));
+        var google = EnrollOption(page: select, "Google Authenticator");
+        Assert.NotEqual("", google);
+
+        var setup = await page.PostAsync("/?handler=Enroll", select, ("stateHandle", select.Field("stateHandle")!), ("enroll", google));
+        Assert.True(setup.HasLabel("Code from the app"), setup.Describe());
+        Assert.Contains("src=\"data:image/png;base64,", setup.Html, StringComparison.Ordinal);
+        var secret = System.Text.RegularExpressions.Regex.Match(setup.Html, @"id=""shared-secret"">([A-Z2-7]+)<").Groups[1].Value;
+        Assert.Equal(32, secret.Length);
+
+        var wrong = await page.PostAsync("/?handler=Code", setup, ("stateHandle", setup.Field("stateHandle")!), ("code", "000000"));
+        Assert.Equal("Invalid code. Try again.", wrong.Alert);
+        Assert.Contains(secret, wrong.Html, StringComparison.Ordinal);
+        var right = TotpVerifier.Code(Base32Encoding.ToBytes(secret), TotpVerifier.StepAt(server.Time.GetUtcNow(), TotpPolicy.Default), TotpPolicy.Default);
+        var done = await page.PostAsync("/?handler=Code", wrong, ("stateHandle", wrong.Field("stateHandle")!), ("code", right));
+        Assert.Equal(HttpStatusCode.Redirect, done.Status);
+        Assert.True(SignedIn(page));
+    }
+
+    [Fact]
+    public async Task Without_factors_the_page_shows_the_apps_activation_command_and_continues_once_the_app_enrolled()
+    {
+        var login = (string)(await server.CreateUserAsync())["profile"]!["login"]!;
+        using var page = new PageClient(server);
+        var select = await PasswordAsync(page, login);
+        var setup = await page.PostAsync("/?handler=Enroll", select, ("stateHandle", select.Field("stateHandle")!),
+            ("enroll", EnrollOption(select, "Okta Verify")));
+        var link = System.Net.WebUtility.HtmlDecode(
+            System.Text.RegularExpressions.Regex.Match(setup.Html, @"latchkey-verify enroll --link '([^']+)'").Groups[1].Value);
+        Assert.StartsWith("latchkey-verify://enroll?", link);
+        Assert.Contains("/js/sign-in-push.js", setup.Html, StringComparison.Ordinal);
+        var handle = setup.Field("stateHandle")!;
+        Assert.True((bool)JsonNode.Parse((await page.PostAsync("/?handler=EnrollStatus", setup, ("stateHandle", handle))).Html)!["waiting"]!);
+        var early = await page.PostAsync("/?handler=EnrollPoll", setup, ("stateHandle", handle));
+        Assert.Contains("has not been set up yet", early.Html, StringComparison.Ordinal);
+        Assert.False(SignedIn(page));
+
+        using var device = new TestDevice(server) { Clock = () => server.Time.GetUtcNow() };
+        (await device.EnrollWithLinkAsync(link)).Expect(HttpStatusCode.OK);
+        Assert.False((bool)JsonNode.Parse((await page.PostAsync("/?handler=EnrollStatus", early, ("stateHandle", handle))).Html)!["waiting"]!);
+        var done = await page.PostAsync("/?handler=EnrollPoll", early, ("stateHandle", handle));
+        Assert.Equal(HttpStatusCode.Redirect, done.Status);
+        Assert.True(SignedIn(page));
     }
 }

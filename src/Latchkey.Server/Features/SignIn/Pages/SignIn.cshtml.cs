@@ -199,6 +199,67 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         return new JsonResult(new { waiting });
     }
 
+    /// <summary>Chooses what to set up (<c>enroll</c> is an authenticator id), for a user with no second factor yet.</summary>
+    public async Task<IActionResult> OnPostEnrollAsync([FromForm] string? stateHandle, [FromForm] string? enroll)
+    {
+        if (await FindAsync(stateHandle, SignInStep.SelectAuthenticator, SignInStep.Authenticator) is not { } tx)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        if (string.IsNullOrEmpty(enroll))
+        {
+            return await ShowFactorAsync(tx, "Choose what to set up.");
+        }
+
+        return await ShowOutcomeAsync(tx, await factors.EnrollAsync(tx, enroll, HttpContext, HttpContext.RequestAborted));
+    }
+
+    /// <summary>After the authenticator app was set up with the activation link (the page's script submits this when it sees it; without script, a button).</summary>
+    public async Task<IActionResult> OnPostEnrollPollAsync([FromForm] string? stateHandle)
+    {
+        var ct = HttpContext.RequestAborted;
+        if (await FindAsync(stateHandle, SignInStep.Authenticator) is not { } tx || await factors.EnrollingKeyAsync(tx, ct) != Authenticators.DefaultAuthenticators.OktaVerify)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        var outcome = await factors.PollEnrollmentAsync(tx, SignInCompletion.Session, ct);
+        if (outcome.Result.Session is null && outcome.Result.Transaction is { } waiting)
+        {
+            return await ShowFactorAsync(waiting, "The app has not been set up yet. Run the command on your device, then continue.", "status");
+        }
+
+        return await ShowOutcomeAsync(tx, outcome);
+    }
+
+    /// <summary>Whether the authenticator app's set-up still waits, for the page's script (<c>{"waiting": true|false}</c>); read only.</summary>
+    public async Task<IActionResult> OnPostEnrollStatusAsync([FromForm] string? stateHandle)
+    {
+        var ct = HttpContext.RequestAborted;
+        var tx = await FindAsync(stateHandle, SignInStep.Authenticator);
+        var waiting = tx?.State.Enrolling is { } id && tx.State.UserId is { } userId
+            && !(await factors.ChoicesAsync(tx.OrgId, userId, ct)).Any(c => c.Id == id);
+        return new JsonResult(new { waiting });
+    }
+
+    /// <summary>The new security key: <c>credential</c> is the JSON of <c>navigator.credentials.create()</c> over the challenge this sign-in keeps.</summary>
+    public async Task<IActionResult> OnPostRegisterKeyAsync([FromForm] string? stateHandle, [FromForm] string? credential)
+    {
+        var ct = HttpContext.RequestAborted;
+        if (await FindAsync(stateHandle, SignInStep.Authenticator) is not { } tx || await factors.EnrollingKeyAsync(tx, ct) != Authenticators.DefaultAuthenticators.WebAuthn)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        if (string.IsNullOrEmpty(credential) || credential.Length > 64 * 1024)
+        {
+            return await ShowFactorAsync(tx, "Use your security key when the browser asks (this needs JavaScript).");
+        }
+
+        return await ShowOutcomeAsync(tx, await factors.AnswerSecurityKeyEnrollmentAsync(tx, credential, SignInCompletion.Session, HttpContext, ct));
+    }
+
     private async Task<SignInTransaction?> FindAsync(string? stateHandle, params string[] steps)
     {
         var ct = HttpContext.RequestAborted;
@@ -223,15 +284,19 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         Factors = await factors.ViewAsync(tx, Api.ApiUrls.OrgUrl(Request), HttpContext.RequestAborted);
         var step = Factors switch
         {
+            { Enrolling.ActivationData: not null } => "enroll-webauthn",
+            { Enrolling.ActivationLink: not null } => "enroll-app",
+            { Enrolling: not null } => "enroll-code",
+            { Choices.Count: 0, Enrollable.Count: > 0 } => "select-enroll",
             { Current: not null, CurrentMethod: FactorTypes.Push } => "challenge-push",
             { Current: not null, CurrentMethod: FactorTypes.WebAuthn } => "challenge-webauthn",
             { Current: not null } => "challenge-code",
             _ => "select-authenticator",
         };
-        if (Factors is { Choices.Count: 0 })
+        if (Factors is { Choices.Count: 0, Enrollable.Count: 0 })
         {
-            message ??= "This sign-in needs a second factor, but none is set up for your account. Set one up (an authenticator app, "
-                + "or latchkey-verify enroll) after signing in with your password only, or ask your administrator.";
+            message ??= "This sign-in needs a second factor, but none is set up for your account and none can be set up here. "
+                + "Ask your administrator.";
         }
 
         var page = Show(step, tx.Handle, tx.State.Identifier, messageRole == "alert" ? message : null);
