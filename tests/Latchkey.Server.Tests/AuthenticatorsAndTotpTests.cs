@@ -83,6 +83,43 @@ public sealed class AuthenticatorsAndTotpTests(ClockedServerFixture server) : IC
     }
 
     [Fact]
+    public async Task Deactivating_the_authenticator_or_its_code_method_stops_existing_factors_from_verifying_until_it_is_active_again()
+    {
+        var (userId, factorId, secret) = await ActiveFactorAsync();
+        var verify = ServerFixture.Id(await AuthenticatorAsync("okta_verify"));
+        (await Api.PostAsync($"/api/v1/authenticators/{verify}/methods/totp/lifecycle/deactivate", null)).Expect(HttpStatusCode.OK);
+        try
+        {
+            (await VerifyAsync(userId, factorId, Code(secret, Now))).ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        }
+        finally
+        {
+            (await Api.PostAsync($"/api/v1/authenticators/{verify}/methods/totp/lifecycle/activate", null)).Expect(HttpStatusCode.OK);
+        }
+
+        // The refused code was not spent: it works once the method is active again.
+        Assert.Equal("SUCCESS", (string?)(await VerifyAsync(userId, factorId, Code(secret, Now))).Expect(HttpStatusCode.OK).Object["factorResult"]);
+
+        var (googleUser, googleFactor, googleSecret) = await EnrollAsync("GOOGLE");
+        var googleId = ServerFixture.Id(googleFactor);
+        (await Api.PostAsync($"/api/v1/users/{googleUser}/factors/{googleId}/lifecycle/activate", new JsonObject { ["passCode"] = Code(googleSecret, Now) }))
+            .Expect(HttpStatusCode.OK);
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+        var google = ServerFixture.Id(await AuthenticatorAsync("google_otp"));
+        (await Api.PostAsync($"/api/v1/authenticators/{google}/methods/otp/lifecycle/deactivate", null)).Expect(HttpStatusCode.OK);
+        try
+        {
+            (await VerifyAsync(googleUser, googleId, Code(googleSecret, Now))).ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        }
+        finally
+        {
+            (await Api.PostAsync($"/api/v1/authenticators/{google}/methods/otp/lifecycle/activate", null)).Expect(HttpStatusCode.OK);
+        }
+
+        Assert.Equal("SUCCESS", (string?)(await VerifyAsync(googleUser, googleId, Code(googleSecret, Now))).Expect(HttpStatusCode.OK).Object["factorResult"]);
+    }
+
+    [Fact]
     public async Task Authenticators_are_activated_and_deactivated_with_their_events_but_the_password_cannot_be_switched_off()
     {
         var google = await AuthenticatorAsync("google_otp");

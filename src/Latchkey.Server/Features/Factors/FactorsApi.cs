@@ -43,7 +43,7 @@ public static class FactorsApi
     }
 
     /// <summary>The authenticator and method that must be active for a TOTP factor of <paramref name="provider"/>.</summary>
-    private static (string Key, string Method) AuthenticatorOf(string provider) =>
+    internal static (string Key, string Method) AuthenticatorOf(string provider) =>
         provider == FactorProviders.Google ? (DefaultAuthenticators.GoogleOtp, "otp") : (DefaultAuthenticators.OktaVerify, "totp");
 
     private static async Task<IResult> List(string userId, HttpContext context, LatchkeyDbContext db)
@@ -327,6 +327,11 @@ public static class FactorsApi
         if (answer.Factor is null)
         {
             throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
+        }
+
+        if (answer.AuthenticatorInactive)
+        {
+            throw new ApiException(ApiErrors.Validation("factorType", "The factor's authenticator is not active in this organization"));
         }
 
         if (answer.NotActive)

@@ -6,6 +6,7 @@ using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Hosting;
+using Latchkey.Server.Features.Authenticators;
 using Latchkey.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,11 @@ using Microsoft.Extensions.Options;
 namespace Latchkey.Server.Features.Factors;
 
 /// <summary>What checking a code did; <see cref="Factor"/> is null when there is no such factor of the user.</summary>
-public sealed record TotpAnswer(TotpOutcome Outcome, UserFactorEntity? Factor, bool NotActive = false);
+public sealed record TotpAnswer(TotpOutcome Outcome, UserFactorEntity? Factor, bool NotActive = false)
+{
+    /// <summary>The factor's authenticator (or its code method) was deactivated in the org: no code of it is accepted.</summary>
+    public bool AuthenticatorInactive { get; init; }
+}
 
 /// <summary>
 /// Checks a TOTP code of a user's factor (verify, or the activation of a new enrollment): the code is checked with
@@ -57,6 +62,11 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
 
     private const int MaxAttempts = 5;
 
+    /// <summary>Compiled: every verification reads its authenticator's status too.</summary>
+    private static readonly Func<LatchkeyDbContext, string, string, CancellationToken, Task<AuthenticatorEntity?>> AuthenticatorByKey =
+        EF.CompileAsyncQuery((LatchkeyDbContext db, string orgId, string key, CancellationToken _) =>
+            db.Authenticators.AsNoTracking().FirstOrDefault(a => a.OrgId == orgId && a.Key == key));
+
     /// <summary>Compiled: every verification reads its factor first.</summary>
     private static readonly Func<LatchkeyDbContext, string, string, string, CancellationToken, Task<UserFactorEntity?>> FactorById =
         EF.CompileAsyncQuery((LatchkeyDbContext db, string orgId, string userId, string id, CancellationToken _) =>
@@ -77,6 +87,13 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
             || (factor.EnrollmentId is { } enrollment && !await DeviceLifecycle.EnrollmentUsableAsync(db, factor.OrgId, enrollment, ct)))
         {
             return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: true);
+        }
+
+        // An admin who deactivates the authenticator (or its code method) stops its existing factors too, not only new enrollments.
+        var (key, method) = FactorsApi.AuthenticatorOf(factor.Provider ?? FactorProviders.Okta);
+        if (!AuthenticatorsApi.MethodActive(await AuthenticatorByKey(db, factor.OrgId, key, ct), method))
+        {
+            return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: true) { AuthenticatorInactive = true };
         }
 
         var state = new TotpFactorState(factor.LastAcceptedStep, factor.FailedAttempts, factor.LockedUntil);
