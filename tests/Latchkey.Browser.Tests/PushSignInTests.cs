@@ -220,14 +220,4 @@ public sealed class PushSignInTests(DemoServer server, BrowserFixture browser) :
     }
 
     private static double Pixels(string cssLength) => double.Parse(cssLength.Replace("px", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
-
-    /// <summary>The app's home on this machine: a private temporary folder, deleted after the test.</summary>
-    private sealed class AppHome : IDisposable
-    {
-        private readonly DirectoryInfo parent = Directory.CreateTempSubdirectory("latchkey-browser-app-");
-
-        public string Path => System.IO.Path.Combine(parent.FullName, "home");
-
-        public void Dispose() => parent.Delete(recursive: true);
-    }
 }

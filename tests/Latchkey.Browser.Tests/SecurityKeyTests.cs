@@ -14,17 +14,7 @@ public sealed class SecurityKeyTests(DemoServer server, BrowserFixture browser) 
     [Fact]
     public async Task A_user_registers_a_security_key_in_the_browser_sees_it_listed_and_removes_it()
     {
-        var cdp = await Context.NewCDPSessionAsync(Page);
-        await cdp.SendAsync("WebAuthn.enable");
-        var added = await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
-        {
-            ["options"] = new Dictionary<string, object>
-            {
-                ["protocol"] = "ctap2", ["transport"] = "usb", ["hasResidentKey"] = true, ["hasUserVerification"] = true,
-                ["isUserVerified"] = true, ["automaticPresenceSimulation"] = true,
-            },
-        });
-        var authenticatorId = added!.Value.GetProperty("authenticatorId").GetString()!;
+        var (cdp, authenticatorId) = await AddVirtualSecurityKeyAsync(residentKey: true);
 
         var (userId, login) = await Server.CreateUserAsync();
         await SignInAsync(new Credential(login, DemoServer.Password));
@@ -63,16 +53,7 @@ public sealed class SecurityKeyTests(DemoServer server, BrowserFixture browser) 
     [Fact]
     public async Task A_sign_in_that_asks_for_a_second_factor_is_finished_with_the_security_key_in_the_browser()
     {
-        var cdp = await Context.NewCDPSessionAsync(Page);
-        await cdp.SendAsync("WebAuthn.enable");
-        await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
-        {
-            ["options"] = new Dictionary<string, object>
-            {
-                ["protocol"] = "ctap2", ["transport"] = "usb", ["hasResidentKey"] = false, ["hasUserVerification"] = true,
-                ["isUserVerified"] = true, ["automaticPresenceSimulation"] = true,
-            },
-        });
+        await AddVirtualSecurityKeyAsync(residentKey: false);
         var (_, login) = await Server.CreateUserAsync();
         await SignInAsync(new Credential(login, DemoServer.Password));
         await Page.GotoAsync("/settings");

@@ -43,6 +43,25 @@ public abstract class BrowserTest(DemoServer server, BrowserFixture browser) : I
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Gives the page a security key: Chromium's virtual WebAuthn authenticator over CDP (CTAP2 over USB, with user
+    /// verification, presence simulated). Returns the CDP session and the authenticator's id, to read what it holds.
+    /// </summary>
+    protected async Task<(ICDPSession Cdp, string AuthenticatorId)> AddVirtualSecurityKeyAsync(bool residentKey)
+    {
+        var cdp = await Context.NewCDPSessionAsync(Page);
+        await cdp.SendAsync("WebAuthn.enable");
+        var added = await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2", ["transport"] = "usb", ["hasResidentKey"] = residentKey, ["hasUserVerification"] = true,
+                ["isUserVerified"] = true, ["automaticPresenceSimulation"] = true,
+            },
+        });
+        return (cdp, added!.Value.GetProperty("authenticatorId").GetString()!);
+    }
+
     /// <summary>The URL of a path on the server as the browser sees it.</summary>
     protected string Url(string path) => new Uri(Server.BaseUrl, path).ToString();
 
