@@ -217,7 +217,8 @@ public static class FactorsApi
         var factor = await db.UserFactors.AsNoTracking().FirstOrDefaultAsync(f => f.Id == factorId && f.OrgId == caller.OrgId, context.RequestAborted);
         if (factor is null || factor.UserId != user.Id)
         {
-            // Before the body is read: no factor is 404 whatever was sent, not a complaint about a missing passCode.
+            // A malformed body is still 400, but a well-formed one without a passCode is 404 here, not a complaint about the passCode.
+            await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
             throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
         }
 
