@@ -31,8 +31,14 @@ public sealed class AuthenticatorAppTests(ClockedServerFixture server) : IClassF
     private Task<ApiResponse> SendPushAsync(TestDevice device, JsonObject? body = null) =>
         Api.PostAsync($"/api/v1/users/{device.UserId}/factors/{device.MethodId("push")}/verify", body ?? new JsonObject());
 
-    private async Task<string> PollAsync(ApiResponse sent) =>
-        (string)(await Api.GetAsync(new Uri((string)sent.Object["_links"]!["poll"]!["href"]!).PathAndQuery)).Expect(HttpStatusCode.OK).Object["factorResult"]!;
+    private async Task<string> PollAsync(ApiResponse sent) => (string)(await PollBodyAsync(sent))["factorResult"]!;
+
+    private async Task<JsonObject> PollBodyAsync(ApiResponse sent) =>
+        (await Api.GetAsync(new Uri((string)sent.Object["_links"]!["poll"]!["href"]!).PathAndQuery)).Expect(HttpStatusCode.OK).Object;
+
+    /// <summary>Okta's push results name the credential (the user's login) until SUCCESS, which is the bare result.</summary>
+    private static void AssertCredential(JsonObject result, string? login) =>
+        Assert.Equal(login, (string?)result["profile"]?["credentialId"]);
 
     [Fact]
     public async Task Enrolling_registers_the_device_links_the_user_and_creates_push_fastpass_and_totp_factors()
@@ -120,12 +126,16 @@ public sealed class AuthenticatorAppTests(ClockedServerFixture server) : IClassF
     [Fact]
     public async Task A_push_with_the_number_challenge_reaches_the_device_without_the_number_and_succeeds_with_it()
     {
-        var (device, _) = await EnrolledAsync();
+        var (device, login) = await EnrolledAsync();
         var sent = (await SendPushAsync(device)).Expect(HttpStatusCode.Created);
         Assert.Equal("WAITING", (string?)sent.Object["factorResult"]);
+        AssertCredential(sent.Object, login);
         var number = (int)sent.Object["_embedded"]!["challenge"]!["correctAnswer"]!;
         Assert.InRange(number, 10, 99);
-        Assert.Equal("WAITING", await PollAsync(sent));
+        var waiting = await PollBodyAsync(sent);
+        Assert.Equal("WAITING", (string?)waiting["factorResult"]);
+        AssertCredential(waiting, login);
+        Assert.Equal(number, (int)waiting["_embedded"]!["challenge"]!["correctAnswer"]!);
 
         var pending = Assert.Single(await device.PendingAsync())!.AsObject();
         Assert.True((bool)pending["numberChallenge"]!);
@@ -134,7 +144,7 @@ public sealed class AuthenticatorAppTests(ClockedServerFixture server) : IClassF
 
         var answered = (await device.AnswerAsync(pending, approve: true, number)).Expect(HttpStatusCode.OK);
         Assert.Equal("SUCCESS", (string?)answered.Object["factorResult"]);
-        Assert.Equal("SUCCESS", await PollAsync(sent));
+        Assert.Equal("""{"factorResult":"SUCCESS"}""", (await PollBodyAsync(sent)).ToJsonString());
         Assert.Empty(await device.PendingAsync());
 
         // Once: the same signed answer again is refused and logged.
@@ -149,13 +159,16 @@ public sealed class AuthenticatorAppTests(ClockedServerFixture server) : IClassF
     [Fact]
     public async Task The_wrong_number_rejects_the_push_and_a_denial_is_logged_without_counting_toward_a_lockout()
     {
-        var (device, _) = await EnrolledAsync();
+        var (device, login) = await EnrolledAsync();
         var sent = (await SendPushAsync(device)).Expect(HttpStatusCode.Created);
         var number = (int)sent.Object["_embedded"]!["challenge"]!["correctAnswer"]!;
         var pending = Assert.Single(await device.PendingAsync())!.AsObject();
         var wrong = (await device.AnswerAsync(pending, approve: true, number == 99 ? 98 : number + 1)).Expect(HttpStatusCode.Forbidden);
         Assert.Equal("E0000068", wrong.ErrorCode);
-        Assert.Equal("REJECTED", await PollAsync(sent));
+        var rejected = await PollBodyAsync(sent);
+        Assert.Equal("REJECTED", (string?)rejected["factorResult"]);
+        AssertCredential(rejected, login);
+        Assert.Null(rejected["_embedded"]);
 
         for (var i = 0; i < 6; i++)
         {
@@ -204,11 +217,13 @@ public sealed class AuthenticatorAppTests(ClockedServerFixture server) : IClassF
     [Fact]
     public async Task A_push_expires_after_five_minutes_and_an_answer_after_that_is_refused()
     {
-        var (device, _) = await EnrolledAsync();
+        var (device, login) = await EnrolledAsync();
         var sent = (await SendPushAsync(device)).Expect(HttpStatusCode.Created);
         var pending = Assert.Single(await device.PendingAsync())!.AsObject();
         server.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
-        Assert.Equal("TIMEOUT", await PollAsync(sent));
+        var timedOut = await PollBodyAsync(sent);
+        Assert.Equal("TIMEOUT", (string?)timedOut["factorResult"]);
+        AssertCredential(timedOut, login);
         Assert.Empty(await device.PendingAsync());
         var late = (await device.AnswerAsync(pending, true, (int)sent.Object["_embedded"]!["challenge"]!["correctAnswer"]!)).Expect(HttpStatusCode.Gone);
         Assert.Contains("push_expired", late.Body, StringComparison.Ordinal);
@@ -281,5 +296,20 @@ public sealed class AuthenticatorAppTests(ClockedServerFixture server) : IClassF
         var refused = (await Api.PostAsync($"/api/v1/users/{ServerFixture.Id(user)}/factors", new JsonObject { ["factorType"] = "push", ["provider"] = "OKTA" }))
             .Expect(HttpStatusCode.BadRequest);
         Assert.Contains("latchkey-verify enroll", refused.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verifying_a_factor_that_is_not_the_users_is_404_before_the_body_is_read()
+    {
+        var (device, _) = await EnrolledAsync();
+        var stranger = ServerFixture.Id(await server.CreateUserAsync());
+        var pushId = device.MethodId("push");
+        // An empty body to a factor that is gone (or someone else's) is 404 E0000007, not 400 "passCode cannot be left blank".
+        Assert.Equal("E0000007", (await Api.PostAsync($"/api/v1/users/{stranger}/factors/{pushId}/verify", new JsonObject())).Expect(HttpStatusCode.NotFound).ErrorCode);
+        (await Api.DeleteAsync($"/api/v1/users/{device.UserId}/factors/{pushId}")).Expect(HttpStatusCode.NoContent);
+        var gone = (await Api.PostAsync($"/api/v1/users/{device.UserId}/factors/{pushId}/verify", new JsonObject())).Expect(HttpStatusCode.NotFound);
+        Assert.Equal("E0000007", gone.ErrorCode);
+        Assert.Contains(pushId, gone.Body, StringComparison.Ordinal);
+        device.Dispose();
     }
 }

@@ -57,6 +57,14 @@ public sealed class AuthenticatorSettingsTests(ClockedServerFixture server) : IC
         Assert.Equal((string?)again["lastUpdated"], (string?)same["lastUpdated"]);
         Assert.Equal(before + 1, await UpdatesAsync(id));
 
+        // The Node SDK sends the dates back without milliseconds: read-only, so ignored, whatever they say.
+        var sdkStyle = again.DeepClone().AsObject();
+        (sdkStyle["created"], sdkStyle["lastUpdated"]) = ("2001-02-03T04:05:06Z", "2001-02-03T04:05:06Z");
+        var ignored = (await Api.PutAsync(path, sdkStyle)).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal((string?)again["created"], (string?)ignored["created"]);
+        Assert.Equal((string?)again["lastUpdated"], (string?)ignored["lastUpdated"]);
+        Assert.Equal(before + 1, await UpdatesAsync(id));
+
         var restore = Settings("""{"channelBinding":{"required":"ALWAYS"}}""");
         restore["name"] = "Okta Verify";
         (await Api.PutAsync(path, restore)).Expect(HttpStatusCode.OK);

@@ -213,8 +213,16 @@ public static class FactorsApi
     private static async Task<IResult> Verify(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp, PushChallenges pushes)
     {
         var caller = ApiCaller.Required(context);
+        var user = await UserLookup.GetAsync(db, caller, userId, context.RequestAborted);
         var factor = await db.UserFactors.AsNoTracking().FirstOrDefaultAsync(f => f.Id == factorId && f.OrgId == caller.OrgId, context.RequestAborted);
-        return factor?.FactorType switch
+        if (factor is null || factor.UserId != user.Id)
+        {
+            // A malformed body is still 400, but a well-formed one without a passCode is 404 here, not a complaint about the passCode.
+            await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);
+            throw new ApiException(ApiErrors.NotFound(factorId, "UserFactor"));
+        }
+
+        return factor.FactorType switch
         {
             FactorTypes.Push => await SendPushAsync(userId, factor, context, db, pushes),
             FactorTypes.WebAuthn => await WebAuthn.WebAuthnFactors.VerifyAsync(userId, factor, context, db),
@@ -245,48 +253,57 @@ public static class FactorsApi
         var askNumber = JsonBody.Bool(body, "useNumberMatchingChallenge", "useNumberMatchingChallenge") ?? false;
         var push = await pushes.SendAsync(user, factor, askNumber,
             new PushOrigin(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString(), "Management API"), actor: null, ct);
-        var resource = PushResource(push, pushes.StatusOf(push), ApiUrls.ApiBase(context.Request));
-        if (push.CorrectAnswer is { } number)
-        {
-            resource["_embedded"] = new JsonObject { ["challenge"] = new JsonObject { ["correctAnswer"] = number } };
-        }
-
-        return ApiResponses.Json(resource, StatusCodes.Status201Created);
+        return ApiResponses.Json(PushResource(push, pushes.StatusOf(push), user.Login, ApiUrls.ApiBase(context.Request)), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> PollPush(string userId, string factorId, string transactionId, HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
     {
-        var push = await FindPushAsync(userId, factorId, transactionId, context, db, pushes);
-        return ApiResponses.Json(PushResource(push, pushes.StatusOf(push), ApiUrls.ApiBase(context.Request)));
+        var (push, user) = await FindPushAsync(userId, factorId, transactionId, context, db, pushes);
+        return ApiResponses.Json(PushResource(push, pushes.StatusOf(push), user.Login, ApiUrls.ApiBase(context.Request)));
     }
 
     private static async Task<IResult> CancelPush(string userId, string factorId, string transactionId, HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
     {
-        await pushes.CancelAsync(await FindPushAsync(userId, factorId, transactionId, context, db, pushes), context.RequestAborted);
+        await pushes.CancelAsync((await FindPushAsync(userId, factorId, transactionId, context, db, pushes)).Push, context.RequestAborted);
         return ApiResponses.NoContent();
     }
 
-    private static async Task<PushChallengeEntity> FindPushAsync(string userId, string factorId, string transactionId, HttpContext context,
-        LatchkeyDbContext db, PushChallenges pushes)
+    private static async Task<(PushChallengeEntity Push, UserEntity User)> FindPushAsync(string userId, string factorId, string transactionId,
+        HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
     {
         var caller = ApiCaller.Required(context);
         var user = await UserLookup.GetAsync(db, caller, userId, context.RequestAborted);
-        return await pushes.FindAsync(caller.OrgId, user.Id, factorId, transactionId, context.RequestAborted)
+        var push = await pushes.FindAsync(caller.OrgId, user.Id, factorId, transactionId, context.RequestAborted)
             ?? throw new ApiException(ApiErrors.NotFound(transactionId, "Transaction"));
+        return (push, user);
     }
 
-    /// <summary>The factor transaction of okta-api.md §6.2: WAITING with poll and cancel links, or where it ended.</summary>
-    private static JsonObject PushResource(PushChallengeEntity push, string status, string apiBase)
+    /// <summary>
+    /// The factor transaction of okta-api.md §6.2: WAITING with poll and cancel links (and the number to show, when the
+    /// number challenge applies), or where it ended. Until SUCCESS it names the credential, <c>profile.credentialId</c>
+    /// (the user's login), as the real service's verify and poll results do.
+    /// </summary>
+    private static JsonObject PushResource(PushChallengeEntity push, string status, string login, string apiBase)
     {
         var factor = $"{apiBase}/users/{push.UserId}/factors/{push.FactorId}";
         var poll = $"{factor}/transactions/{push.Id}";
         var body = new JsonObject { ["factorResult"] = status };
+        if (status == PushStatus.Success)
+        {
+            return body;
+        }
+
+        body["profile"] = new JsonObject { ["credentialId"] = login };
         if (status == PushStatus.Waiting)
         {
             body["expiresAt"] = IsoTime.Write(push.ExpiresAt);
             body["_links"] = new JsonObject { ["poll"] = JsonLinks.Link(poll, "GET"), ["cancel"] = JsonLinks.Link(poll, "DELETE") };
+            if (push.CorrectAnswer is { } number)
+            {
+                body["_embedded"] = new JsonObject { ["challenge"] = new JsonObject { ["correctAnswer"] = number } };
+            }
         }
-        else if (status != PushStatus.Success)
+        else
         {
             body["_links"] = new JsonObject { ["verify"] = JsonLinks.Link($"{factor}/verify", "POST"), ["factor"] = JsonLinks.Link(factor, "GET", "DELETE") };
         }
