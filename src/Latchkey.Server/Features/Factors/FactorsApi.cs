@@ -213,9 +213,11 @@ public static class FactorsApi
     private static async Task<IResult> Verify(string userId, string factorId, HttpContext context, LatchkeyDbContext db, TotpFactors totp, PushChallenges pushes)
     {
         var caller = ApiCaller.Required(context);
-        var user = await UserLookup.GetAsync(db, caller, userId, context.RequestAborted);
         var factor = await db.UserFactors.AsNoTracking().FirstOrDefaultAsync(f => f.Id == factorId && f.OrgId == caller.OrgId, context.RequestAborted);
-        if (factor is null || factor.UserId != user.Id)
+        // The user is looked up here only when the path names them otherwise than by the factor's user id (a login, "me"):
+        // each verification below checks the user again (status, lockout), and this is the hot path of every code.
+        if (factor is null
+            || (factor.UserId != userId && factor.UserId != (await UserLookup.FindAsync(db, caller, userId, context.RequestAborted))?.Id))
         {
             // A malformed body is still 400, but a well-formed one without a passCode is 404 here, not a complaint about the passCode.
             await JsonBody.ReadObjectAsync(context.Request, allowEmpty: true);

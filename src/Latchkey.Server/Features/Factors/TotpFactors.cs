@@ -62,19 +62,24 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
 
     private const int MaxAttempts = 5;
 
-    /// <summary>Compiled: every verification reads its authenticator's status too.</summary>
-    private static readonly Func<LatchkeyDbContext, string, string, CancellationToken, Task<AuthenticatorEntity?>> AuthenticatorByKey =
-        EF.CompileAsyncQuery((LatchkeyDbContext db, string orgId, string key, CancellationToken _) =>
-            db.Authenticators.AsNoTracking().FirstOrDefault(a => a.OrgId == orgId && a.Key == key));
+    /// <summary>A factor with its authenticator (whose status and methods say whether its codes count), read in one query.</summary>
+    private sealed record FactorRead(UserFactorEntity Factor, AuthenticatorEntity? Authenticator);
 
-    /// <summary>Compiled: every verification reads its factor first.</summary>
-    private static readonly Func<LatchkeyDbContext, string, string, string, CancellationToken, Task<UserFactorEntity?>> FactorById =
+    /// <summary>Compiled: every verification reads its factor and the factor's authenticator first, in one round trip.</summary>
+    private static readonly Func<LatchkeyDbContext, string, string, string, CancellationToken, Task<FactorRead?>> FactorById =
         EF.CompileAsyncQuery((LatchkeyDbContext db, string orgId, string userId, string id, CancellationToken _) =>
-            db.UserFactors.AsNoTracking().FirstOrDefault(f => f.Id == id && f.UserId == userId && f.OrgId == orgId));
+            (from f in db.UserFactors.AsNoTracking()
+             where f.Id == id && f.UserId == userId && f.OrgId == orgId
+             join a in db.Authenticators.AsNoTracking()
+                 on new { f.OrgId, Key = f.Provider == FactorProviders.Google ? DefaultAuthenticators.GoogleOtp : DefaultAuthenticators.OktaVerify }
+                 equals new { a.OrgId, a.Key } into authenticators
+             from a in authenticators.DefaultIfEmpty()
+             select new FactorRead(f, a)).FirstOrDefault());
 
     private async Task<TotpAnswer> AnswerOnceAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct)
     {
-        var factor = await FactorById(db, user.OrgId, user.Id, factorId, ct);
+        var read = await FactorById(db, user.OrgId, user.Id, factorId, ct);
+        var factor = read?.Factor;
         if (factor is null || factor.FactorType != FactorTypes.Totp)
         {
             return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: factor is not null);
@@ -90,8 +95,7 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
         }
 
         // An admin who deactivates the authenticator (or its code method) stops its existing factors too, not only new enrollments.
-        var (key, method) = FactorsApi.AuthenticatorOf(factor.Provider ?? FactorProviders.Okta);
-        if (!AuthenticatorsApi.MethodActive(await AuthenticatorByKey(db, factor.OrgId, key, ct), method))
+        if (!AuthenticatorsApi.MethodActive(read!.Authenticator, FactorsApi.AuthenticatorOf(factor.Provider ?? FactorProviders.Okta).Method))
         {
             return new TotpAnswer(TotpOutcome.Invalid, factor, NotActive: true) { AuthenticatorInactive = true };
         }
