@@ -1,0 +1,13 @@
+namespace Latchkey.Core.Policies;
+
+/// <summary>
+/// The facts a policy is evaluated against: who (the user and their groups) and from what (the device, when the request
+/// comes from one the org knows). Built by the caller (sign-in, app launch, simulation) from its own sources.
+/// </summary>
+public sealed record PolicyContext(string UserId, IReadOnlySet<string> GroupIds, DeviceFacts? Device = null);
+
+/// <summary>
+/// What is known of the device: registered (the authenticator app enrolled on it), managed (it proved a management
+/// credential for this user), and its platform as the device reports it (<c>MACOS</c>, <c>WINDOWS</c>, <c>LINUX</c>, ...).
+/// </summary>
+public sealed record DeviceFacts(bool Registered, bool Managed, string? Platform);

@@ -1,0 +1,18 @@
+namespace Latchkey.Core.Policies;
+
+/// <summary>What a matching rule does with the request: <c>actions.appSignOn.access</c>.</summary>
+public enum PolicyAccess
+{
+    Allow,
+    Deny,
+}
+
+/// <summary>
+/// A rule of a policy: its conditions (all must match) and its access. <see cref="System"/>: the catch-all rule, always
+/// evaluated last whatever its priority; an inactive rule is skipped (and says so in the trace).
+/// </summary>
+public sealed record PolicyRule(string Id, string Name, int Priority, PolicyAccess Access, IReadOnlyList<IPolicyCondition> Conditions)
+{
+    public bool Active { get; init; } = true;
+    public bool System { get; init; }
+}
