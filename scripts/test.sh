@@ -71,6 +71,15 @@ dotnet_suite() { # name project [env...]
   say "$name"
   env "$@" dotnet test --project "$project" -c Release --no-build 2>&1 | tee "$LOGS/$name.log" | grep -E '^(failed |error|Test run summary)|\[FAIL\]|^ *(total|failed|succeeded|skipped): ' || true
   count_dotnet "$name" "$LOGS/$name.log"
+  failure_details "$name" "$LOGS/$name.log" '^failed ' 12
+}
+
+# CI keeps only this output: show why tests failed (the first lines after each failure), not only their names.
+failure_details() { # name log pattern lines
+  if grep -qE "$3" "$2"; then
+    echo "--- $1: failure details (whole log: $2)"
+    grep -E -A "$4" "$3" "$2" | head -n 150
+  fi
 }
 
 node_suite() { # name [env...]
@@ -79,6 +88,7 @@ node_suite() { # name [env...]
   (cd tests/compat && env "$@" node --test --test-concurrency=1 --test-reporter=tap test/ 2>&1) | tee "$LOGS/$name.log" \
     | grep -E '^not ok|^# (tests|pass|fail|skipped)' || true
   count_node "$name" "$LOGS/$name.log"
+  failure_details "$name" "$LOGS/$name.log" '^ *not ok' 20
 }
 
 ensure_tools() { # strace: the durability test watches the server's fsyncs; oathtool: TOTP codes are cross-checked with it (Debian packages)
