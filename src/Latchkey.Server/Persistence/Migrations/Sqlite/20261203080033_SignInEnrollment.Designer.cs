@@ -10,8 +10,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLatchkeyDbContext))]
-    [Migration("20261203073552_SignInChallengeLength")]
-    partial class SignInChallengeLength
+    [Migration("20261203080033_SignInEnrollment")]
+    partial class SignInEnrollment
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -882,6 +882,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Enrolling")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
 
@@ -1172,6 +1177,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.Property<string>("FactorId")
                         .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OptionsJson")
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 

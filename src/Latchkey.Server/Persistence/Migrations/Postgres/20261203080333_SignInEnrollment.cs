@@ -4,8 +4,11 @@
 
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
-    /// <inheritdoc />
-    public partial class SignInChallengeLength : Migration
+    /// <summary>
+    /// The second-factor steps of a sign-in: a challenge id long enough for a WebAuthn challenge, the authenticator being
+    /// enrolled at the step, and the options given with a WebAuthn challenge (shown again while it waits).
+    /// </summary>
+    public partial class SignInEnrollment : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -20,11 +23,28 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 oldType: "character varying(20)",
                 oldMaxLength: 20,
                 oldNullable: true);
+            migrationBuilder.AddColumn<string>(
+                name: "Enrolling",
+                table: "SignInTransactions",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: true);
+            migrationBuilder.AddColumn<string>(
+                name: "OptionsJson",
+                table: "WebAuthnChallenges",
+                type: "text",
+                nullable: true);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropColumn(
+                name: "OptionsJson",
+                table: "WebAuthnChallenges");
+            migrationBuilder.DropColumn(
+                name: "Enrolling",
+                table: "SignInTransactions");
             migrationBuilder.AlterColumn<string>(
                 name: "ChallengeId",
                 table: "SignInTransactions",

@@ -11,8 +11,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261203080333_WebAuthnChallengeOptions")]
-    partial class WebAuthnChallengeOptions
+    [Migration("20261203080333_SignInEnrollment")]
+    partial class SignInEnrollment
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -4,7 +4,10 @@
 
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
-    /// <inheritdoc />
+    /// <summary>
+    /// The second-factor steps of a sign-in: a challenge id long enough for a WebAuthn challenge, the authenticator being
+    /// enrolled at the step, and the options given with a WebAuthn challenge (shown again while it waits).
+    /// </summary>
     public partial class SignInEnrollment : Migration
     {
         /// <inheritdoc />
@@ -16,11 +19,19 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                 type: "TEXT",
                 maxLength: 20,
                 nullable: true);
+            migrationBuilder.AddColumn<string>(
+                name: "OptionsJson",
+                table: "WebAuthnChallenges",
+                type: "TEXT",
+                nullable: true);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropColumn(
+                name: "OptionsJson",
+                table: "WebAuthnChallenges");
             migrationBuilder.DropColumn(
                 name: "Enrolling",
                 table: "SignInTransactions");
