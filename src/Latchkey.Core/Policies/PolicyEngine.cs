@@ -24,25 +24,12 @@ public static class PolicyEngine
             }
 
             var results = new List<ConditionResult>(rule.Conditions.Count);
-            var matched = true;
-            foreach (var condition in rule.Conditions)
-            {
-                var result = Safely(condition, context);
-                results.Add(result);
-                if (result.Status != ConditionStatus.Match)
-                {
-                    matched = false;
-                    break;
-                }
-            }
-
+            var matched = Matches(rule, context, results);
             trace.Add(new RuleTrace(rule, matched ? RuleOutcome.Matched : RuleOutcome.NotMatched, results));
             if (matched)
             {
-                var reason = rule.Access == PolicyAccess.Allow
-                    ? $"Allowed by the rule \"{rule.Name}\"."
-                    : $"Denied by the rule \"{rule.Name}\".";
-                return new PolicyDecision(rule.Access, rule, reason, trace);
+                var verb = rule.Access == PolicyAccess.Allow ? "Allowed" : "Denied";
+                return new PolicyDecision(rule.Access, rule, $"{verb} by the rule \"{rule.Name}\".", trace);
             }
         }
 
@@ -54,29 +41,30 @@ public static class PolicyEngine
     {
         foreach (var rule in ordered)
         {
-            if (!rule.Active)
-            {
-                continue;
-            }
-
-            var matched = true;
-            var conditions = rule.Conditions;
-            for (var i = 0; i < conditions.Count; i++)
-            {
-                if (Safely(conditions[i], context).Status != ConditionStatus.Match)
-                {
-                    matched = false;
-                    break;
-                }
-            }
-
-            if (matched)
+            if (rule.Active && Matches(rule, context, results: null))
             {
                 return (rule.Access, rule);
             }
         }
 
         return (PolicyAccess.Deny, null);
+    }
+
+    /// <summary>Whether every condition of <paramref name="rule"/> matches, asking them in order up to the first that does not; each answer goes to <paramref name="results"/> when given.</summary>
+    private static bool Matches(PolicyRule rule, PolicyContext context, List<ConditionResult>? results)
+    {
+        var conditions = rule.Conditions;
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            var result = Safely(conditions[i], context);
+            results?.Add(result);
+            if (result.Status != ConditionStatus.Match)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A condition that throws does not match: the rule cannot be trusted to allow, so it is as if it said no.</summary>
@@ -86,9 +74,7 @@ public static class PolicyEngine
         {
             return condition.Evaluate(context);
         }
-#pragma warning disable CA1031 // an evaluation error must deny, whatever it is
-        catch (Exception)
-#pragma warning restore CA1031
+        catch (Exception) // an evaluation error must deny, whatever it is
         {
             return new ConditionResult(condition.Name, ConditionStatus.Undefined, "The condition could not be evaluated, so the rule does not apply.");
         }

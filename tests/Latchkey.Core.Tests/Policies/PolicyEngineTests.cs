@@ -6,8 +6,6 @@ namespace Latchkey.Core.Tests.Policies;
 /// <summary>Issue 12 item 2: the policy engine: first matching rule by priority, catch-all last, default deny, a trace that says why.</summary>
 public sealed class PolicyEngineTests
 {
-    private static readonly HashSet<string> NoGroups = [];
-
     private static PolicyContext Alice(DeviceFacts? device = null, params string[] groups) => new("00ualice", new HashSet<string>(groups), device);
 
     private static PolicyRule Rule(string id, int priority, PolicyAccess access, params IPolicyCondition[] conditions) =>

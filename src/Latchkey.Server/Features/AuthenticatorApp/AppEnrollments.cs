@@ -4,7 +4,6 @@ using Latchkey.Core.Authenticators.Totp;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Ids;
 using Latchkey.Core.Security;
-using Latchkey.Core.SignIn;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Core.Users;
@@ -82,8 +81,7 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
             if (token is not null)
             {
                 // The link is used up by this enrollment; a second one racing with it finds no token and is refused.
-                var hash = SecretHasher.Hash(token);
-                if (await db.SignInTransactions.Where(t => t.HandleHash == hash && t.Step == SignInStep.AppEnrollmentToken).ExecuteDeleteAsync(ct) == 0)
+                if (!await AppEnrollmentTokens.ConsumeAsync(db, token, ct))
                 {
                     throw new ApiException(new ApiError(401, "E0000011", "Invalid token provided", ["The activation link was used already."]));
                 }
@@ -179,15 +177,7 @@ public sealed partial class AppEnrollments(LatchkeyDbContext db, OrgWrite write,
     /// <summary>The user a live activation token was issued for (one who may still sign in), or null.</summary>
     private async Task<UserEntity?> TokenUserAsync(string token, CancellationToken ct)
     {
-        if (token.Length is 0 or > 100)
-        {
-            return null;
-        }
-
-        var hash = SecretHasher.Hash(token);
-        var now = time.GetUtcNow();
-        var userId = await db.SignInTransactions.AsNoTracking()
-            .Where(t => t.HandleHash == hash && t.Step == SignInStep.AppEnrollmentToken && t.ExpiresAt > now).Select(t => t.UserId).FirstOrDefaultAsync(ct);
+        var userId = await AppEnrollmentTokens.UserIdAsync(db, token, time.GetUtcNow(), ct);
         var user = userId is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
         return user is not null && UserLifecycle.CanSignIn(user.Status) ? user : null;
     }

@@ -82,8 +82,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         var method = methodType ?? choice?.DefaultMethod;
         if (choice is null || method is null || !choice.Methods.TryGetValue(method, out var factor))
         {
-            return new Outcome(new SignInResult { Transaction = tx }, "The authenticator is not available for this sign-in.", "idx.authenticator.not.available",
-                StatusCodes.Status400BadRequest);
+            return NotAvailable(tx);
         }
 
         string? challengeId = null;
@@ -114,13 +113,12 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
             : null;
         if (choice is null)
         {
-            return new Outcome(new SignInResult { Transaction = tx }, "The authenticator is not available for this sign-in.", "idx.authenticator.not.available",
-                StatusCodes.Status400BadRequest);
+            return NotAvailable(tx);
         }
 
         if (choice.Authenticator.Key == DefaultAuthenticators.OktaVerify)
         {
-            return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, null, null, SignInEngine.AppEnrollmentToken(tx), ct));
+            return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, null, null, issueAppToken: true, ct));
         }
 
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, ct);
@@ -128,7 +126,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         {
             // The challenge is kept in the transaction: only a credential made over it finishes this enrollment.
             var creation = await webAuthn.RegistrationOptionsAsync(user, http, ct);
-            return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, null, creation.Challenge, null, ct));
+            return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, null, creation.Challenge, issueAppToken: false, ct));
         }
 
         var self = new ApiCaller(tx.OrgId, user.Id, user.Login, user.Login, TokenId: "", AdminGrant.None);
@@ -139,22 +137,22 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         }
         catch (ApiException e)
         {
-            return new Outcome(new SignInResult { Transaction = tx }, e.Error.Causes.Count > 0 ? e.Error.Causes[0] : e.Error.Summary,
-                "idx.authenticator.not.available", StatusCodes.Status400BadRequest);
+            return NotAvailable(tx, e.Error.Causes.Count > 0 ? e.Error.Causes[0] : e.Error.Summary);
         }
 
-        return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, factor.Id, null, null, ct));
+        return new Outcome(await engine.ChooseEnrollmentAsync(tx, choice.Id, factor.Id, null, issueAppToken: false, ct));
     }
 
     /// <summary>
     /// Where the authenticator app's enrollment stands: done once the user has a usable Okta Verify factor (the app
     /// enrolled with the activation link of this step), which finishes the sign-in; else still waiting.
     /// </summary>
-    public async Task<Outcome> PollEnrollmentAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
-    {
-        var enrolled = (await ChoicesAsync(tx.OrgId, tx.State.UserId!, ct)).Any(c => c.Id == tx.State.Enrolling);
-        return enrolled ? new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct)) : new Outcome(new SignInResult { Transaction = tx });
-    }
+    public async Task<Outcome> PollEnrollmentAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct) =>
+        await AppEnrolledAsync(tx, ct) ? new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct)) : new Outcome(new SignInResult { Transaction = tx });
+
+    /// <summary>Whether the authenticator being enrolled at this step can now be answered (read only).</summary>
+    public async Task<bool> AppEnrolledAsync(SignInTransaction tx, CancellationToken ct) =>
+        tx.State is { Enrolling: { } id, UserId: { } userId } && (await ChoicesAsync(tx.OrgId, userId, ct)).Any(c => c.Id == id);
 
     /// <summary>The authenticators a new org's user may enroll at the second-factor step: the active ones Latchkey can enroll there.</summary>
     public async Task<List<EnrollChoice>> EnrollChoicesAsync(string orgId, CancellationToken ct)
@@ -198,25 +196,10 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     /// Checks the assertion of a security key (the <c>PublicKeyCredential</c> JSON) over the challenge this sign-in
     /// keeps; right: the sign-in succeeds. Every refusal is logged with its reason and shown as one message.
     /// </summary>
-    public async Task<Outcome> AnswerSecurityKeyAsync(SignInTransaction tx, string credentialJson, SignInCompletion completion, HttpContext http,
-        CancellationToken ct)
-    {
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
-        if (user is null || tx.State.ChallengeId is not { } challenge)
-        {
-            return new Outcome(SignInResult.StaleHandle);
-        }
-
-        var outcome = await webAuthn.VerifyAssertionAsync(user, credentialJson, challenge, http, SignInEvents.Actor(user), ct);
-        if (outcome.Succeeded)
-        {
-            return new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct));
-        }
-
-        // The challenge is spent whatever the outcome: back to choosing, with the reason.
-        return new Outcome(await engine.FactorAbandonedAsync(tx, ct), $"The security key was not accepted: {outcome.Reason}. Choose how to verify again.",
-            "api.authn.authenticator.challenge.invalid", StatusCodes.Status401Unauthorized);
-    }
+    public Task<Outcome> AnswerSecurityKeyAsync(SignInTransaction tx, string credentialJson, SignInCompletion completion, HttpContext http,
+        CancellationToken ct) =>
+        SecurityKeyAsync(tx, completion, (user, challenge) => webAuthn.VerifyAssertionAsync(user, credentialJson, challenge, http, SignInEvents.Actor(user), ct),
+            "The security key was not accepted: {0}. Choose how to verify again.", ct);
 
     /// <summary>The key of the authenticator being enrolled at this step, or null when none is.</summary>
     public async Task<string?> EnrollingKeyAsync(SignInTransaction tx, CancellationToken ct) =>
@@ -228,8 +211,18 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     /// Finishes a security key's enrollment: the registration (<c>PublicKeyCredential</c> JSON) over the challenge this
     /// sign-in keeps; a good one registers the key and is the second factor. A refusal spends the challenge: choose again.
     /// </summary>
-    public async Task<Outcome> AnswerSecurityKeyEnrollmentAsync(SignInTransaction tx, string credentialJson, SignInCompletion completion, HttpContext http,
-        CancellationToken ct)
+    public Task<Outcome> AnswerSecurityKeyEnrollmentAsync(SignInTransaction tx, string credentialJson, SignInCompletion completion, HttpContext http,
+        CancellationToken ct) =>
+        SecurityKeyAsync(tx, completion,
+            (user, challenge) => webAuthn.RegisterAsync(user, credentialJson, null, http, SignInEvents.Actor(user), ct, expectedChallenge: challenge),
+            "The security key was not registered: {0}. Choose what to set up again.", ct);
+
+    /// <summary>
+    /// A security key's answer over the challenge this sign-in keeps: a good one is the second factor; a refusal spends
+    /// the challenge (back to choosing), with the reason in <paramref name="refusal"/>.
+    /// </summary>
+    private async Task<Outcome> SecurityKeyAsync(SignInTransaction tx, SignInCompletion completion,
+        Func<UserEntity, string, Task<WebAuthnOutcome>> check, string refusal, CancellationToken ct)
     {
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
         if (user is null || tx.State.ChallengeId is not { } challenge)
@@ -237,13 +230,13 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
             return new Outcome(SignInResult.StaleHandle);
         }
 
-        var outcome = await webAuthn.RegisterAsync(user, credentialJson, null, http, SignInEvents.Actor(user), ct, expectedChallenge: challenge);
+        var outcome = await check(user, challenge);
         if (outcome.Succeeded)
         {
             return new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct));
         }
 
-        return new Outcome(await engine.FactorAbandonedAsync(tx, ct), $"The security key was not registered: {outcome.Reason}. Choose what to set up again.",
+        return new Outcome(await engine.FactorAbandonedAsync(tx, ct), string.Format(System.Globalization.CultureInfo.InvariantCulture, refusal, outcome.Reason),
             "api.authn.authenticator.challenge.invalid", StatusCodes.Status401Unauthorized);
     }
 
@@ -300,7 +293,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == tx.State.UserId, ct);
         if (choice.Authenticator.Key == DefaultAuthenticators.OktaVerify)
         {
-            var link = $"latchkey-verify://enroll?s={Uri.EscapeDataString(orgUrl)}&t={SignInEngine.AppEnrollmentToken(tx)}&u={user.Id}&f={choice.Id}";
+            var link = $"latchkey-verify://enroll?s={Uri.EscapeDataString(orgUrl)}&t={AppEnrollmentTokens.For(tx)}&u={user.Id}&f={choice.Id}";
             return new EnrollmentView(choice, MySecurity.QrCodeDataUri(link)) { ActivationLink = link };
         }
 
@@ -323,6 +316,9 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         var uri = MySecurity.OtpAuthUri(org, user.Login, shared);
         return new EnrollmentView(choice, MySecurity.QrCodeDataUri(uri)) { SharedSecret = shared, OtpAuthUri = uri };
     }
+
+    private static Outcome NotAvailable(SignInTransaction tx, string message = "The authenticator is not available for this sign-in.") =>
+        new(new SignInResult { Transaction = tx }, message, "idx.authenticator.not.available", StatusCodes.Status400BadRequest);
 
     private static Outcome Refused(SignInTransaction tx, string message, string key) =>
         new(new SignInResult { Transaction = tx, Refused = true }, message, key, StatusCodes.Status401Unauthorized);

@@ -250,19 +250,19 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
     /// <summary>
     /// The user chose <paramref name="authenticatorId"/> to enroll (with its pending factor or challenge, when it has one).
-    /// For the authenticator app, <paramref name="appToken"/> is the one-time token its activation link carries: stored
-    /// (as its hash) for as long as the transaction lives; any earlier token of this sign-in is dropped.
+    /// For the authenticator app (<paramref name="issueAppToken"/>), the step's activation-link token is stored (as its
+    /// hash, <see cref="AppEnrollmentTokens"/>) for as long as the step lives; any earlier token of this sign-in is dropped.
     /// </summary>
     public Task<SignInResult> ChooseEnrollmentAsync(SignInTransaction tx, string authenticatorId, string? factorId, string? challengeId,
-        string? appToken, CancellationToken ct) =>
+        bool issueAppToken, CancellationToken ct) =>
         StepAsync(tx, [SignInStep.SelectAuthenticator, SignInStep.Authenticator], async (row, now) =>
         {
             var next = SignInMachine.ChooseEnrollment(tx.State, authenticatorId, factorId, challengeId, now);
             Save(row, next);
-            await DropAppTokenAsync(tx, ct);
-            if (appToken is not null)
+            await AppEnrollmentTokens.DropAsync(db, tx, ct);
+            if (issueAppToken)
             {
-                var token = ToRow(appToken, tx.OrgId, next with { Step = SignInStep.AppEnrollmentToken }, 0);
+                var token = ToRow(AppEnrollmentTokens.For(tx), tx.OrgId, next with { Step = SignInStep.AppEnrollmentToken }, 0);
                 // Only the app's enrollment reads it, for the user and org it names; it lives as long as the sign-in step.
                 db.SignInTransactions.Add(token);
             }
@@ -286,7 +286,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
                 return SignInResult.StaleHandle;
             }
 
-            await DropAppTokenAsync(tx, ct);
+            await AppEnrollmentTokens.DropAsync(db, tx, ct);
 
             return Finish(tx, row, SignInMachine.FactorVerified(tx.State, now), user, completion, sessionPolicy, now);
         }, ct);
@@ -297,31 +297,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             Save(row, SignInMachine.FactorAbandoned(tx.State, now));
-            await DropAppTokenAsync(tx, ct);
+            await AppEnrollmentTokens.DropAsync(db, tx, ct);
             return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) };
         }, ct);
-
-    /// <summary>
-    /// The one-time token with which the authenticator app enrolls for this sign-in: derived from the state handle (so
-    /// every response of the step can show the same activation link) and stored only as its hash.
-    /// </summary>
-    public static string AppEnrollmentToken(SignInTransaction tx) =>
-        System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tx.Handle),
-            "latchkey app enrollment"u8));
-
-    /// <summary>Removes this sign-in's app enrollment token, if it issued one (inside the caller's write).</summary>
-    private Task DropAppTokenAsync(SignInTransaction tx, CancellationToken ct)
-    {
-        var hash = SecretHasher.Hash(AppEnrollmentToken(tx));
-        var tracked = db.SignInTransactions.Local.FirstOrDefault(t => t.HandleHash == hash);
-        if (tracked is not null)
-        {
-            db.SignInTransactions.Remove(tracked);
-            return Task.CompletedTask;
-        }
-
-        return db.SignInTransactions.Where(t => t.HandleHash == hash && t.Step == SignInStep.AppEnrollmentToken).ExecuteDeleteAsync(ct);
-    }
 
     /// <summary>Ends the transaction; its handle is refused from now on.</summary>
     public async Task CancelAsync(SignInTransaction tx, CancellationToken ct)
@@ -330,7 +308,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         await write.RunAsync(tx.OrgId, async () =>
         {
             await db.SignInTransactions.Where(t => t.HandleHash == hash).ExecuteDeleteAsync(ct);
-            await DropAppTokenAsync(tx, ct);
+            await AppEnrollmentTokens.DropAsync(db, tx, ct);
             if (NewSignInHandles.IsSealed(tx.Handle))
             {
                 // A sealed handle is valid without a row: a tombstone keeps it refused until it would have expired.

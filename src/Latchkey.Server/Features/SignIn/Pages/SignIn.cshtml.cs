@@ -238,8 +238,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
     {
         var ct = HttpContext.RequestAborted;
         var tx = await FindAsync(stateHandle, SignInStep.Authenticator);
-        var waiting = tx?.State.Enrolling is { } id && tx.State.UserId is { } userId
-            && !(await factors.ChoicesAsync(tx.OrgId, userId, ct)).Any(c => c.Id == id);
+        var waiting = tx?.State.Enrolling is not null && !await factors.AppEnrolledAsync(tx, ct);
         return new JsonResult(new { waiting });
     }
 
