@@ -95,7 +95,9 @@ public static class ManagementCa
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ClientAuthentication], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        // RFC 5280 section 4.2.1.1: the CA's key identifier when it has one (an imported CA may not), else its issuer and serial.
+        var hasKeyIdentifier = ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any();
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, hasKeyIdentifier, !hasKeyIdentifier));
 
         var notBefore = Max(Seconds(now), ca.NotBefore.ToUniversalTime());
         var notAfter = Min(notBefore + validity, ca.NotAfter.ToUniversalTime());
