@@ -337,8 +337,9 @@ public sealed class DeviceIntegrationsTests(ClockedServerFixture server) : IClas
         var chromebook = await server.SeedDeviceAsync([user], platform: "CHROMEOS");
         Assert.Equal("no device integration for CHROMEOS", await ReasonAsync(chromebook.Id, user));
 
-        var (key, integration, certificate) = await IssuedAsync("LINUX");
-        var laptop = await server.SeedDeviceAsync([user], platform: "LINUX");
+        // IOS: no other test of this class leaves an ACTIVE IOS integration, so this one is the oldest.
+        var (key, integration, certificate) = await IssuedAsync("IOS");
+        var laptop = await server.SeedDeviceAsync([user], platform: "IOS");
         var created = DeviceManagement.Date(DateTimeOffset.Parse((string)integration["created"]!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal($"no FastPass sign-in since the device integration {(string)integration["name"]!} was created on {created}", await ReasonAsync(laptop.Id, user));
 
@@ -367,7 +368,7 @@ public sealed class DeviceIntegrationsTests(ClockedServerFixture server) : IClas
         var orgId = await server.OrgIdAsync();
         await using var scope = server.Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
-        var result = await DeviceManagementProof.VerifyAsync(db, orgId, "LINUX", proof, MdmKit.Nonce, MdmKit.Tx, MdmKit.Aud, Now, TestContext.Current.CancellationToken);
+        var result = await DeviceManagementProof.VerifyAsync(db, orgId, "IOS", proof, MdmKit.Nonce, MdmKit.Tx, MdmKit.Aud, Now, TestContext.Current.CancellationToken);
         await scope.ServiceProvider.GetRequiredService<OrgWrite>().RunAsync(orgId, () => DeviceManagement.RecordManagementResultAsync(db,
             scope.ServiceProvider.GetRequiredService<SystemLogWriter>(), orgId, deviceId, userId, result, Now, TestContext.Current.CancellationToken),
             TestContext.Current.CancellationToken);
