@@ -363,7 +363,8 @@ public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<Con
         Assert.True(page.HasLabel("Search devices"));
         Assert.Contains($"Desk {tag}", page.Html, StringComparison.Ordinal);
         Assert.DoesNotContain(other.DisplayName, page.Html, StringComparison.Ordinal);
-        Assert.Contains($"{login}</a> (NOT_MANAGED)", page.Html, StringComparison.Ordinal);
+        Assert.Contains($"{login}</a>: Registered", page.Html, StringComparison.Ordinal);
+        Assert.Contains("(not managed: no device integration for ", page.Html, StringComparison.Ordinal);
         Assert.True(page.HasButton("Suspend") && page.HasButton("Deactivate") && !page.HasButton("Delete"));
         Assert.Contains(other.DisplayName, (await admin.GetAsync("/admin/devices?q=macos")).Html, StringComparison.Ordinal);
         Assert.Contains(device.DisplayName, (await admin.GetAsync($"/admin/devices?q=ser{tag}")).Html, StringComparison.Ordinal);

@@ -259,7 +259,8 @@ public sealed class DevicesTests(ClockedServerFixture server) : IClassFixture<Cl
         var listed = (await Api.GetAsync($"/api/v1/users/{userId}/devices")).Expect(HttpStatusCode.OK).Array;
         Assert.Equal(new[] { seeded.Id, second.Id }.Order(StringComparer.Ordinal), listed.Select(d => (string)d!["device"]!["id"]!).Order(StringComparer.Ordinal));
         var first = listed.Single(d => (string?)d!["device"]!["id"] == seeded.Id)!.AsObject();
-        Assert.Equal(["created", "device", "deviceUserId"], first.Select(p => p.Key).Order(StringComparer.Ordinal));
+        // The spec's three, plus Latchkey's managementStatus and why it is not MANAGED (docs/device-integrations.md).
+        Assert.Equal(["created", "device", "deviceUserId", "managementStatus", "managementStatusReason"], first.Select(p => p.Key).Order(StringComparer.Ordinal));
         Wire.AssertId((string?)first["deviceUserId"], "lnk");
         Wire.AssertDate(first["created"], "created");
         Assert.Equal(ApiResponse.Compact(await GetAsync(seeded.Id)), ApiResponse.Compact(first["device"]));

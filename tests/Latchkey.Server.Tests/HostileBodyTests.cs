@@ -26,6 +26,9 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
     {
         "POST /api/v1/users/{id}/lifecycle/{operation}",
         "POST /api/v1/apps/{appId}/lifecycle/activate",
+        "POST /api/v1/device-integrations/{integrationId}/lifecycle/activate",
+        "POST /api/v1/device-integrations/{integrationId}/lifecycle/deactivate",
+        "POST /api/v1/device-integrations/{integrationId}/certificates/{certificateId}/lifecycle/revoke",
         "POST /api/v1/apps/{appId}/lifecycle/deactivate",
         "PUT /api/v1/groups/{groupId}/users/{userId}",
         "POST /api/v1/users/{id}/credentials/forgot_password",
@@ -88,6 +91,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             ["{authenticatorId}"] = "autNoSuchAuthentic00", ["{methodType}"] = "totp", ["{transactionId}"] = "v2mNoSuchPush0000000",
             ["{enrollmentId}"] = "pfdNoSuchEnrollment0",
             ["{deviceId}"] = "guoNoSuchDevice00000",
+            ["{integrationId}"] = "dinNoSuchIntegration", ["{certificateId}"] = "dmcNoSuchCertificate",
             ["{aaguid}"] = "00000000-0000-0000-0000-000000000001",
         };
         return pattern =>

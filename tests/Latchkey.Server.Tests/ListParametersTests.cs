@@ -90,6 +90,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         "/api/v1/devices/{deviceId}/users", "/api/v1/users/{userId}/devices",
         // The spec gives the custom AAGUIDs of an authenticator no paging parameters (an allow-list of a few models).
         "/api/v1/authenticators/{authenticatorId}/aaguids",
+        // Latchkey's own (docs/device-integrations.md): an org's few MDMs, and (not paged yet) the certificates one issued.
+        "/api/v1/device-integrations", "/api/v1/device-integrations/{integrationId}/certificates",
     };
 
     /// <summary>The real service's documented values that are not errors: route, parameter, value, what they mean.</summary>

@@ -30,4 +30,8 @@ public static class IdPrefix
     public const string DeviceEnrollment = "pfd";
     /// <summary>A push challenge (the factor transaction a poller follows).</summary>
     public const string PushTransaction = "v2m";
+    /// <summary>A device integration (an MDM configured by the admin, with its CA): Latchkey's own prefix.</summary>
+    public const string DeviceIntegration = "din";
+    /// <summary>A management certificate a device integration's CA issued: Latchkey's own prefix.</summary>
+    public const string DeviceCertificate = "dmc";
 }

@@ -86,6 +86,19 @@ public static class EventTypes
     public static readonly EventType DeviceUnsuspend = new("device.lifecycle.unsuspend", "Unsuspend device");
     public static readonly EventType DeviceDelete = new("device.lifecycle.delete", "Delete device");
 
+    /// <summary>A device integration (an MDM and its CA) was added; its activation and deactivation are updates with the status in <c>changeDetails</c>.</summary>
+    public static readonly EventType DeviceIntegrationAdd = new("device.platform.add", "Add device management platform");
+    public static readonly EventType DeviceIntegrationUpdate = new("device.platform.update", "Update device management platform");
+    public static readonly EventType DeviceIntegrationDelete = new("device.platform.delete", "Delete device management platform");
+    /// <summary>An integration's CA issued a management certificate from a device's CSR.</summary>
+    public static readonly EventType DeviceCertificateIssue = new("pki.cert.issue", "Issue device management certificate");
+    public static readonly EventType DeviceCertificateRevoke = new("pki.cert.revoke", "Revoke device management certificate");
+    /// <summary>
+    /// A FastPass sign-in's management proof: SUCCESS binds the certificate to the device, which becomes MANAGED; FAILURE
+    /// carries the refusal in <c>outcome.reason</c> and leaves (or makes) the device NOT_MANAGED.
+    /// </summary>
+    public static readonly EventType DeviceCertificateBind = new("pki.cert.bind", "Bind device management certificate to device");
+
     /// <summary>A push sent to the authenticator app, then its approval (SUCCESS) or a refused answer (FAILURE with the reason).</summary>
     public static readonly EventType OktaVerifyPush = new("user.mfa.okta_verify", "Verify user with Okta verify");
     /// <summary>The user denied a push on their device: logged, and not counted toward any lockout.</summary>

@@ -4,6 +4,7 @@ using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.DeviceIntegrations;
 using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Apps;
@@ -105,6 +106,7 @@ public static partial class LatchkeyHost
         services.AddScoped<SecondFactors>();
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();
+        services.AddSingleton<Features.DeviceIntegrations.DeviceIntegrationCaKeys>();
         services.AddScoped<Features.Factors.TotpFactors>();
         services.AddScoped<Features.WebAuthn.WebAuthnUserStore>();
         services.AddScoped<Features.WebAuthn.WebAuthnUserManager>();
@@ -189,6 +191,7 @@ public static partial class LatchkeyHost
         v1.MapAaguidsApi();
         v1.MapFactorsApi();
         v1.MapDevicesApi();
+        v1.MapDeviceIntegrationsApi();
         v1.MapSystemLogApi();
         v1.MapRoleAssignmentsApi();
         v1.MapSessionsApi();

@@ -306,10 +306,25 @@ public sealed class DeviceUserEntity
     public required string OrgId { get; set; }
     public required string DeviceId { get; set; }
     public required string UserId { get; set; }
-    /// <summary><c>NOT_MANAGED</c> until a device integration proves management (a later issue), then <c>MANAGED</c>.</summary>
+    /// <summary>
+    /// <c>NOT_MANAGED</c> until a FastPass sign-in from the device presents a management proof a device integration accepts,
+    /// then <c>MANAGED</c> (docs/device-integrations.md); enrollment alone never sets it.
+    /// </summary>
     public required string ManagementStatus { get; set; }
     public required string ScreenLockType { get; set; }
     public DateTimeOffset Created { get; set; }
+    /// <summary>The last FastPass sign-in from this device by this user (with or without a management proof).</summary>
+    public DateTimeOffset? LastFastPassAt { get; set; }
+    /// <summary>When a FastPass sign-in last had its management proof checked (accepted or refused).</summary>
+    public DateTimeOffset? ManagementCheckedAt { get; set; }
+    /// <summary>The kind of the last refusal (a <c>ManagementProofFailure</c> name), null after an accepted proof.</summary>
+    public string? ManagementRefusalKind { get; set; }
+    /// <summary>The last refusal in words, null after an accepted proof.</summary>
+    public string? ManagementRefusal { get; set; }
+    /// <summary>Since when the device is MANAGED (the first accepted proof of the current run of accepted proofs).</summary>
+    public DateTimeOffset? ManagedSince { get; set; }
+    /// <summary>The device integration whose certificate proved management last.</summary>
+    public string? ManagedByIntegrationId { get; set; }
 }
 
 /// <summary>
@@ -432,4 +447,45 @@ public sealed class WebAuthnAaguidEntity
     public string? RootCertificatesJson { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset LastUpdated { get; set; }
+}
+
+/// <summary>
+/// A device integration (<c>din...</c>, docs/device-integrations.md): an MDM the admin configured for one platform, with
+/// the CA Latchkey signs its devices' management certificates with. The CA's private key is sealed at rest with the Data
+/// Protection key ring, for this org and integration only.
+/// </summary>
+public sealed class DeviceIntegrationEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Name { get; set; }
+    public string? DisplayName { get; set; }
+    public required string Platform { get; set; }
+    public required string Type { get; set; }
+    public required string Status { get; set; }
+    public required string CaCertificatePem { get; set; }
+    public required string SealedCaPrivateKey { get; set; }
+    /// <summary>True when the admin imported the org's own CA instead of letting Latchkey make one.</summary>
+    public bool CaImported { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}
+
+/// <summary>A management certificate an integration's CA issued (<c>dmc...</c>): what it says, its DER, and whether it was revoked.</summary>
+public sealed class DeviceCertificateEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string IntegrationId { get; set; }
+    /// <summary>The serial number, upper-case hex as X.509 tools print it.</summary>
+    public required string SerialNumber { get; set; }
+    public required string Subject { get; set; }
+    /// <summary>SHA-256 of the DER, upper-case hex.</summary>
+    public required string Thumbprint { get; set; }
+    public DateTimeOffset NotBefore { get; set; }
+    public DateTimeOffset NotAfter { get; set; }
+    public required string Status { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public required byte[] Der { get; set; }
+    public DateTimeOffset Created { get; set; }
 }

@@ -35,6 +35,8 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<WebAuthnCredentialEntity> WebAuthnCredentials => Set<WebAuthnCredentialEntity>();
     public DbSet<WebAuthnChallengeEntity> WebAuthnChallenges => Set<WebAuthnChallengeEntity>();
     public DbSet<WebAuthnAaguidEntity> WebAuthnAaguids => Set<WebAuthnAaguidEntity>();
+    public DbSet<DeviceIntegrationEntity> DeviceIntegrations => Set<DeviceIntegrationEntity>();
+    public DbSet<DeviceCertificateEntity> DeviceCertificates => Set<DeviceCertificateEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -206,6 +208,9 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.UserId).HasMaxLength(20);
             e.Property(x => x.ManagementStatus).HasMaxLength(20);
             e.Property(x => x.ScreenLockType).HasMaxLength(20);
+            e.Property(x => x.ManagementRefusalKind).HasMaxLength(40);
+            e.Property(x => x.ManagementRefusal).HasMaxLength(1000);
+            e.Property(x => x.ManagedByIntegrationId).HasMaxLength(20);
             e.HasIndex(x => new { x.OrgId, x.UserId });
         });
 
@@ -262,6 +267,33 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.AuthenticatorId).HasMaxLength(20);
             e.Property(x => x.Aaguid).HasMaxLength(36);
             e.Property(x => x.Name).HasMaxLength(255);
+        });
+
+        modelBuilder.Entity<DeviceIntegrationEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.Name).HasMaxLength(255);
+            e.Property(x => x.DisplayName).HasMaxLength(255);
+            e.Property(x => x.Platform).HasMaxLength(20);
+            e.Property(x => x.Type).HasMaxLength(40);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.HasIndex(x => new { x.OrgId, x.Platform });
+        });
+
+        modelBuilder.Entity<DeviceCertificateEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.IntegrationId).HasMaxLength(20);
+            e.Property(x => x.SerialNumber).HasMaxLength(64);
+            e.Property(x => x.Subject).HasMaxLength(1000);
+            e.Property(x => x.Thumbprint).HasMaxLength(64);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.HasIndex(x => new { x.IntegrationId, x.SerialNumber }).IsUnique();
+            e.HasIndex(x => new { x.OrgId, x.IntegrationId });
         });
     }
 

@@ -17,6 +17,9 @@ public sealed class VerifyState
     public List<AccountRecord> Accounts { get; set; } = [];
 
     public List<SecurityKeyRecord> SecurityKeys { get; set; } = [];
+
+    /// <summary>The device-management key and the certificate an MDM installed for it (<c>mdm csr</c> / <c>mdm install</c>).</summary>
+    public Mdm.ManagementRecord? Management { get; set; }
 }
 
 /// <summary>

@@ -18,8 +18,11 @@ public static class DeviceStatus
     public const string Deactivated = "DEACTIVATED";
 }
 
-/// <summary>A user on a device with the user's row, as the device's users and <c>expand=user</c> show them.</summary>
-public sealed record DeviceUserRow(DeviceUserEntity Link, UserEntity User);
+/// <summary>
+/// A user on a device with the user's row, as the device's users and <c>expand=user</c> show them, and why the link is not
+/// MANAGED (null when it is; docs/device-integrations.md).
+/// </summary>
+public sealed record DeviceUserRow(DeviceUserEntity Link, UserEntity User, string? ManagementReason = null);
 
 /// <summary>
 /// The <c>Device</c>, <c>DeviceList</c>, <c>DeviceUser</c> and <c>UserDevice</c> shapes of the management spec, and the
@@ -74,11 +77,25 @@ public static class DeviceResources
     /// A <c>DeviceUser</c>: the link's dates and management, and the user as the Users API renders it, or (the list's
     /// <c>expand=userSummary</c>) only <c>{id, profile{firstName, lastName, login, email}, _links.self}</c>.
     /// </summary>
-    public static JsonObject DeviceUser(DeviceUserRow row, string apiBase, bool summary = false) => new()
+    public static JsonObject DeviceUser(DeviceUserRow row, string apiBase, bool summary = false)
     {
-        ["created"] = IsoTime.Write(row.Link.Created), ["managementStatus"] = row.Link.ManagementStatus, ["screenLockType"] = row.Link.ScreenLockType,
-        ["user"] = summary ? UserSummary(row.User, apiBase) : JsonSerializer.SerializeToNode(UserResources.ToResource(row.User, apiBase), ApiJson.Options),
-    };
+        var resource = new JsonObject
+        {
+            ["created"] = IsoTime.Write(row.Link.Created), ["managementStatus"] = row.Link.ManagementStatus, ["screenLockType"] = row.Link.ScreenLockType,
+            ["user"] = summary ? UserSummary(row.User, apiBase) : JsonSerializer.SerializeToNode(UserResources.ToResource(row.User, apiBase), ApiJson.Options),
+        };
+        AddManagementReason(resource, row.ManagementReason);
+        return resource;
+    }
+
+    /// <summary>Latchkey's extra <c>managementStatusReason</c>: why a link is not MANAGED (absent when it is; clients ignore unknown members).</summary>
+    private static void AddManagementReason(JsonObject resource, string? reason)
+    {
+        if (reason is not null)
+        {
+            resource["managementStatusReason"] = reason;
+        }
+    }
 
     private static JsonObject UserSummary(UserEntity u, string apiBase)
     {
@@ -96,10 +113,16 @@ public static class DeviceResources
     }
 
     /// <summary>A <c>UserDevice</c> (<c>GET /users/{id}/devices</c>): when the user was linked, the device, the link's id.</summary>
-    public static JsonObject UserDevice(DeviceUserEntity link, DeviceEntity d, string apiBase) => new()
+    public static JsonObject UserDevice(DeviceUserEntity link, DeviceEntity d, string apiBase, string? managementReason = null)
     {
-        ["created"] = IsoTime.Write(link.Created), ["device"] = ToResource(d, apiBase), ["deviceUserId"] = DeviceUserId(link),
-    };
+        var resource = new JsonObject
+        {
+            ["created"] = IsoTime.Write(link.Created), ["device"] = ToResource(d, apiBase), ["deviceUserId"] = DeviceUserId(link),
+            ["managementStatus"] = link.ManagementStatus,
+        };
+        AddManagementReason(resource, managementReason);
+        return resource;
+    }
 
     /// <summary>
     /// The link's id (<c>lnk...</c>). A link is stored by its device and user alone, so its id is derived from them: the

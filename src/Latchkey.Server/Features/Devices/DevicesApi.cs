@@ -4,6 +4,7 @@ using Latchkey.Core.Filtering;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.DeviceIntegrations;
 using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
@@ -95,14 +96,16 @@ public static class DevicesApi
         ["profile"] = DeviceResources.Profile(d),
     };
 
-    /// <summary>The users on each of <paramref name="deviceIds"/>, oldest link first.</summary>
+    /// <summary>The users on each of <paramref name="deviceIds"/>, oldest link first, each with why it is not MANAGED.</summary>
     public static async Task<ILookup<string, DeviceUserRow>> UsersOfAsync(LatchkeyDbContext db, string orgId, IReadOnlyCollection<string> deviceIds,
         CancellationToken ct)
     {
         var rows = await db.DeviceUsers.AsNoTracking().Where(l => l.OrgId == orgId && deviceIds.Contains(l.DeviceId))
-            .Join(db.Users.AsNoTracking(), l => l.UserId, u => u.Id, (l, u) => new { l, u }).ToListAsync(ct);
+            .Join(db.Users.AsNoTracking(), l => l.UserId, u => u.Id, (l, u) => new { l, u })
+            .Join(db.Devices.AsNoTracking(), r => r.l.DeviceId, d => d.Id, (r, d) => new { r.l, r.u, d.Platform }).ToListAsync(ct);
+        var integrations = await DeviceManagement.IntegrationsAsync(db, orgId, ct);
         return rows.OrderBy(r => r.l.Created).ThenBy(r => r.u.Id, StringComparer.Ordinal)
-            .ToLookup(r => r.l.DeviceId, r => new DeviceUserRow(r.l, r.u), StringComparer.Ordinal);
+            .ToLookup(r => r.l.DeviceId, r => new DeviceUserRow(r.l, r.u, DeviceManagement.WhyNotManaged(r.l, r.Platform, integrations)), StringComparer.Ordinal);
     }
 
     private static async Task<IResult> List(HttpContext context, LatchkeyDbContext db)
@@ -155,8 +158,9 @@ public static class DevicesApi
         var rows = await db.DeviceUsers.AsNoTracking().Where(l => l.OrgId == caller.OrgId && l.UserId == user.Id)
             .Join(db.Devices.AsNoTracking(), l => l.DeviceId, d => d.Id, (l, d) => new { l, d }).ToListAsync(context.RequestAborted);
         var apiBase = ApiUrls.ApiBase(context.Request);
+        var integrations = await DeviceManagement.IntegrationsAsync(db, caller.OrgId, context.RequestAborted);
         return ApiResponses.Json(new JsonArray(rows.OrderBy(r => r.l.Created).ThenBy(r => r.d.Id, StringComparer.Ordinal)
-            .Select(r => (JsonNode)DeviceResources.UserDevice(r.l, r.d, apiBase)).ToArray()));
+            .Select(r => (JsonNode)DeviceResources.UserDevice(r.l, r.d, apiBase, DeviceManagement.WhyNotManaged(r.l, r.d.Platform, integrations))).ToArray()));
     }
 
     private static async Task<IResult> ChangeAsync(string deviceId, string operation, HttpContext context, LatchkeyDbContext db, OrgWrite write,

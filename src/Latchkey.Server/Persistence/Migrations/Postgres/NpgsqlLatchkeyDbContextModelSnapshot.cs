@@ -259,6 +259,75 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("Authenticators");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.DeviceCertificateEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("NotAfter")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("NotBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SerialNumber")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Thumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IntegrationId", "SerialNumber")
+                        .IsUnique();
+
+                    b.HasIndex("OrgId", "IntegrationId");
+
+                    b.ToTable("DeviceCertificates");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.DeviceEnrollmentEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -377,6 +446,74 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("Devices");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.DeviceIntegrationEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("CaCertificatePem")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<bool>("CaImported")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("SealedCaPrivateKey")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Platform");
+
+                    b.ToTable("DeviceIntegrations");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.DeviceUserEntity", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -391,6 +528,30 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
+
+                    b.Property<long?>("LastFastPassAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ManagedByIntegrationId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("ManagedSince")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ManagementCheckedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ManagementRefusal")
+                        .HasMaxLength(1000)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("ManagementRefusalKind")
+                        .HasMaxLength(40)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(40)");
 
                     b.Property<string>("ManagementStatus")
                         .IsRequired()

@@ -254,6 +254,75 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("Authenticators");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.DeviceCertificateEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NotAfter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NotBefore")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SerialNumber")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Thumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IntegrationId", "SerialNumber")
+                        .IsUnique();
+
+                    b.HasIndex("OrgId", "IntegrationId");
+
+                    b.ToTable("DeviceCertificates");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.DeviceEnrollmentEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -372,6 +441,74 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("Devices");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.DeviceIntegrationEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CaCertificatePem")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CaImported")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SealedCaPrivateKey")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Platform");
+
+                    b.ToTable("DeviceIntegrations");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.DeviceUserEntity", b =>
                 {
                     b.Property<string>("DeviceId")
@@ -386,6 +523,30 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastFastPassAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ManagedByIntegrationId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ManagedSince")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ManagementCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ManagementRefusal")
+                        .HasMaxLength(1000)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ManagementRefusalKind")
+                        .HasMaxLength(40)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("ManagementStatus")
                         .IsRequired()
