@@ -35,6 +35,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<WebAuthnCredentialEntity> WebAuthnCredentials => Set<WebAuthnCredentialEntity>();
     public DbSet<WebAuthnChallengeEntity> WebAuthnChallenges => Set<WebAuthnChallengeEntity>();
     public DbSet<WebAuthnAaguidEntity> WebAuthnAaguids => Set<WebAuthnAaguidEntity>();
+    public DbSet<NetworkZoneEntity> NetworkZones => Set<NetworkZoneEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -262,6 +263,20 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.AuthenticatorId).HasMaxLength(20);
             e.Property(x => x.Aaguid).HasMaxLength(36);
             e.Property(x => x.Name).HasMaxLength(255);
+        });
+
+        modelBuilder.Entity<NetworkZoneEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.Type).HasMaxLength(20);
+            e.Property(x => x.Name).HasMaxLength(128);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.Usage).HasMaxLength(20);
+            // Lists walk an org's zones in id order; names are unique in an org.
+            e.HasIndex(x => new { x.OrgId, x.Id });
+            e.HasIndex(x => new { x.OrgId, x.Name }).IsUnique();
         });
     }
 
