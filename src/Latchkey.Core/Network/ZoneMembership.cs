@@ -11,6 +11,12 @@ namespace Latchkey.Core.Network;
 /// </summary>
 public static class ZoneMembership
 {
+    /// <summary>
+    /// Why a condition on a DYNAMIC or DYNAMIC_V2 zone is UNDEFINED here: the reason a policy trace should give.
+    /// </summary>
+    public const string DynamicZonesNotEvaluated =
+        "Latchkey has no geo-IP, ASN or anonymiser data, so it cannot evaluate DYNAMIC or DYNAMIC_V2 zones; a condition on one is undefined.";
+
     /// <summary>The ids of the zones in <paramref name="activeZones"/> whose gateways contain <paramref name="client"/>.</summary>
     public static IReadOnlyList<string> ZonesContaining(IEnumerable<IpZone> activeZones, IPAddress client)
     {

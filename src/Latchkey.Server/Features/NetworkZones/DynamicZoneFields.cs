@@ -6,14 +6,10 @@ namespace Latchkey.Server.Features.NetworkZones;
 /// <summary>
 /// The fields of the dynamic zone types, checked for shape and echoed as given. Latchkey has no geo-IP, ASN or
 /// anonymiser data, so it cannot tell whether a request comes from such a zone: a policy condition on one is
-/// UNDEFINED (docs/network-zones.md), and a dynamic BLOCKLIST zone blocks nothing.
+/// UNDEFINED (<see cref="Core.Network.ZoneMembership.DynamicZonesNotEvaluated"/>), and a dynamic BLOCKLIST zone blocks nothing.
 /// </summary>
 public static class DynamicZoneFields
 {
-    /// <summary>Why a dynamic zone never matches here; shown in docs and in the reasons that mention one.</summary>
-    public const string NotEvaluated =
-        "Latchkey has no geo-IP, ASN or anonymiser data, so it cannot evaluate DYNAMIC or DYNAMIC_V2 zones; a condition on one is undefined.";
-
     private const int MaxEntries = 75;
 
     private static readonly FrozenSet<string> ProxyTypes = new[] { "", "null", "Any", "Tor", "NotTorAnonymizer" }

@@ -5,11 +5,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.NetworkZones;
 
-/// <summary>An org's active IP zones, parsed once: all of them (for membership and trusted proxies) and the blocklists among them.</summary>
-public sealed record ZoneSnapshot(IReadOnlyList<IpZone> Active, IReadOnlyList<IpZone> Blocklists, IReadOnlyDictionary<string, string> Names)
-{
-    public static readonly ZoneSnapshot Empty = new([], [], new Dictionary<string, string>());
-}
+/// <summary>
+/// An org's active zones, parsed once: the IP zones (for membership and trusted proxies), the blocklists among them,
+/// the ids of the active dynamic zones (a condition on one is UNDEFINED: <see cref="ZoneMembership.DynamicZonesNotEvaluated"/>)
+/// and every active zone's name by id.
+/// </summary>
+public sealed record ZoneSnapshot(IReadOnlyList<IpZone> Active, IReadOnlyList<IpZone> Blocklists, IReadOnlySet<string> Dynamic,
+    IReadOnlyDictionary<string, string> Names);
 
 /// <summary>
 /// The zones of each org, kept in memory: the sign-in pipeline asks on every request, so reading them must cost no
@@ -59,9 +61,10 @@ public sealed class ZoneSnapshots(IServiceScopeFactory scopes, TimeProvider time
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchkeyDbContext>();
         var zones = await db.NetworkZones.AsNoTracking()
-            .Where(z => z.OrgId == orgId && z.Status == ZoneStatuses.Active && z.Type == ZoneTypes.Ip).ToListAsync(ct);
+            .Where(z => z.OrgId == orgId && z.Status == ZoneStatuses.Active).ToListAsync(ct);
         var active = zones.Select(NetworkZoneResources.ToIpZone).OfType<IpZone>().ToList();
         return new ZoneSnapshot(active, active.Where(z => z.Blocklist && z.Gateways.Count > 0).ToList(),
+            zones.Where(z => z.Type != ZoneTypes.Ip).Select(z => z.Id).ToHashSet(StringComparer.Ordinal),
             zones.ToDictionary(z => z.Id, z => z.Name, StringComparer.Ordinal));
     }
 }
