@@ -39,6 +39,8 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/devices/{deviceId}/lifecycle/deactivate",
         "POST /api/v1/devices/{deviceId}/lifecycle/suspend",
         "POST /api/v1/devices/{deviceId}/lifecycle/unsuspend",
+        "POST /api/v1/zones/{zoneId}/lifecycle/activate",
+        "POST /api/v1/zones/{zoneId}/lifecycle/deactivate",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);
@@ -88,6 +90,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             ["{authenticatorId}"] = "autNoSuchAuthentic00", ["{methodType}"] = "totp", ["{transactionId}"] = "v2mNoSuchPush0000000",
             ["{enrollmentId}"] = "pfdNoSuchEnrollment0",
             ["{deviceId}"] = "guoNoSuchDevice00000",
+            ["{zoneId}"] = "nzoNoSuchZone0000000",
             ["{aaguid}"] = "00000000-0000-0000-0000-000000000001",
         };
         return pattern =>

@@ -48,6 +48,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         ["appId"] = "0oaNoSuchApp00000000", ["tokenId"] = "00TNoSuchToken000000", ["roleAssignmentId"] = "irbNoSuchRole0000000",
         ["operation"] = "unlock", ["authenticatorId"] = "autNoSuchAuthentic00", ["methodType"] = "totp", ["factorId"] = "ostNoSuchFactor00000", ["transactionId"] = "v2mNoSuchPush0000000",
         ["deviceId"] = "guoNoSuchDevice00000",
+        ["zoneId"] = "nzoNoSuchZone0000000",
         ["aaguid"] = "00000000-0000-0000-0000-000000000001",
     };
 
