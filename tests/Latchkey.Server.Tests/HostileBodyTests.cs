@@ -42,6 +42,8 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/devices/{deviceId}/lifecycle/deactivate",
         "POST /api/v1/devices/{deviceId}/lifecycle/suspend",
         "POST /api/v1/devices/{deviceId}/lifecycle/unsuspend",
+        "POST /api/v1/zones/{zoneId}/lifecycle/activate",
+        "POST /api/v1/zones/{zoneId}/lifecycle/deactivate",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);
@@ -92,6 +94,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             ["{enrollmentId}"] = "pfdNoSuchEnrollment0",
             ["{deviceId}"] = "guoNoSuchDevice00000",
             ["{integrationId}"] = "dinNoSuchIntegration", ["{certificateId}"] = "dmcNoSuchCertificate",
+            ["{zoneId}"] = "nzoNoSuchZone0000000",
             ["{aaguid}"] = "00000000-0000-0000-0000-000000000001",
         };
         return pattern =>

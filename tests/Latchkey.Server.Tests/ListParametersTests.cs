@@ -98,6 +98,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
     private static readonly HashSet<(string Route, string Parameter, string Value)> Documented =
     [
         ("/api/v1/apps", "limit", "-1"), // the apps list documents -1 as "the server's default page size"
+        ("/api/v1/zones", "limit", "-1"), // so does the network zones list (its default)
         ("/api/v1/logs", "limit", "0"), // the System Log takes a limit from 0 to 1000
     ];
 

@@ -49,6 +49,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         ["operation"] = "unlock", ["authenticatorId"] = "autNoSuchAuthentic00", ["methodType"] = "totp", ["factorId"] = "ostNoSuchFactor00000", ["transactionId"] = "v2mNoSuchPush0000000",
         ["deviceId"] = "guoNoSuchDevice00000",
         ["integrationId"] = "dinNoSuchIntegration", ["certificateId"] = "dmcNoSuchCertificate",
+        ["zoneId"] = "nzoNoSuchZone0000000",
         ["aaguid"] = "00000000-0000-0000-0000-000000000001",
     };
 

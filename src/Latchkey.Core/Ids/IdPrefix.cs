@@ -16,6 +16,7 @@ public static class IdPrefix
     public const string Session = "102";
     public const string Authenticator = "aut";
     public const string RoleAssignment = "irb";
+    public const string NetworkZone = "nzo";
 
     /// <summary>Factors: the real service's prefixes per type and provider (Okta Verify TOTP, Google Authenticator, ...).</summary>
     public const string OktaTotpFactor = "ost";

@@ -104,6 +104,16 @@ public static class EventTypes
     /// <summary>The user denied a push on their device: logged, and not counted toward any lockout.</summary>
     public static readonly EventType OktaVerifyDenyPush = new("user.mfa.okta_verify.deny_push", "User rejected Okta push verify", LogSeverity.Warn);
 
+    public static readonly EventType ZoneCreate = new("zone.create", "Create network zone");
+    public static readonly EventType ZoneUpdate = new("zone.update", "Update network zone");
+    public static readonly EventType ZoneActivate = new("zone.activate", "Activate network zone");
+    public static readonly EventType ZoneDeactivate = new("zone.deactivate", "Deactivate network zone");
+    public static readonly EventType ZoneDelete = new("zone.delete", "Delete network zone");
+    /// <summary>A zone's usage became BLOCKLIST (at create or replace): its addresses are now refused sign-in while it is active.</summary>
+    public static readonly EventType ZoneMakeBlocklist = new("zone.make_blacklist", "Network zone marked as blocklist");
+    /// <summary>A zone's usage changed from BLOCKLIST to POLICY.</summary>
+    public static readonly EventType ZoneRemoveBlocklist = new("zone.remove_blacklist", "Network zone no longer a blocklist");
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

@@ -9,6 +9,7 @@ using Latchkey.Server.Features.Devices;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Groups;
+using Latchkey.Server.Features.NetworkZones;
 using Latchkey.Server.Features.Org;
 using Latchkey.Server.Features.RateLimits;
 using Latchkey.Server.Features.Roles;
@@ -98,6 +99,7 @@ public static partial class LatchkeyHost
         services.AddSingleton<FailedAuthenticationLimit>();
         services.AddSingleton<SignInAddressLimit>();
         services.AddSingleton<DecoyPassword>();
+        services.AddSingleton<ZoneSnapshots>();
         services.AddScoped<SessionStore>();
         services.AddScoped<AdminGrants>();
         services.AddScoped<ApiTokenIssuer>();
@@ -181,6 +183,7 @@ public static partial class LatchkeyHost
         app.UseWhen(c => c.Request.Path.StartsWithSegments(Features.WebAuthn.WebAuthnEndpoints.Prefix), webAuthn => webAuthn.UseMiddleware<ApiErrorHandling>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx") && !Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path),
             idx => idx.UseMiddleware<IdxErrorHandling>());
+        app.UseWhen(c => SignInBlocklist.Guards(c.Request), signIn => signIn.UseMiddleware<SignInBlocklist>());
 
         var v1 = app.MapGroup("/api/v1");
         v1.MapUsersApi();
@@ -196,6 +199,7 @@ public static partial class LatchkeyHost
         v1.MapRoleAssignmentsApi();
         v1.MapSessionsApi();
         v1.MapAuthnApi();
+        v1.MapNetworkZonesApi();
         app.UseLatchkeyWeb();
         app.MapIdxEndpoints();
         app.MapAuthenticatorAppEndpoints();

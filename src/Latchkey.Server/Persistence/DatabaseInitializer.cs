@@ -58,16 +58,21 @@ public static partial class DatabaseInitializer
             first = new FirstStart(Org: null, await seeder.SeedDemoAsync(orgId, ct));
         }
 
-        // An org made by an earlier version gets the authenticators it lacks (a new org has them all).
+        // An org made by an earlier version gets the authenticators and system network zones it lacks (a new org has them all).
         foreach (var orgId in await db.Orgs.Select(o => o.Id).ToListAsync(ct))
         {
-            if (!await Features.Authenticators.DefaultAuthenticators.AnyMissingAsync(db, orgId, ct))
+            if (!await Features.Authenticators.DefaultAuthenticators.AnyMissingAsync(db, orgId, ct)
+                && !await Features.NetworkZones.SystemZones.AnyMissingAsync(db, orgId, ct))
             {
                 continue; // the usual start: nothing to write, no write turn taken
             }
 
-            await scope.ServiceProvider.GetRequiredService<OrgWrite>().RunAsync(orgId,
-                () => Features.Authenticators.DefaultAuthenticators.EnsureAsync(db, orgId, Core.Time.IsoTime.Truncate(services.GetRequiredService<TimeProvider>().GetUtcNow()), ct), ct);
+            var now = Core.Time.IsoTime.Truncate(services.GetRequiredService<TimeProvider>().GetUtcNow());
+            await scope.ServiceProvider.GetRequiredService<OrgWrite>().RunAsync(orgId, async () =>
+            {
+                await Features.Authenticators.DefaultAuthenticators.EnsureAsync(db, orgId, now, ct);
+                await Features.NetworkZones.SystemZones.EnsureAsync(db, orgId, now, ct);
+            }, ct);
         }
 
         // The Data Protection key ring (forms, sealed sign-in handles) is created now rather than as the server starts answering.

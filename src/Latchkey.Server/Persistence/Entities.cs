@@ -489,3 +489,23 @@ public sealed class DeviceCertificateEntity
     public required byte[] Der { get; set; }
     public DateTimeOffset Created { get; set; }
 }
+
+/// <summary>
+/// A network zone (<c>/api/v1/zones</c>). <see cref="DetailsJson"/> holds the fields of its type as the API shows them:
+/// <c>gateways</c> and <c>proxies</c> for IP; <c>locations</c>, <c>asns</c>, <c>proxyType</c> or <c>ipServiceCategories</c>
+/// for the dynamic types (stored and echoed; Latchkey cannot evaluate them).
+/// </summary>
+public sealed class NetworkZoneEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+    public required string Status { get; set; }
+    public required string Usage { get; set; }
+    /// <summary>One of the real service's default zones (LegacyIpZone, BlockedIpZone): renamed and edited, never deleted.</summary>
+    public bool System { get; set; }
+    public required string DetailsJson { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+}

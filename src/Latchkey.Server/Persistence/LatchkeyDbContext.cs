@@ -37,6 +37,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<WebAuthnAaguidEntity> WebAuthnAaguids => Set<WebAuthnAaguidEntity>();
     public DbSet<DeviceIntegrationEntity> DeviceIntegrations => Set<DeviceIntegrationEntity>();
     public DbSet<DeviceCertificateEntity> DeviceCertificates => Set<DeviceCertificateEntity>();
+    public DbSet<NetworkZoneEntity> NetworkZones => Set<NetworkZoneEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -267,6 +268,20 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.AuthenticatorId).HasMaxLength(20);
             e.Property(x => x.Aaguid).HasMaxLength(36);
             e.Property(x => x.Name).HasMaxLength(255);
+        });
+
+        modelBuilder.Entity<NetworkZoneEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.Type).HasMaxLength(20);
+            e.Property(x => x.Name).HasMaxLength(128);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.Usage).HasMaxLength(20);
+            // Lists walk an org's zones in id order; names are unique in an org.
+            e.HasIndex(x => new { x.OrgId, x.Id });
+            e.HasIndex(x => new { x.OrgId, x.Name }).IsUnique();
         });
 
         modelBuilder.Entity<DeviceIntegrationEntity>(e =>

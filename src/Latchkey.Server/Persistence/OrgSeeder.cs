@@ -54,6 +54,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
             db.Groups.Add(NewGroup(org.Id, GroupTypes.BuiltIn, GroupTypes.EveryoneName, "All users in your organization", now));
             DefaultPolicies.Seed(db, org.Id, now);
             await DefaultAuthenticators.EnsureAsync(db, org.Id, now, ct);
+            await Features.NetworkZones.SystemZones.EnsureAsync(db, org.Id, now, ct);
             await db.SaveChangesAsync(ct);
 
             var admin = await AddUserAsync(org.Id, AdminLogin, AdminFirstName, AdminLastName, password, now, ct);
