@@ -116,7 +116,15 @@ public sealed class ApiTokenEntity
     public DateTimeOffset ExpiresAt { get; set; }
 }
 
-public sealed class PolicyEntity
+/// <summary>What policies and their rules share for their lifecycle: a status, a system flag (a system one is never deactivated), a change time.</summary>
+public interface IPolicyLifecycle
+{
+    string Status { get; set; }
+    bool IsSystem { get; }
+    DateTimeOffset LastUpdated { get; set; }
+}
+
+public sealed class PolicyEntity : IPolicyLifecycle
 {
     public required string Id { get; set; }
     public required string OrgId { get; set; }
@@ -141,7 +149,7 @@ public sealed class PolicyEntity
 /// A rule of a policy: evaluated by ascending <see cref="Priority"/>, the system (catch-all) rule always last. Its
 /// conditions and actions are stored as the API's validated JSON (types and methods normalised).
 /// </summary>
-public sealed class PolicyRuleEntity
+public sealed class PolicyRuleEntity : IPolicyLifecycle
 {
     public required string Id { get; set; }
     public required string OrgId { get; set; }

@@ -200,27 +200,11 @@ public static class PoliciesApi
         return ApiResponses.NoContent();
     }
 
-    private static async Task<IResult> SetStatus(string policyId, string status, HttpContext context, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time)
-    {
-        var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
-        {
-            var policy = await FindAsync(db, caller.OrgId, policyId, context.RequestAborted, track: true);
-            if (policy.IsSystem && status == PolicyStatus.Inactive)
-            {
-                throw new ApiException(SystemPolicyRefusal(policy, "deactivated"));
-            }
-
-            if (policy.Status != status)
-            {
-                policy.Status = status;
-                policy.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
-                log.Stage(status == PolicyStatus.Active ? EventTypes.PolicyActivate : EventTypes.PolicyDeactivate, [PolicyResources.Target(policy)]);
-            }
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
-    }
+    private static Task<IResult> SetStatus(string policyId, string status, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time) =>
+        PolicyLifecycle.SetStatusAsync(context, write, log, time, status,
+            (orgId, ct) => FindAsync(db, orgId, policyId, ct, track: true), policy => SystemPolicyRefusal(policy, "deactivated"),
+            EventTypes.PolicyActivate, EventTypes.PolicyDeactivate, PolicyResources.Target);
 
     private static async Task<IResult> Apps(string policyId, HttpContext context, LatchkeyDbContext db)
     {

@@ -144,27 +144,11 @@ public static class PolicyRulesApi
         return ApiResponses.NoContent();
     }
 
-    private static async Task<IResult> SetStatus(string policyId, string ruleId, string status, HttpContext context, LatchkeyDbContext db,
-        OrgWrite write, SystemLogWriter log, TimeProvider time)
-    {
-        var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
-        {
-            var rule = await FindAsync(db, caller.OrgId, policyId, ruleId, track: true, context.RequestAborted);
-            if (rule.IsSystem && status == PolicyStatus.Inactive)
-            {
-                throw new ApiException(SystemRuleRefusal(rule, "deactivated"));
-            }
-
-            if (rule.Status != status)
-            {
-                rule.Status = status;
-                rule.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
-                log.Stage(status == PolicyStatus.Active ? EventTypes.PolicyRuleActivate : EventTypes.PolicyRuleDeactivate, [PolicyResources.Target(rule)]);
-            }
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
-    }
+    private static Task<IResult> SetStatus(string policyId, string ruleId, string status, HttpContext context, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time) =>
+        PolicyLifecycle.SetStatusAsync(context, write, log, time, status,
+            (orgId, ct) => FindAsync(db, orgId, policyId, ruleId, track: true, ct), rule => SystemRuleRefusal(rule, "deactivated"),
+            EventTypes.PolicyRuleActivate, EventTypes.PolicyRuleDeactivate, PolicyResources.Target);
 
     private static async Task<PolicyRuleEntity> FindAsync(LatchkeyDbContext db, string orgId, string policyId, string ruleId, bool track, CancellationToken ct)
     {
