@@ -102,22 +102,9 @@ public static class AppSignOnActions
             result["inactivityPeriod"] = v.Duration(method["inactivityPeriod"], $"{at}.inactivityPeriod");
         }
 
-        var constraints = method["constraints"] switch
-        {
-            null => [],
-            JsonArray array => array.ToList(),
-            var single => [single], // one spec example sends an object
-        };
         var read = new JsonArray();
-        for (var i = 0; i < constraints.Count; i++)
+        foreach (var (constraint, field) in v.Objects(method["constraints"], $"{at}.constraints", "A constraint must be an object with knowledge and/or possession."))
         {
-            var field = $"{at}.constraints[{i}]";
-            if (v.Object(constraints[i], field) is not { } constraint)
-            {
-                v.Fail(field, "A constraint must be an object with knowledge and/or possession.");
-                continue;
-            }
-
             v.OnlyKnown(constraint, field, ["knowledge", "possession"], "constraint");
             var item = new JsonObject();
             foreach (var kind in new[] { "knowledge", "possession" })
@@ -203,17 +190,9 @@ public static class AppSignOnActions
     /// <summary><c>[{key, method, id?}]</c> (a single object is taken as one); an exclusion may name just the key.</summary>
     private static JsonArray AuthenticationMethods(JsonNode? node, string at, bool needsMethod, PolicyValidation v)
     {
-        var items = node is JsonArray array ? array.ToList() : [node];
         var result = new JsonArray();
-        for (var i = 0; i < items.Count; i++)
+        foreach (var (entry, field) in v.Objects(node, at, "The value must be an object with key and method."))
         {
-            var field = $"{at}[{i}]";
-            if (v.Object(items[i], field) is not { } entry)
-            {
-                v.Fail(field, "The value must be an object with key and method.");
-                continue;
-            }
-
             var key = v.String(entry["key"], $"{field}.key");
             var method = v.String(entry["method"], $"{field}.method");
             if (string.IsNullOrEmpty(key))

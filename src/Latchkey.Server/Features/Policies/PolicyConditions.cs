@@ -182,15 +182,8 @@ public static class PolicyConditions
             }
 
             var read = new JsonArray();
-            for (var i = 0; i < entries.Count; i++)
+            foreach (var (entry, at) in v.Objects(entries, $"{field}.{list}", "The value must be a platform object."))
             {
-                var at = $"{field}.{list}[{i}]";
-                if (v.Object(entries[i], at) is not { } entry)
-                {
-                    v.Fail(at, "The value must be a platform object.");
-                    continue;
-                }
-
                 v.OnlyKnown(entry, at, ["type", "os"], "platform property");
                 var item = new JsonObject { ["type"] = v.Enum(entry["type"], $"{at}.type", PlatformTypes) ?? "ANY" };
                 if (v.Object(entry["os"], $"{at}.os") is { } os)

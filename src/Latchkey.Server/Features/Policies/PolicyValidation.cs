@@ -111,6 +111,34 @@ public sealed partial class PolicyValidation
         return null;
     }
 
+    /// <summary>
+    /// The objects of an array with their paths (<c>field[i]</c>); a single object is taken as a list of one (the spec's
+    /// examples send some lists so). Each entry that is no object fails with <paramref name="message"/>.
+    /// </summary>
+    public List<(JsonObject Item, string Field)> Objects(JsonNode? node, string field, string message)
+    {
+        var items = node switch
+        {
+            null => [],
+            JsonArray array => array.ToList(),
+            var single => [single],
+        };
+        var result = new List<(JsonObject, string)>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is JsonObject item)
+            {
+                result.Add((item, $"{field}[{i}]"));
+            }
+            else
+            {
+                Fail($"{field}[{i}]", message);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>An array of values of <paramref name="allowed"/> (a single value is taken as a list of one), normalised.</summary>
     public JsonArray? EnumArray(JsonNode? node, string field, IReadOnlyList<string> allowed)
     {
