@@ -44,6 +44,11 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/devices/{deviceId}/lifecycle/unsuspend",
         "POST /api/v1/zones/{zoneId}/lifecycle/activate",
         "POST /api/v1/zones/{zoneId}/lifecycle/deactivate",
+        "POST /api/v1/policies/{policyId}/lifecycle/activate",
+        "POST /api/v1/policies/{policyId}/lifecycle/deactivate",
+        "POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
+        "POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
+        "PUT /api/v1/apps/{appId}/policies/{policyId}",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);
@@ -92,9 +97,9 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
             ["{appId}"] = ServerFixture.Id(app), ["{operation}"] = "suspend", ["{factorId}"] = "ostNoSuchFactor00000",
             ["{authenticatorId}"] = "autNoSuchAuthentic00", ["{methodType}"] = "totp", ["{transactionId}"] = "v2mNoSuchPush0000000",
             ["{enrollmentId}"] = "pfdNoSuchEnrollment0",
-            ["{deviceId}"] = "guoNoSuchDevice00000",
             ["{integrationId}"] = "dinNoSuchIntegration", ["{certificateId}"] = "dmcNoSuchCertificate",
             ["{zoneId}"] = "nzoNoSuchZone0000000",
+            ["{deviceId}"] = "guoNoSuchDevice00000", ["{policyId}"] = "rstNoSuchPolicy00000", ["{ruleId}"] = "rulNoSuchRule0000000",
             ["{aaguid}"] = "00000000-0000-0000-0000-000000000001",
         };
         return pattern =>

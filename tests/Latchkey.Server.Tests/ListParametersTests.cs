@@ -69,6 +69,9 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
             await this.SeedDeviceAsync([first]);
             await this.SeedDeviceAsync([second]);
 
+            // A second access policy (a new org has one of each type).
+            (await Api.PostAsync("/api/v1/policies", new JsonObject { ["type"] = "ACCESS_POLICY", ["name"] = "Second policy" })).Expect(HttpStatusCode.OK);
+
             RouteValues["id"] = first;
             RouteValues["userId"] = first;
             RouteValues["groupId"] = group;
@@ -92,7 +95,18 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         "/api/v1/authenticators/{authenticatorId}/aaguids",
         // Latchkey's own (docs/device-integrations.md): an org's few MDMs, and (not paged yet) the certificates one issued.
         "/api/v1/device-integrations", "/api/v1/device-integrations/{integrationId}/certificates",
+        // A policy's rules (a few, always answered whole with the catch-all last) and the apps bound to a policy (docs/policies.md).
+        "/api/v1/policies/{policyId}/rules", "/api/v1/policies/{policyId}/app",
     };
+
+    /// <summary>Query parameters a list requires (the policies list is read by type).</summary>
+    private static readonly Dictionary<string, string> RequiredQuery = new(StringComparer.Ordinal)
+    {
+        ["/api/v1/policies"] = "type=ACCESS_POLICY",
+    };
+
+    /// <summary>The list's path ready for one more query parameter (after its required ones).</summary>
+    private static string Q(string path) => path.Contains('?', StringComparison.Ordinal) ? path + "&" : path + "?";
 
     /// <summary>The real service's documented values that are not errors: route, parameter, value, what they mean.</summary>
     private static readonly HashSet<(string Route, string Parameter, string Value)> Documented =
@@ -140,7 +154,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
                     : throw new InvalidOperationException($"{route}: give the fixture a value for {{{parameter.Name}}}."),
                 _ => throw new InvalidOperationException($"{route}: a complex segment; extend the test."),
             }));
-            routes.Add((route, "/" + path));
+            routes.Add((route, "/" + path + (RequiredQuery.TryGetValue(route, out var query) ? "?" + query : "")));
         }
 
         Assert.True(undeclared.Count == 0,
@@ -158,7 +172,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         {
             foreach (var (parameter, value) in BadValues)
             {
-                var response = await Api.GetAsync($"{path}?{parameter}={Uri.EscapeDataString(value)}");
+                var response = await Api.GetAsync($"{Q(path)}{parameter}={Uri.EscapeDataString(value)}");
                 if (Documented.Contains((route, parameter, value)))
                 {
                     if (response.Status != HttpStatusCode.OK)
@@ -186,7 +200,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         var cursors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (route, path) in routes)
         {
-            var next = (await Api.GetAsync($"{path}?limit=1")).Expect(HttpStatusCode.OK).Next;
+            var next = (await Api.GetAsync($"{Q(path)}limit=1")).Expect(HttpStatusCode.OK).Next;
             Assert.True(next is not null, $"{route}: the fixture gives every list a second page, but limit=1 gave no next link");
             cursors[route] = QueryHelpers.ParseQuery(new Uri(next).Query)["after"].ToString();
         }
@@ -194,7 +208,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         var problems = new List<string>();
         foreach (var (route, path) in routes)
         {
-            var own = await Api.GetAsync($"{path}?limit=1&after={cursors[route]}");
+            var own = await Api.GetAsync($"{Q(path)}limit=1&after={cursors[route]}");
             if (own.Status != HttpStatusCode.OK)
             {
                 problems.Add($"{route}: its own cursor was refused: {own.Describe()}");
@@ -202,7 +216,7 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
 
             foreach (var (other, cursor) in cursors.Where(c => c.Key != route))
             {
-                var response = await Api.GetAsync($"{path}?limit=1&after={cursor}");
+                var response = await Api.GetAsync($"{Q(path)}limit=1&after={cursor}");
                 if (!IsValidationErrorNaming(response, "after"))
                 {
                     problems.Add($"{route} with a cursor of {other}: expected 400 E0000001 naming after: {response.Describe()}");
@@ -219,9 +233,9 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         foreach (var (route, path) in ListRoutes())
         {
             var key = route == "/api/v1/logs" ? "uuid" : "id";
-            var whole = (await Api.GetAsync($"{path}?limit=1000")).Expect(HttpStatusCode.OK).Array.Select(i => (string)i![key]!).ToList();
+            var whole = (await Api.GetAsync($"{Q(path)}limit=1000")).Expect(HttpStatusCode.OK).Array.Select(i => (string)i![key]!).ToList();
             var paged = new List<string>();
-            string? next = $"{path}?limit=1";
+            string? next = $"{Q(path)}limit=1";
             // The System Log polls: its next link never ends, so the walk stops at the first empty page.
             for (var pages = 0; next is not null && pages <= whole.Count; pages++)
             {
@@ -246,8 +260,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         foreach (var (route, path) in ListRoutes())
         {
             var key = route == "/api/v1/logs" ? "uuid" : "id";
-            var atMost = (await Api.GetAsync($"{path}?limit=1000")).Expect(HttpStatusCode.OK).Array.Select(i => (string)i![key]!);
-            var huge = (await Api.GetAsync($"{path}?limit=2147483647")).Expect(HttpStatusCode.OK).Array.Select(i => (string)i![key]!);
+            var atMost = (await Api.GetAsync($"{Q(path)}limit=1000")).Expect(HttpStatusCode.OK).Array.Select(i => (string)i![key]!);
+            var huge = (await Api.GetAsync($"{Q(path)}limit=2147483647")).Expect(HttpStatusCode.OK).Array.Select(i => (string)i![key]!);
             Assert.Equal(atMost, huge);
         }
     }

@@ -47,9 +47,9 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         ["id"] = "00uNoSuchUser0000000", ["userId"] = "00uNoSuchUser0000000", ["groupId"] = "00gNoSuchGroup000000",
         ["appId"] = "0oaNoSuchApp00000000", ["tokenId"] = "00TNoSuchToken000000", ["roleAssignmentId"] = "irbNoSuchRole0000000",
         ["operation"] = "unlock", ["authenticatorId"] = "autNoSuchAuthentic00", ["methodType"] = "totp", ["factorId"] = "ostNoSuchFactor00000", ["transactionId"] = "v2mNoSuchPush0000000",
-        ["deviceId"] = "guoNoSuchDevice00000",
         ["integrationId"] = "dinNoSuchIntegration", ["certificateId"] = "dmcNoSuchCertificate",
         ["zoneId"] = "nzoNoSuchZone0000000",
+        ["deviceId"] = "guoNoSuchDevice00000", ["policyId"] = "rstNoSuchPolicy00000", ["ruleId"] = "rulNoSuchRule0000000",
         ["aaguid"] = "00000000-0000-0000-0000-000000000001",
     };
 
@@ -176,7 +176,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
     }
 
     [Fact]
-    public void A_read_only_admin_may_call_every_get_route_and_no_other_but_revoking_their_own_token()
+    public void A_read_only_admin_may_call_every_get_route_and_no_other_but_revoking_their_own_token_and_simulating_policies()
     {
         var readOnly = AdminPermissions.Of(AdminRole.ReadOnlyAdmin);
         foreach (var route in GuardedRoutes())
@@ -186,7 +186,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
             {
                 Assert.True(allowed, $"{route} is refused to READ_ONLY_ADMIN");
             }
-            else if (route.ToString() != "DELETE /api/v1/api-tokens/{tokenId}")
+            else if (route.ToString() is not "DELETE /api/v1/api-tokens/{tokenId}" and not "POST /api/v1/policies/simulate")
             {
                 Assert.False(allowed, $"{route} is allowed to READ_ONLY_ADMIN");
             }

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using Latchkey.Server.Features.Policies;
+using Latchkey.Server.Persistence;
 using Latchkey.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,27 +14,33 @@ namespace Latchkey.Server.Tests;
 public sealed class SignInPolicyTests
 {
     [Fact]
-    public async Task A_new_org_stores_the_default_lockout_and_session_settings_on_its_policies()
+    public async Task A_new_org_stores_the_default_lockout_on_its_password_policy_and_the_session_on_its_sign_on_default_rule()
     {
         await using var server = new ServerFixture();
         await server.InitializeAsync();
-        var settings = await server.WithDbAsync(db => db.Policies.Where(p => p.Type == "PASSWORD" || p.Type == "OKTA_SIGN_ON")
-            .ToDictionaryAsync(p => p.Type, p => p.SettingsJson));
-        Assert.Contains("\"maxAttempts\":10", settings["PASSWORD"], StringComparison.Ordinal);
-        Assert.Contains("\"autoUnlockMinutes\":0", settings["PASSWORD"], StringComparison.Ordinal);
-        Assert.Contains("\"maxSessionIdleMinutes\":120", settings["OKTA_SIGN_ON"], StringComparison.Ordinal);
-        Assert.Contains("\"maxSessionLifetimeMinutes\":1440", settings["OKTA_SIGN_ON"], StringComparison.Ordinal);
+        var password = (await server.Api.GetAsync("/api/v1/policies?type=PASSWORD")).Expect(HttpStatusCode.OK).Array.Single()!;
+        Assert.Equal(10, (int)password["settings"]!["password"]!["lockout"]!["maxAttempts"]!);
+        Assert.Equal(0, (int)password["settings"]!["password"]!["lockout"]!["autoUnlockMinutes"]!);
+        var signOn = (await server.Api.GetAsync("/api/v1/policies?type=OKTA_SIGN_ON&expand=rules")).Expect(HttpStatusCode.OK).Array.Single()!;
+        Assert.Null(signOn["settings"]);
+        var session = signOn["_embedded"]!["rules"]![0]!["actions"]!["signon"]!["session"]!;
+        Assert.Equal(120, (int)session["maxSessionIdleMinutes"]!);
+        Assert.Equal(1440, (int)session["maxSessionLifetimeMinutes"]!);
     }
 
     [Fact]
-    public async Task A_policy_of_three_attempts_and_a_fifteen_minute_auto_unlock_is_obeyed()
+    public async Task A_lockout_of_three_attempts_with_a_fifteen_minute_auto_unlock_and_a_thirty_minute_idle_limit_set_through_the_api_are_obeyed()
     {
         await using var server = new ClockedServerFixture();
         await server.InitializeAsync();
-        await server.WithDbAsync(db => db.Policies.Where(p => p.Type == "PASSWORD")
-            .ExecuteUpdateAsync(u => u.SetProperty(p => p.SettingsJson, "{\"password\":{\"lockout\":{\"maxAttempts\":3,\"autoUnlockMinutes\":15}}}")));
-        await server.WithDbAsync(db => db.Policies.Where(p => p.Type == "OKTA_SIGN_ON")
-            .ExecuteUpdateAsync(u => u.SetProperty(p => p.SettingsJson, "{\"session\":{\"maxSessionIdleMinutes\":30,\"maxSessionLifetimeMinutes\":60}}")));
+        var password = (JsonObject)(await server.Api.GetAsync("/api/v1/policies?type=PASSWORD")).Array.Single()!;
+        password["settings"]!["password"]!["lockout"] = new JsonObject { ["maxAttempts"] = 3, ["autoUnlockMinutes"] = 15 };
+        (await server.Api.PutAsync($"/api/v1/policies/{password["id"]}", password)).Expect(HttpStatusCode.OK);
+        var signOn = (await server.Api.GetAsync("/api/v1/policies?type=OKTA_SIGN_ON")).Array.Single()!;
+        var rule = (JsonObject)(await server.Api.GetAsync($"/api/v1/policies/{signOn["id"]}/rules")).Array.Single()!;
+        rule["actions"]!["signon"]!["session"] = new JsonObject { ["maxSessionIdleMinutes"] = 30, ["maxSessionLifetimeMinutes"] = 60 };
+        (await server.Api.PutAsync($"/api/v1/policies/{signOn["id"]}/rules/{rule["id"]}", rule)).Expect(HttpStatusCode.OK);
+
         var user = await server.CreateUserAsync();
         var login = (string)user["profile"]!["login"]!;
         using var client = new SignInClient(server);
@@ -49,5 +58,25 @@ public sealed class SignInPolicyTests
 
         server.Time.Advance(TimeSpan.FromMinutes(31));
         (await client.GetAsync("/api/v1/sessions/me")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+    }
+
+    [Fact]
+    public async Task An_org_from_before_policy_rules_gets_its_system_rules_at_start_up_and_keeps_its_session_settings()
+    {
+        await using var server = new ServerFixture();
+        await server.InitializeAsync();
+        await server.WithDbAsync(db => db.PolicyRules.ExecuteDeleteAsync(TestContext.Current.CancellationToken));
+        await server.WithDbAsync(db => db.Policies.Where(p => p.Type == "OKTA_SIGN_ON")
+            .ExecuteUpdateAsync(u => u.SetProperty(p => p.SettingsJson, "{\"session\":{\"maxSessionIdleMinutes\":45,\"maxSessionLifetimeMinutes\":90}}"),
+                TestContext.Current.CancellationToken));
+
+        await DatabaseInitializer.InitializeAsync(server.Factory.Services, TestContext.Current.CancellationToken);
+
+        var policies = await server.WithDbAsync(db => db.Policies.ToListAsync(TestContext.Current.CancellationToken));
+        var rules = await server.WithDbAsync(db => db.PolicyRules.ToListAsync(TestContext.Current.CancellationToken));
+        Assert.All(policies, p => Assert.Single(rules, r => r.PolicyId == p.Id && r.IsSystem));
+        Assert.Null(policies.Single(p => p.Type == "OKTA_SIGN_ON").SettingsJson);
+        var session = await server.WithDbAsync(db => SignInPolicies.SessionAsync(db, policies[0].OrgId, TestContext.Current.CancellationToken));
+        Assert.Equal(new Core.SignIn.SessionPolicy(45, 90), session);
     }
 }

@@ -34,4 +34,8 @@ public enum AdminPermission
     DevicesRead,
     /// <summary>Activate, suspend, unsuspend, deactivate and delete devices (deactivating one revokes its factors).</summary>
     DevicesManage,
+    /// <summary>See the org's policies and their rules, the apps bound to them, and simulate them.</summary>
+    PoliciesRead,
+    /// <summary>Create, edit, activate, deactivate and delete policies and their rules.</summary>
+    PoliciesManage,
 }

@@ -4,8 +4,8 @@ namespace Latchkey.Core.Admin;
 
 /// <summary>
 /// The permissions of each standard role, after the real service's documented role permissions: a super admin may do
-/// everything; an org admin everything but grant roles or manage other admins' API tokens (it configures the authenticators
-/// and manages devices); a group (user) admin manages people and groups; an app admin manages apps and their assignments
+/// everything; an org admin everything but grant roles or manage other admins' API tokens (it configures the authenticators,
+/// manages devices and policies); a group (user) admin manages people and groups; an app admin manages apps and their assignments
 /// and reads people and groups; a help desk admin reads people, groups and devices and runs user lifecycle actions only
 /// (a device's lifecycle revokes factors of every user on it, so it stays with org and super admins); a read-only admin
 /// reads everything and changes nothing.
@@ -21,13 +21,13 @@ public static class AdminPermissions
         [AdminRole.OrgAdmin] = Of(AdminPermission.UsersRead, AdminPermission.UsersManage, AdminPermission.UsersLifecycle,
             AdminPermission.GroupsRead, AdminPermission.GroupsManage, AdminPermission.AppsRead, AdminPermission.AppsManage,
             AdminPermission.LogsRead, AdminPermission.RolesRead, AdminPermission.SecurityRead, AdminPermission.SecurityManage,
-            AdminPermission.DevicesRead, AdminPermission.DevicesManage),
+            AdminPermission.DevicesRead, AdminPermission.DevicesManage, AdminPermission.PoliciesRead, AdminPermission.PoliciesManage),
         [AdminRole.UserAdmin] = Of(AdminPermission.UsersRead, AdminPermission.UsersManage, AdminPermission.UsersLifecycle,
             AdminPermission.GroupsRead, AdminPermission.GroupsManage),
         [AdminRole.AppAdmin] = Of(AdminPermission.AppsRead, AdminPermission.AppsManage, AdminPermission.UsersRead, AdminPermission.GroupsRead),
         [AdminRole.HelpDeskAdmin] = Of(AdminPermission.UsersRead, AdminPermission.UsersLifecycle, AdminPermission.GroupsRead, AdminPermission.DevicesRead),
         [AdminRole.ReadOnlyAdmin] = Of(AdminPermission.UsersRead, AdminPermission.GroupsRead, AdminPermission.AppsRead,
-            AdminPermission.LogsRead, AdminPermission.RolesRead, AdminPermission.SecurityRead, AdminPermission.DevicesRead),
+            AdminPermission.LogsRead, AdminPermission.RolesRead, AdminPermission.SecurityRead, AdminPermission.DevicesRead, AdminPermission.PoliciesRead),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static FrozenSet<AdminPermission> Of(params AdminPermission[] permissions) => permissions.Concat(EveryAdmin).ToFrozenSet();

@@ -11,6 +11,8 @@ public static class IdPrefix
     public const string ApiToken = "00T";
     public const string AccessPolicy = "rst";
     public const string ClassicPolicy = "00p";
+    /// <summary>A policy rule (the Identity Engine prefix, for the rules of every policy type).</summary>
+    public const string PolicyRule = "rul";
     public const string UserType = "oty";
     public const string Error = "oae";
     public const string Session = "102";

@@ -4,10 +4,18 @@ namespace Latchkey.Core.Policies;
 /// The facts a policy is evaluated against: who (the user and their groups) and from what (the device, when the request
 /// comes from one the org knows). Built by the caller (sign-in, app launch, simulation) from its own sources.
 /// </summary>
-public sealed record PolicyContext(string UserId, IReadOnlySet<string> GroupIds, DeviceFacts? Device = null);
+public sealed record PolicyContext(string UserId, IReadOnlySet<string> GroupIds, DeviceFacts? Device = null)
+{
+    /// <summary>The network zones the request comes from; null when unknown (Latchkey has no zones API yet, so only a simulation names them).</summary>
+    public IReadOnlySet<string>? ZoneIds { get; init; }
+}
 
 /// <summary>
 /// What is known of the device: registered (the authenticator app enrolled on it), managed (it proved a management
 /// credential for this user), and its platform as the device reports it (<c>MACOS</c>, <c>WINDOWS</c>, <c>LINUX</c>, ...).
 /// </summary>
-public sealed record DeviceFacts(bool Registered, bool Managed, string? Platform);
+public sealed record DeviceFacts(bool Registered, bool Managed, string? Platform)
+{
+    /// <summary>The device assurance policy the device satisfies (<c>dae...</c>); null when unknown.</summary>
+    public string? AssuranceId { get; init; }
+}

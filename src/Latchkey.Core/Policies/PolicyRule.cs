@@ -15,4 +15,10 @@ public sealed record PolicyRule(string Id, string Name, int Priority, PolicyAcce
 {
     public bool Active { get; init; } = true;
     public bool System { get; init; }
+
+    /// <summary>
+    /// The rule's <c>actions.appSignOn.verificationMethod</c> as stored JSON (null: none), kept for what enforces it
+    /// (factor mode, re-authentication, constraints); the engine itself decides on <see cref="Access"/> alone.
+    /// </summary>
+    public string? VerificationMethodJson { get; init; }
 }

@@ -99,6 +99,19 @@ public static class EventTypes
     /// </summary>
     public static readonly EventType DeviceCertificateBind = new("pki.cert.bind", "Bind device management certificate to device");
 
+    public static readonly EventType PolicyCreate = new("policy.lifecycle.create", "Create policy");
+    public static readonly EventType PolicyUpdate = new("policy.lifecycle.update", "Update policy");
+    public static readonly EventType PolicyDelete = new("policy.lifecycle.delete", "Delete policy");
+    public static readonly EventType PolicyActivate = new("policy.lifecycle.activate", "Activate policy");
+    public static readonly EventType PolicyDeactivate = new("policy.lifecycle.deactivate", "Deactivate policy");
+    /// <summary>An app bound to an access policy (<c>PUT /apps/{appId}/policies/{policyId}</c>).</summary>
+    public static readonly EventType PolicyMappingCreate = new("policy.mapping.create", "Create policy mapping");
+    public static readonly EventType PolicyRuleAdd = new("policy.rule.add", "Add policy rule");
+    public static readonly EventType PolicyRuleUpdate = new("policy.rule.update", "Update policy rule");
+    public static readonly EventType PolicyRuleDelete = new("policy.rule.delete", "Delete policy rule");
+    public static readonly EventType PolicyRuleActivate = new("policy.rule.activate", "Activate policy rule");
+    public static readonly EventType PolicyRuleDeactivate = new("policy.rule.deactivate", "Deactivate policy rule");
+
     /// <summary>A push sent to the authenticator app, then its approval (SUCCESS) or a refused answer (FAILURE with the reason).</summary>
     public static readonly EventType OktaVerifyPush = new("user.mfa.okta_verify", "Verify user with Okta verify");
     /// <summary>The user denied a push on their device: logged, and not counted toward any lockout.</summary>

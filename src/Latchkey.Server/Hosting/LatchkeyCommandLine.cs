@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Latchkey.Server.Features.Policies;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Persistence;
 using Microsoft.Extensions.Options;
@@ -57,7 +58,30 @@ public static class LatchkeyCommandLine
         verify.SetAction((_, ct) => LogVerifyCommand.RunAsync(Configuration(settings), Console.Out, Console.Error, ct));
         log.Subcommands.Add(verify);
         root.Subcommands.Add(log);
+        root.Subcommands.Add(SimulateCommand());
         return root;
+    }
+
+    /// <summary><c>latchkey simulate</c>: what an app's access policy decides for a user and device, asked of a running server.</summary>
+    private static Command SimulateCommand()
+    {
+        var user = new Option<string>("--user") { Description = "The user: id or login.", Required = true };
+        var app = new Option<string>("--app") { Description = "The app: id or label.", Required = true };
+        var registered = new Option<bool>("--device-registered") { Description = "The device is registered (the authenticator app is enrolled on it)." };
+        var managed = new Option<bool>("--device-managed") { Description = "The device is managed (it proved a management credential)." };
+        var platform = new Option<string?>("--platform") { Description = "The device's platform: MACOS, WINDOWS, LINUX, IOS, ANDROID, CHROMEOS." };
+        var org = new Option<string>("--org") { Description = "The server's URL, e.g. http://127.0.0.1:8080.", Required = true, Recursive = true };
+        var token = new Option<string>("--token") { Description = "An admin's API token (read policies, apps and users).", Required = true, Recursive = true };
+        var simulate = new Command("simulate",
+            "Simulate an app's access policy for a user and device (POST /api/v1/policies/simulate) and print the decision, the matched rule " +
+            "and each rule's conditions with status and reason. Exits 0 whatever the decision; 1 with the reason on standard error when the server refuses.")
+        {
+            user, app, registered, managed, platform, org, token,
+        };
+        simulate.SetAction((parse, ct) => PolicySimulateCommand.RunAsync(
+            new SimulateArguments(parse.GetValue(user)!, parse.GetValue(app)!, parse.GetValue(registered), parse.GetValue(managed), parse.GetValue(platform),
+                parse.GetValue(org)!, parse.GetValue(token)!), handler: null, Console.Out, Console.Error, ct));
+        return simulate;
     }
 
     /// <summary>The configuration a command other than <c>serve</c> reads: as the server's (appsettings.json beside the executable, environment, <c>--Key=value</c>).</summary>

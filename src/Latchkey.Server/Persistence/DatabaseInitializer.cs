@@ -75,6 +75,16 @@ public static partial class DatabaseInitializer
             }, ct);
         }
 
+        // An org made before policy rules were stored gets each policy's system rule (the catch-all).
+        foreach (var orgId in await db.Orgs.Select(o => o.Id).ToListAsync(ct))
+        {
+            if (await Features.Policies.DefaultPolicies.AnySystemRuleMissingAsync(db, orgId, ct))
+            {
+                await scope.ServiceProvider.GetRequiredService<OrgWrite>().RunAsync(orgId,
+                    () => Features.Policies.DefaultPolicies.EnsureSystemRulesAsync(db, orgId, Core.Time.IsoTime.Truncate(services.GetRequiredService<TimeProvider>().GetUtcNow()), ct), ct);
+            }
+        }
+
         // The Data Protection key ring (forms, sealed sign-in handles) is created now rather than as the server starts answering.
         _ = services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
             .CreateProtector("Latchkey.Startup").Protect([1]);

@@ -116,7 +116,15 @@ public sealed class ApiTokenEntity
     public DateTimeOffset ExpiresAt { get; set; }
 }
 
-public sealed class PolicyEntity
+/// <summary>What policies and their rules share for their lifecycle: a status, a system flag (a system one is never deactivated), a change time.</summary>
+public interface IPolicyLifecycle
+{
+    string Status { get; set; }
+    bool IsSystem { get; }
+    DateTimeOffset LastUpdated { get; set; }
+}
+
+public sealed class PolicyEntity : IPolicyLifecycle
 {
     public required string Id { get; set; }
     public required string OrgId { get; set; }
@@ -128,8 +136,36 @@ public sealed class PolicyEntity
     public bool IsSystem { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset LastUpdated { get; set; }
-    /// <summary>The policy's settings as JSON (PASSWORD: <c>password.lockout</c>; OKTA_SIGN_ON: its default rule's <c>session</c>); null: the type's defaults.</summary>
+    /// <summary>
+    /// The policy's <c>settings</c> as JSON (PASSWORD: <c>password.lockout</c>, which sign-in obeys); null: none. Orgs made
+    /// before rules were stored kept OKTA_SIGN_ON's <c>session</c> here; it moves to the default rule's actions on start-up.
+    /// </summary>
     public string? SettingsJson { get; set; }
+    /// <summary>The policy's <c>conditions</c> as validated JSON (e.g. <c>people.groups.include</c>); null: none.</summary>
+    public string? ConditionsJson { get; set; }
+}
+
+/// <summary>
+/// A rule of a policy: evaluated by ascending <see cref="Priority"/>, the system (catch-all) rule always last. Its
+/// conditions and actions are stored as the API's validated JSON (types and methods normalised).
+/// </summary>
+public sealed class PolicyRuleEntity : IPolicyLifecycle
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string PolicyId { get; set; }
+    /// <summary>The rule's <c>type</c>: the policy's type, except OKTA_SIGN_ON whose rules are <c>SIGN_ON</c>.</summary>
+    public required string Type { get; set; }
+    public required string Name { get; set; }
+    public required string Status { get; set; }
+    public int Priority { get; set; }
+    public bool IsSystem { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUpdated { get; set; }
+    /// <summary>The rule's <c>conditions</c>; null: none (the catch-all).</summary>
+    public string? ConditionsJson { get; set; }
+    /// <summary>The rule's <c>actions</c> (ACCESS_POLICY: <c>appSignOn</c>; SIGN_ON: <c>signon</c> with the session lifetimes sign-in obeys).</summary>
+    public string? ActionsJson { get; set; }
 }
 
 /// <summary>

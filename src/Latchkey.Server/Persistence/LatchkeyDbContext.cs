@@ -19,6 +19,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<AppGroupEntity> AppGroups => Set<AppGroupEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
+    public DbSet<PolicyRuleEntity> PolicyRules => Set<PolicyRuleEntity>();
     public DbSet<LogEventEntity> LogEvents => Set<LogEventEntity>();
     public DbSet<LogChainHeadEntity> LogChainHeads => Set<LogChainHeadEntity>();
     public DbSet<LogCheckpointEntity> LogCheckpoints => Set<LogCheckpointEntity>();
@@ -89,6 +90,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Id).HasMaxLength(20);
             e.HasIndex(x => new { x.OrgId, x.Id });
             e.HasIndex(x => new { x.OrgId, x.LabelKey });
+            e.HasIndex(x => x.AccessPolicyId); // the apps bound to a policy (listed, and checked before it is deleted)
         });
 
         modelBuilder.Entity<AppUserEntity>(e =>
@@ -114,6 +116,14 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
         {
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.OrgId, x.Type, x.Priority });
+        });
+
+        modelBuilder.Entity<PolicyRuleEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.HasIndex(x => new { x.PolicyId, x.Priority });
+            e.HasIndex(x => x.OrgId);
         });
 
         modelBuilder.Entity<LogEventEntity>(e =>

@@ -131,6 +131,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AccessPolicyId");
+
                     b.HasIndex("OrgId", "Id");
 
                     b.HasIndex("OrgId", "LabelKey");
@@ -849,6 +851,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsUnicode(true)
                         .HasColumnType("text");
 
+                    b.Property<string>("ConditionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
@@ -894,6 +900,67 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.HasIndex("OrgId", "Type", "Priority");
 
                     b.ToTable("Policies");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.PolicyRuleEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("ActionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("ConditionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("IsSystem")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId");
+
+                    b.HasIndex("PolicyId", "Priority");
+
+                    b.ToTable("PolicyRules");
                 });
 
             modelBuilder.Entity("Latchkey.Server.Persistence.PushChallengeEntity", b =>
