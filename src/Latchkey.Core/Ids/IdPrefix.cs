@@ -30,4 +30,6 @@ public static class IdPrefix
     public const string DeviceEnrollment = "pfd";
     /// <summary>A push challenge (the factor transaction a poller follows).</summary>
     public const string PushTransaction = "v2m";
+    /// <summary>A FastPass device challenge (the <c>transactionId</c> of a <c>signed_nonce</c> challenge).</summary>
+    public const string DeviceChallenge = "ftx";
 }

@@ -91,6 +91,9 @@ public static class EventTypes
     /// <summary>The user denied a push on their device: logged, and not counted toward any lockout.</summary>
     public static readonly EventType OktaVerifyDenyPush = new("user.mfa.okta_verify.deny_push", "User rejected Okta push verify", LogSeverity.Warn);
 
+    /// <summary>An authenticator verified in a sign-in (the Identity Engine logs it for primary and second factors): FastPass answers, SUCCESS or FAILURE with the reason.</summary>
+    public static readonly EventType AuthViaMfa = new("user.authentication.auth_via_mfa", "Authentication of user via MFA");
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

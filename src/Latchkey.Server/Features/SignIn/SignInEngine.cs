@@ -240,11 +240,75 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         }, ct);
     }
 
-    /// <summary>The second factor chosen (and, for a push, sent): the transaction waits for its answer.</summary>
-    public Task<SignInResult> ChooseFactorAsync(SignInTransaction tx, string factorId, string? challengeId, CancellationToken ct) =>
+    /// <summary>
+    /// The second factor chosen (and, for a push, sent; for FastPass, its <paramref name="deviceChallenge"/> issued): the
+    /// transaction waits for its answer. Any earlier device challenge of this sign-in is dropped.
+    /// </summary>
+    public Task<SignInResult> ChooseFactorAsync(SignInTransaction tx, string factorId, string? challengeId, CancellationToken ct,
+        AuthenticatorApp.DeviceChallenge? deviceChallenge = null) =>
         StepAsync(tx, [SignInStep.SelectAuthenticator, SignInStep.Authenticator], (row, now) =>
         {
-            Save(row, SignInMachine.ChooseFactor(tx.State, factorId, challengeId, now));
+            Save(row, SignInMachine.ChooseFactor(tx.State, factorId, deviceChallenge?.TransactionId ?? challengeId, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, deviceChallenge);
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
+
+    /// <summary>
+    /// Passwordless FastPass (docs/fastpass.md): the person asked to sign in with the app on this computer; the
+    /// transaction, with the hash of <paramref name="challenge"/>'s nonce, waits for a device to answer. A new sign-in is
+    /// stored now (one insert, as identify does); a stored one at this step gets the new challenge in place of the old.
+    /// </summary>
+    public async Task<SignInResult> LaunchDeviceChallengeAsync(SignInTransaction tx, AuthenticatorApp.DeviceChallenge challenge, CancellationToken ct)
+    {
+        if (tx.Version == NewSignInHandles.UnstoredVersion)
+        {
+            var now = Now;
+            if (!SignInMachine.Accepts(tx.State, SignInStep.Identify, now))
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            var stored = ToRow(tx.Handle, tx.OrgId, SignInMachine.LaunchDeviceChallenge(tx.State, challenge.TransactionId, now), 0);
+            AuthenticatorApp.FastPassChallenges.Store(stored, challenge);
+            return await write.TryInsertUnloggedAsync(stored, nameof(LatchkeyDbContext.SignInTransactions), ct)
+                ? new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, stored) }
+                : SignInResult.StaleHandle;
+        }
+
+        return await StepAsync(tx, [SignInStep.Identify, SignInStep.DeviceChallenge], (row, now) =>
+        {
+            Save(row, SignInMachine.LaunchDeviceChallenge(tx.State, challenge.TransactionId, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, challenge);
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
+    }
+
+    /// <summary>
+    /// Passwordless FastPass: a device answered the challenge (checked by <see cref="AuthenticatorApp.FastPassChallenges"/>):
+    /// the user whose enrollment answered is signed in. Until then the transaction stays as it is.
+    /// </summary>
+    public async Task<SignInResult> DeviceChallengeVerifiedAsync(SignInTransaction tx, string enrollmentId, SignInCompletion completion, CancellationToken ct)
+    {
+        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        return await StepAsync(tx, [SignInStep.DeviceChallenge], async (row, now) =>
+        {
+            var userId = await db.DeviceEnrollments.Where(e => e.Id == enrollmentId && e.OrgId == tx.OrgId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
+            var user = userId is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == tx.OrgId, ct);
+            if (row.DeviceChallengeAnsweredBy != enrollmentId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status))
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            return Finish(tx, row, SignInMachine.DeviceChallengeVerified(tx.State, user.Id, user.Login, now), user, completion, sessionPolicy, now);
+        }, ct);
+    }
+
+    /// <summary>The app did not answer (not running on this computer): back to the username step; the challenge is dropped.</summary>
+    public Task<SignInResult> DeviceChallengeCancelledAsync(SignInTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, [SignInStep.DeviceChallenge], (row, now) =>
+        {
+            Save(row, SignInMachine.DeviceChallengeCancelled(tx.State, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, null);
             return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
         }, ct);
 
@@ -297,6 +361,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             Save(row, SignInMachine.FactorAbandoned(tx.State, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, null);
             await AppEnrollmentTokens.DropAsync(db, tx, ct);
             return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) };
         }, ct);
