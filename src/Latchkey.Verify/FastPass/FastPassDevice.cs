@@ -29,6 +29,11 @@ public sealed class FastPassDevice(AuthenticatorApp app, ManagementProof? manage
 
     public const string TokenType = "okta-devicebind+jwt";
 
+    /// <summary>How long the org's keys are reused before they are fetched again (a challenge by an unknown key fetches them at once).</summary>
+    public static readonly TimeSpan KeysLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (JsonArray Keys, DateTimeOffset Fetched)> orgKeys = new(StringComparer.Ordinal);
+
     /// <summary>The orgs this app is enrolled with (their origins): the only ones a loopback caller may come from.</summary>
     public IReadOnlyList<string> EnrolledOrgs() =>
         app.Home.Load().Accounts.Where(a => a.Enrollment is not null && a.Org is not null).Select(a => a.Org!).Distinct(StringComparer.Ordinal).ToList();
@@ -46,7 +51,13 @@ public sealed class FastPassDevice(AuthenticatorApp app, ManagementProof? manage
         }
 
         using var channel = app.Channel(issuer);
-        var check = OrgJwt.Verify(challengeRequest, await channel.OrgKeysAsync(cancellationToken), TokenType, app.Time.GetUtcNow(), AllowedSkew);
+        var check = OrgJwt.Verify(challengeRequest, await KeysAsync(channel, refresh: false, cancellationToken), TokenType, app.Time.GetUtcNow(), AllowedSkew);
+        if (check.Reason?.StartsWith("unknown_key", StringComparison.Ordinal) == true)
+        {
+            // The org may have a new key since they were fetched: fetch once more.
+            check = OrgJwt.Verify(challengeRequest, await KeysAsync(channel, refresh: true, cancellationToken), TokenType, app.Time.GetUtcNow(), AllowedSkew);
+        }
+
         if (!check.Valid)
         {
             throw new VerifyException(ExitCodes.Failure, $"the challenge was refused: {check.Reason}; it was not issued by {issuer}");
@@ -116,6 +127,21 @@ public sealed class FastPassDevice(AuthenticatorApp app, ManagementProof? manage
         }
 
         return new FastPassAnswer(channel.OrgUrl, account.UserId!, account.Login, tx);
+    }
+
+    /// <summary>The org's JWKS, fetched when unknown, older than <see cref="KeysLifetime"/>, or <paramref name="refresh"/>.</summary>
+    private async Task<JsonArray> KeysAsync(Channel.AppChannelClient channel, bool refresh, CancellationToken cancellationToken)
+    {
+        // Two answers at once may both fetch: harmless, the keys are the same.
+        var now = app.Time.GetUtcNow();
+        if (refresh || !orgKeys.TryGetValue(channel.OrgUrl, out var known) || now - known.Fetched > KeysLifetime)
+        {
+            known = (await channel.OrgKeysAsync(cancellationToken), now);
+            orgKeys[channel.OrgUrl] = known;
+        }
+
+        // Each check reads its own copy: a JsonArray is not safe to share across threads.
+        return (JsonArray)known.Keys.DeepClone();
     }
 
     private static JsonObject? UntrustedClaims(string? jwt)

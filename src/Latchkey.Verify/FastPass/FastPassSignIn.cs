@@ -14,7 +14,11 @@ public sealed class FastPassSignIn(AuthenticatorApp app, FastPassDevice device)
 {
     private const int MaxPolls = 30;
 
-    public async Task<SessionRecord> SignInAsync(string org, string? accountName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Signs in at <paramref name="org"/> with the account <paramref name="accountName"/> (null: the only one enrolled there);
+    /// with <paramref name="keepSession"/> (the default) the session is saved in the app's state (written durably).
+    /// </summary>
+    public async Task<SessionRecord> SignInAsync(string org, string? accountName, CancellationToken cancellationToken, bool keepSession = true)
     {
         using var channel = app.Channel(org);
         var (_, start, _) = await channel.IdxAsync($"{channel.OrgUrl}/idp/idx/introspect", new JsonObject(), cancellationToken);
@@ -42,11 +46,15 @@ public sealed class FastPassSignIn(AuthenticatorApp app, FastPassDevice device)
                     Org = channel.OrgUrl, UserId = (string?)user?["id"] ?? "", Login = (string?)user?["identifier"], Cookie = sid,
                     Created = app.Time.GetUtcNow(), ExpiresAt = DateTimeOffset.TryParse((string?)answer["expiresAt"], out var e) ? e : null,
                 };
-                app.Home.Update(state =>
+                if (keepSession)
                 {
-                    state.Sessions.RemoveAll(s => s.Org == session.Org);
-                    state.Sessions.Add(session);
-                });
+                    app.Home.Update(state =>
+                    {
+                        state.Sessions.RemoveAll(s => s.Org == session.Org);
+                        state.Sessions.Add(session);
+                    });
+                }
+
                 return session;
             }
 
