@@ -63,6 +63,24 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
         return (handle, launched);
     }
 
+    /// <summary>
+    /// A sign-in of <paramref name="login"/> that asks for a second factor, past the password: the select response, and the
+    /// handle once FastPass (<c>signed_nonce</c>) was chosen with the response that issued its challenge.
+    /// </summary>
+    private static async Task<(string Handle, JsonObject Select, JsonObject Chosen)> FastPassChosenAsync(SignInClient client, string login)
+    {
+        var start = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["acr_values"] = TwoFactor })).Expect(HttpStatusCode.OK).Object;
+        var handle = (string)start["stateHandle"]!;
+        (await client.IdentifyAsync(handle, login)).Expect(HttpStatusCode.OK);
+        var select = (await client.AnswerAsync(handle, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
+        var verifyId = (string)select["authenticators"]!["value"]!.AsArray().Single(a => (string?)a!["key"] == "okta_verify")!["id"]!;
+        var chosen = (await client.IdxAsync("/idp/idx/challenge", new JsonObject
+        {
+            ["authenticator"] = new JsonObject { ["id"] = verifyId, ["methodType"] = "signed_nonce" }, ["stateHandle"] = handle,
+        })).Expect(HttpStatusCode.OK).Object;
+        return (handle, select, chosen);
+    }
+
     private static string ChallengeOf(JsonObject launched) => (string)launched["authenticatorChallenge"]!["value"]!["challengeRequest"]!;
 
     private static JsonObject Part(string jwt, int index) => JsonNode.Parse(Base64Url.DecodeFromChars(jwt.Split('.')[index]))!.AsObject();
@@ -170,17 +188,9 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
     {
         var (device, login) = await EnrolledAsync();
         using var client = new SignInClient(server);
-        var start = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["acr_values"] = TwoFactor })).Expect(HttpStatusCode.OK).Object;
-        var handle = (string)start["stateHandle"]!;
-        (await client.IdentifyAsync(handle, login)).Expect(HttpStatusCode.OK);
-        var select = (await client.AnswerAsync(handle, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
+        var (handle, select, chosen) = await FastPassChosenAsync(client, login);
         var verify = select["authenticators"]!["value"]!.AsArray().Single(a => (string?)a!["key"] == "okta_verify")!;
         Assert.Contains("signed_nonce", verify["methods"]!.AsArray().Select(m => (string?)m!["type"]));
-
-        var chosen = (await client.IdxAsync("/idp/idx/challenge", new JsonObject
-        {
-            ["authenticator"] = new JsonObject { ["id"] = (string)verify["id"]!, ["methodType"] = "signed_nonce" }, ["stateHandle"] = handle,
-        })).Expect(HttpStatusCode.OK).Object;
         Assert.Equal(["challenge-poll", "select-authenticator-authenticate"], SignInClient.RemediationNames(chosen));
         var challengeValue = chosen["currentAuthenticator"]!["value"]!["contextualData"]!["challenge"]!["value"]!;
         Assert.Equal("LOOPBACK", (string?)challengeValue["challengeMethod"]);
@@ -223,15 +233,7 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
         var (victim, login) = await EnrolledAsync();
         var (attacker, _) = await EnrolledAsync();
         using var client = new SignInClient(server);
-        var start = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["acr_values"] = TwoFactor })).Expect(HttpStatusCode.OK).Object;
-        var handle = (string)start["stateHandle"]!;
-        (await client.IdentifyAsync(handle, login)).Expect(HttpStatusCode.OK);
-        var select = (await client.AnswerAsync(handle, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
-        var verifyId = (string)select["authenticators"]!["value"]!.AsArray().Single(a => (string?)a!["key"] == "okta_verify")!["id"]!;
-        var chosen = (await client.IdxAsync("/idp/idx/challenge", new JsonObject
-        {
-            ["authenticator"] = new JsonObject { ["id"] = verifyId, ["methodType"] = "signed_nonce" }, ["stateHandle"] = handle,
-        })).Expect(HttpStatusCode.OK).Object;
+        var (handle, _, chosen) = await FastPassChosenAsync(client, login);
         var challenge = (string)chosen["currentAuthenticator"]!["value"]!["contextualData"]!["challenge"]!["value"]!["challengeRequest"]!;
 
         var refused = (await AnswerAsync(attacker, challenge)).Expect(HttpStatusCode.Forbidden).Object;

@@ -43,20 +43,24 @@ public static class OrgJwt
     public static RSA? ImportPrivate(byte[] pkcs8)
     {
         var rsa = RSA.Create();
+        bool usable;
         try
         {
             rsa.ImportPkcs8PrivateKey(pkcs8, out _);
-            if (rsa.KeySize == KeySize)
-            {
-                return rsa;
-            }
+            usable = rsa.KeySize == KeySize;
         }
         catch (CryptographicException)
         {
+            usable = false; // not a PKCS#8 RSA key: fail closed
         }
 
-        rsa.Dispose();
-        return null;
+        if (!usable)
+        {
+            rsa.Dispose();
+            return null;
+        }
+
+        return rsa;
     }
 
     /// <summary>A compact JWS (RFC 7515 section 7.1) of <paramref name="claims"/>, header <c>{alg RS256, typ, kid}</c>.</summary>
