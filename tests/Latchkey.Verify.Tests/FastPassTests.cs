@@ -29,9 +29,20 @@ public sealed class FastPassTests : IDisposable
 
     public FastPassTests()
     {
-        org = new LocalHttpServer((request, _) => request.StartsWith("GET /oauth2/v1/keys", StringComparison.Ordinal)
-            ? (200, new JsonObject { ["keys"] = new JsonArray(orgKey.PublicJwk.DeepClone()) }.ToJsonString(), null)
-            : (200, """{"version":"1.0.0","factorResult":"SUCCESS"}""", null));
+        org = new LocalHttpServer((request, _) => request switch
+        {
+            "GET /oauth2/v1/keys" => (200, new JsonObject { ["keys"] = new JsonArray(orgKey.PublicJwk.DeepClone()) }.ToJsonString(), null),
+            // A stand-in for the IDX of a passwordless sign-in (the real one is tested against the server in Latchkey.Server.Tests).
+            "POST /idp/idx/introspect" => (200, Idx(new JsonObject { ["name"] = "launch-authenticator", ["href"] = $"{org!.Url}/idp/idx/authenticators/okta-verify/launch" }), null),
+            "POST /idp/idx/authenticators/okta-verify/launch" => (200, Idx(new JsonObject { ["name"] = "device-challenge-poll", ["href"] = $"{org!.Url}/idp/idx/authenticators/poll", ["refresh"] = 100 },
+                new JsonObject { ["authenticatorChallenge"] = new JsonObject { ["value"] = new JsonObject { ["challengeRequest"] = Challenge() } } }), null),
+            "POST /idp/idx/authenticators/poll" => (200, new JsonObject
+            {
+                ["version"] = "1.0.0", ["success"] = new JsonObject { ["name"] = "success-redirect" },
+                ["user"] = new JsonObject { ["value"] = new JsonObject { ["id"] = "00uAda", ["identifier"] = "ada@example.com" } },
+            }.ToJsonString(), r => r.Headers.Add("Set-Cookie", "sid=s3ss10n; Path=/; HttpOnly")),
+            _ => (200, """{"version":"1.0.0","factorResult":"SUCCESS"}""", null),
+        });
         app = new AuthenticatorApp(test.Home(), clock);
         app.Home.Update(state => state.Accounts.Add(new AccountRecord
         {
@@ -48,6 +59,38 @@ public sealed class FastPassTests : IDisposable
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Idx(JsonObject remediation, JsonObject? more = null)
+    {
+        var body = new JsonObject { ["version"] = "1.0.0", ["stateHandle"] = "02handle", ["remediation"] = new JsonObject { ["value"] = new JsonArray(remediation) } };
+        foreach (var (name, value) in more ?? [])
+        {
+            body[name] = value?.DeepClone();
+        }
+
+        return body.ToJsonString();
+    }
+
+    [Fact]
+    public async Task Signin_answers_the_device_challenge_prints_the_user_and_keeps_the_session()
+    {
+        var run = await CliRun.RunAsync(["--home", test.Path, "signin"], time: clock);
+        Assert.True(run.Exit == ExitCodes.Ok, run.Error);
+        Assert.Contains($"Signed in as ada@example.com (00uAda) at {org.Url} with FastPass.", run.Out, StringComparison.Ordinal);
+        var session = Assert.Single(app.Home.Load().Sessions);
+        Assert.Equal("sid=s3ss10n", session.Cookie);
+        Assert.Equal(org.Url, session.Org);
+        Assert.Equal("00uAda", Answered().Claim("sub"));
+    }
+
+    [Fact]
+    public async Task Signin_without_an_enrolled_account_says_how_to_enroll_and_fails()
+    {
+        using var empty = new TestHome();
+        var run = await CliRun.RunAsync(["--home", empty.Path, "signin"], time: clock);
+        Assert.Equal(ExitCodes.Failure, run.Exit);
+        Assert.Contains("latchkey-verify enroll", run.Error, StringComparison.Ordinal);
+    }
 
     private JsonObject Claims(Action<JsonObject>? change = null)
     {
@@ -69,7 +112,7 @@ public sealed class FastPassTests : IDisposable
 
     private DeviceProof Answered()
     {
-        var (request, body) = Assert.Single(org.Received, r => r.Request.StartsWith("POST", StringComparison.Ordinal));
+        var (request, body) = Assert.Single(org.Received, r => r.Request.Contains("/transactions/", StringComparison.Ordinal));
         Assert.Equal("POST /idp/idx/authenticators/autOv/transactions/ftxTx1/verify", request);
         var json = JsonNode.Parse(body)!;
         Assert.Equal("signed_nonce", (string?)json["method"]);
