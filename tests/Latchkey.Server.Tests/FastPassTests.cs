@@ -179,8 +179,11 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
         var verified = Assert.Single(await EventsAsync("user.authentication.auth_via_mfa", account.UserId!));
         Assert.Equal("SUCCESS", (string?)verified!["outcome"]!["result"]);
         Assert.Equal("proofOfPossession", (string?)verified["debugContext"]!["debugData"]!["keyTypeUsedForAuthentication"]);
-        // Two sessions: the password sign-in that enrolled the app, then this one.
-        Assert.Equal(2, (await EventsAsync("user.session.start", account.UserId!)).Count);
+        // Two sessions: the password sign-in that enrolled the app, then this one, by the device key.
+        var sessions = await EventsAsync("user.session.start", account.UserId!);
+        Assert.Equal(["PASSWORD", "JWT"], sessions.Select(e => (string?)e!["authenticationContext"]!["credentialType"]));
+        var authenticated = (await EventsAsync("user.authentication.authenticate", account.UserId!)).Last()!;
+        Assert.Equal(account.Enrollment!.SignedNonceMethodId, (string?)authenticated["target"]![1]!["id"]);
     }
 
     [Fact]

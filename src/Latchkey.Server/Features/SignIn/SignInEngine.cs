@@ -299,7 +299,11 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
                 return SignInResult.StaleHandle;
             }
 
-            return Finish(tx, row, SignInMachine.DeviceChallengeVerified(tx.State, user.Id, user.Login, now), user, completion, sessionPolicy, now);
+            // Logged as what it was: a sign-in by the device key (the enrollment's FastPass factor), not by a password.
+            var factor = await db.UserFactors.AsNoTracking()
+                .FirstOrDefaultAsync(f => f.EnrollmentId == enrollmentId && f.FactorType == Factors.FactorTypes.SignedNonce, ct);
+            return Finish(tx, row, SignInMachine.DeviceChallengeVerified(tx.State, user.Id, user.Login, now), user, completion, sessionPolicy, now,
+                factor is null ? null : Factors.FactorResources.Target(factor));
         }, ct);
     }
 
@@ -446,10 +450,10 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
     /// <summary>The transaction reached success: a session now (the row goes), or a one-time session token (the row stays, under the token).</summary>
     private SignInResult Finish(SignInTransaction tx, SignInTransactionEntity row, SignInState state, UserEntity user, SignInCompletion completion,
-        SessionPolicy? sessionPolicy, DateTimeOffset now)
+        SessionPolicy? sessionPolicy, DateTimeOffset now, LogTarget? deviceKey = null)
     {
         user.LastLogin = now;
-        SignInEvents.Authenticated(log, tx.OrgId, user);
+        SignInEvents.Authenticated(log, tx.OrgId, user, deviceKey);
         if (NewSignInHandles.IsSealed(tx.Handle))
         {
             // The row stays as a tombstone (the handle would otherwise be a valid new sign-in again until it expires).
@@ -462,7 +466,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         if (completion == SignInCompletion.Session)
         {
             var started = sessions.Add(tx.OrgId, user.Id, sessionPolicy!, now);
-            SignInEvents.SessionStarted(log, user, started.Session);
+            SignInEvents.SessionStarted(log, user, started.Session, deviceKey is null ? "PASSWORD" : "JWT");
             return new SignInResult { Session = started, User = user };
         }
 
