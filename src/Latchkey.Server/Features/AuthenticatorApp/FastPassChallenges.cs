@@ -120,11 +120,19 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
 
         // §10.5: a JWS of typ okta-devicebind+jwt, alg ES256 (DeviceProof.Read accepts nothing else).
         var proof = DeviceProof.Read(challengeResponse);
-        var enrollment = proof?.Claim("iss") is { Length: <= 20 } iss
-            ? await db.DeviceEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.Id == iss && e.OrgId == orgId, ct)
+        // The enrollment its iss names, with its device and user: one query by primary keys.
+        var found = proof?.Claim("iss") is { Length: <= 20 } iss
+            ? await (from e in db.DeviceEnrollments.AsNoTracking()
+                     where e.Id == iss && e.OrgId == orgId
+                     join d in db.Devices.AsNoTracking() on e.DeviceId equals d.Id
+                     join u in db.Users.AsNoTracking() on e.UserId equals u.Id
+                     select new { Enrollment = e, Device = d, User = u })
+                .FirstOrDefaultAsync(ct)
             : null;
-        var userId = row.UserId ?? enrollment?.UserId;
-        var user = userId is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == orgId, ct);
+        var enrollment = found?.Enrollment;
+        // The user signing in is the transaction's when it names one (a second factor), else whoever's key answered.
+        var user = row.UserId is null || row.UserId == found?.User.Id ? found?.User
+            : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == row.UserId && u.OrgId == orgId, ct);
         if (proof is null)
         {
             throw await RefuseAsync(orgId, user, null, 400, "invalid_token", "challengeResponse must be a JWS (ES256, typ okta-devicebind+jwt) signed by the device key.", ct);
@@ -186,7 +194,7 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
             throw await RefuseAsync(orgId, user, factor, 401, "invalid_nonce", "The answer signs another nonce than this challenge's.", ct);
         }
 
-        var device = await db.Devices.AsNoTracking().FirstAsync(d => d.Id == enrollment.DeviceId, ct);
+        var device = found!.Device;
         if (device.Status != DeviceStatus.Active || user is null || !Core.Users.UserLifecycle.CanSignIn(user.Status))
         {
             var reason = device.Status == DeviceStatus.Suspended ? "device_suspended" : device.Status != DeviceStatus.Active ? "device_deactivated" : "user_not_active";
@@ -231,8 +239,19 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
         }
     }
 
-    private async Task<string> VerifyAuthenticatorIdAsync(string orgId, CancellationToken ct) =>
-        await db.Authenticators.AsNoTracking().Where(a => a.OrgId == orgId && a.Key == DefaultAuthenticators.OktaVerify).Select(a => a.Id).FirstAsync(ct);
+    /// <summary>The org's Okta Verify authenticator id: made with the org and never removed, so it is read once per process.</summary>
+    private async Task<string> VerifyAuthenticatorIdAsync(string orgId, CancellationToken ct)
+    {
+        if (!AuthenticatorIds.TryGetValue(orgId, out var id))
+        {
+            id = await db.Authenticators.AsNoTracking().Where(a => a.OrgId == orgId && a.Key == DefaultAuthenticators.OktaVerify).Select(a => a.Id).FirstAsync(ct);
+            AuthenticatorIds[orgId] = id;
+        }
+
+        return id;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> AuthenticatorIds = new(StringComparer.Ordinal);
 
     /// <summary>Logs a refused answer (<c>user.authentication.auth_via_mfa</c> FAILURE with the reason) and returns the refusal to throw.</summary>
     private async Task<FastPassRefusedException> RefuseAsync(string orgId, UserEntity? user, UserFactorEntity? factor, int status, string reason, string message,
