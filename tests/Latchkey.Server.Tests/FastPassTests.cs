@@ -275,6 +275,20 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task The_answer_may_come_as_query_parameters_with_the_state_handle()
+    {
+        var (device, _) = await EnrolledAsync();
+        using var client = new SignInClient(server);
+        var (handle, launched) = await LaunchAsync(client);
+        var (path, body) = Answer(device, ChallengeOf(launched));
+        var response = (string)JsonNode.Parse(body)!["challengeResponse"]!;
+        var query = $"{path}?challengeResponse={Uri.EscapeDataString(response)}&stateHandle={Uri.EscapeDataString(handle)}";
+        Assert.Equal("SUCCESS", (string?)(await server.Api.SendRawAsync(HttpMethod.Post, query, null, null)).Expect(HttpStatusCode.OK).Object["factorResult"]);
+        Assert.Equal("success-redirect", (string?)(await PollAsync(client, handle)).Expect(HttpStatusCode.OK).Object["success"]!["name"]);
+        device.Dispose();
+    }
+
+    [Fact]
     public async Task Of_two_concurrent_answers_exactly_one_is_taken()
     {
         var (device, _) = await EnrolledAsync();
@@ -291,15 +305,21 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
     }
 
     [Fact]
-    public async Task A_suspended_device_cannot_answer()
+    public async Task A_suspended_or_deactivated_device_cannot_answer()
     {
         var (device, _) = await EnrolledAsync();
         var deviceId = (string)device.Enrollment!["device"]!["id"]!;
         (await server.Api.PostAsync($"/api/v1/devices/{deviceId}/lifecycle/suspend", null)).Expect(HttpStatusCode.NoContent);
         using var client = new SignInClient(server);
-        var (_, launched) = await LaunchAsync(client);
+        var (handle, launched) = await LaunchAsync(client);
         var refused = (await AnswerAsync(device, ChallengeOf(launched))).Expect(HttpStatusCode.Forbidden).Object;
         Assert.Contains("oie.okta_verify.signed_nonce.device_suspended", SignInClient.MessageKeys(refused));
+
+        // Deactivated, the device's enrollment is gone: its key answers nothing any more.
+        (await server.Api.PostAsync($"/api/v1/devices/{deviceId}/lifecycle/deactivate", null)).Expect(HttpStatusCode.NoContent);
+        refused = (await AnswerAsync(device, ChallengeOf(launched))).Expect(HttpStatusCode.Unauthorized).Object;
+        Assert.Contains("oie.okta_verify.signed_nonce.enrollment_not_found", SignInClient.MessageKeys(refused));
+        Assert.Null((await PollAsync(client, handle)).Expect(HttpStatusCode.OK).Object["success"]);
         device.Dispose();
     }
 
