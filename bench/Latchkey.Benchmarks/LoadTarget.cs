@@ -27,6 +27,9 @@ internal sealed class LoadTarget : IDisposable
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("SSWS", token);
     }
 
+    /// <summary>Clock ticks a second of <c>/proc</c>'s CPU times (<c>--clk-tck</c>).</summary>
+    public int ClockTicks => clockTicks;
+
     /// <summary>The org URL (scheme, host, port).</summary>
     public string Url { get; }
 

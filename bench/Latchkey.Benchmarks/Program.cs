@@ -2,7 +2,8 @@ using BenchmarkDotNet.Running;
 
 // `seed-log` writes a large System Log for timing `latchkey log verify` (see LogSeeder); `hash-rate` measures password
 // verifications a second (HashRate); `totp-load` drives TOTP verifications through the API (TotpLoad); `push-load` times
-// push approvals end to end with enrolled authenticator-app devices (PushLoad); anything else runs BenchmarkDotNet.
+// push approvals end to end with enrolled authenticator-app devices (PushLoad); `fastpass-load` drives passwordless FastPass
+// sign-ins end to end (FastPassLoad); anything else runs BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "seed-log")
 {
     return await Latchkey.Benchmarks.LogSeeder.RunAsync(args[1..]);
@@ -21,6 +22,11 @@ if (args.Length > 0 && args[0] == "totp-load")
 if (args.Length > 0 && args[0] == "push-load")
 {
     return await Latchkey.Benchmarks.PushLoad.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "fastpass-load")
+{
+    return await Latchkey.Benchmarks.FastPassLoad.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Latchkey.Benchmarks.SystemLogBenchmarks).Assembly).Run(args);

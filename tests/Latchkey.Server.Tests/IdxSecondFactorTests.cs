@@ -88,7 +88,7 @@ public sealed class IdxSecondFactorTests(ClockedServerFixture server) : IClassFi
         var verify = Option(select, "okta_verify");
         Assert.Equal("Okta Verify", (string?)verify["label"]);
         var methods = verify["value"]!["form"]!["value"]![1]!["options"]!.AsArray().Select(o => (string?)o!["value"]).ToList();
-        Assert.Equal(["push", "totp"], methods.Order());
+        Assert.Equal(["push", "signed_nonce", "totp"], methods.Order());
         Assert.Equal("Test laptop", (string?)select["authenticatorEnrollments"]!["value"]![0]!["profile"]!["deviceName"]);
 
         var challenge = (await ChooseAsync(client, handle, AuthenticatorId(select, "okta_verify"), "totp")).Expect(HttpStatusCode.OK).Object;

@@ -35,7 +35,7 @@ public sealed class IdxSignInTests(ServerFixture server) : IClassFixture<ServerF
         Assert.StartsWith("02", (string)idx["stateHandle"]!, StringComparison.Ordinal);
         Assert.Equal("LOGIN", (string?)idx["intent"]);
         Assert.True(DateTimeOffset.Parse((string)idx["expiresAt"]!, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow);
-        Assert.Equal(["identify"], SignInClient.RemediationNames(idx));
+        Assert.Equal(["identify", "launch-authenticator"], SignInClient.RemediationNames(idx));
         var identify = idx["remediation"]!["value"]![0]!;
         Assert.EndsWith("/idp/idx/identify", (string)identify["href"]!, StringComparison.Ordinal);
         Assert.Equal("application/json; okta-version=1.0.0", (string?)identify["accepts"]);
@@ -159,7 +159,7 @@ public sealed class IdxSignInTests(ServerFixture server) : IClassFixture<ServerF
 
         var cancelled = await client.StartAsync();
         var fresh = (await client.IdxAsync("/idp/idx/cancel", new JsonObject { ["stateHandle"] = cancelled })).Expect(HttpStatusCode.OK).Object;
-        Assert.Equal(["identify"], SignInClient.RemediationNames(fresh));
+        Assert.Equal(["identify", "launch-authenticator"], SignInClient.RemediationNames(fresh));
         Assert.NotEqual(cancelled, (string?)fresh["stateHandle"]);
         AssertExpired(await client.IdentifyAsync(cancelled, login));
         AssertExpired(await client.IdxAsync("/idp/idx/identify", new JsonObject { ["identifier"] = login }));
@@ -194,7 +194,7 @@ public sealed class IdxSignInTests(ServerFixture server) : IClassFixture<ServerF
         using var client = new SignInClient(server);
         var handle = await client.StartAsync();
         var early = (await client.AnswerAsync(handle, ServerFixture.Password)).Expect(HttpStatusCode.BadRequest).Object;
-        Assert.Equal(["identify"], SignInClient.RemediationNames(early));
+        Assert.Equal(["identify", "launch-authenticator"], SignInClient.RemediationNames(early));
         Assert.Equal(["idx.remediation.not.available"], SignInClient.MessageKeys(early));
         (await client.IdentifyAsync(handle, login)).Expect(HttpStatusCode.OK);
         (await client.IdentifyAsync(handle, login)).Expect(HttpStatusCode.BadRequest);
@@ -288,7 +288,7 @@ public sealed class IdxSignInTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal(before, await StoredTransactionsAsync());
         Assert.Equal(20, handles.Distinct().Count());
         var again = (await client.IdxAsync("/idp/idx/introspect", new JsonObject { ["stateHandle"] = handles[0] })).Expect(HttpStatusCode.OK).Object;
-        Assert.Equal(["identify"], SignInClient.RemediationNames(again));
+        Assert.Equal(["identify", "launch-authenticator"], SignInClient.RemediationNames(again));
 
         var (_, login) = await UserAsync();
         (await client.IdentifyAsync(handles[0], login)).Expect(HttpStatusCode.OK);

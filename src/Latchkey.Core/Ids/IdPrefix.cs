@@ -37,4 +37,6 @@ public static class IdPrefix
     public const string DeviceIntegration = "din";
     /// <summary>A management certificate a device integration's CA issued: Latchkey's own prefix.</summary>
     public const string DeviceCertificate = "dmc";
+    /// <summary>A FastPass device challenge (the <c>transactionId</c> of a <c>signed_nonce</c> challenge).</summary>
+    public const string DeviceChallenge = "ftx";
 }

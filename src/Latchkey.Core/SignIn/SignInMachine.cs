@@ -128,6 +128,37 @@ public static class SignInMachine
         return Advance(state, SignInStep.SelectAuthenticator, now) with { FactorId = null, ChallengeId = null, Enrolling = null };
     }
 
+    /// <summary>
+    /// Passwordless FastPass: at the username step (or at this one again, for a fresh challenge) the person chose to
+    /// sign in with the authenticator app on this computer; no user is named yet.
+    /// </summary>
+    public static SignInState LaunchDeviceChallenge(SignInState state, string challengeId, DateTimeOffset now)
+    {
+        if (!Accepts(state, SignInStep.DeviceChallenge, now))
+        {
+            Require(state, SignInStep.Identify, now);
+        }
+
+        return Advance(state, SignInStep.DeviceChallenge, now) with { ChallengeId = challengeId, FactorId = null, Enrolling = null };
+    }
+
+    /// <summary>
+    /// The device challenge was answered by a key of <paramref name="userId"/> (the caller verified it): the user is
+    /// known and has proven possession of an enrolled device key, which is the whole sign-in.
+    /// </summary>
+    public static SignInState DeviceChallengeVerified(SignInState state, string userId, string identifier, DateTimeOffset now)
+    {
+        Require(state, SignInStep.DeviceChallenge, now);
+        return Advance(state, SignInStep.Success, now) with { UserId = userId, Identifier = identifier, ChallengeId = null };
+    }
+
+    /// <summary>The person gave up waiting for the app (it did not answer on this computer): back to the username step.</summary>
+    public static SignInState DeviceChallengeCancelled(SignInState state, DateTimeOffset now)
+    {
+        Require(state, SignInStep.DeviceChallenge, now);
+        return Advance(state, SignInStep.Identify, now) with { ChallengeId = null };
+    }
+
     private static string AfterPassword(SignInState state) => NeedsSecondFactor(state) ? SignInStep.SelectAuthenticator : SignInStep.Success;
 
     private static bool AutoUnlockDue(SignInUser user, LockoutPolicy policy, DateTimeOffset now) =>

@@ -22,6 +22,13 @@ public static class SignInStep
     /// <summary>A second factor was chosen: waiting for its answer (<c>challenge-authenticator</c>, <c>challenge-poll</c>) or enrollment (<c>enroll-authenticator</c>).</summary>
     public const string Authenticator = "AUTHENTICATOR";
 
+    /// <summary>
+    /// A passwordless FastPass sign-in (IDX <c>launch-authenticator</c>, then <c>device-challenge-poll</c>): no user named;
+    /// waiting for the authenticator app on this computer to answer the device challenge. Whoever's device key answers
+    /// is the user (docs/fastpass.md).
+    /// </summary>
+    public const string DeviceChallenge = "DEVICE_CHALLENGE";
+
     /// <summary>Every step passed: the transaction may be exchanged for a session, once.</summary>
     public const string Success = "SUCCESS";
 

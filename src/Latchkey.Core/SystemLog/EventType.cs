@@ -127,6 +127,9 @@ public static class EventTypes
     /// <summary>A zone's usage changed from BLOCKLIST to POLICY.</summary>
     public static readonly EventType ZoneRemoveBlocklist = new("zone.remove_blacklist", "Network zone no longer a blocklist");
 
+    /// <summary>An authenticator verified in a sign-in (the Identity Engine logs it for primary and second factors): FastPass answers, SUCCESS or FAILURE with the reason.</summary>
+    public static readonly EventType AuthViaMfa = new("user.authentication.auth_via_mfa", "Authentication of user via MFA");
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

@@ -12,6 +12,7 @@ using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Groups;
 using Latchkey.Server.Features.NetworkZones;
 using Latchkey.Server.Features.Org;
+using Latchkey.Server.Features.OrgKeys;
 using Latchkey.Server.Features.RateLimits;
 using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SignIn;
@@ -118,6 +119,10 @@ public static partial class LatchkeyHost
         services.AddScoped<Features.AuthenticatorApp.PushChallenges>();
         services.AddScoped<Features.AuthenticatorApp.DeviceRequests>();
         services.AddScoped<Features.AuthenticatorApp.AppEnrollments>();
+        services.AddScoped<Features.AuthenticatorApp.FastPassChallenges>();
+        services.AddSingleton<Features.AuthenticatorApp.IDeviceManagementVerifier, Features.AuthenticatorApp.NoDeviceIntegrations>();
+        services.AddSingleton<Features.OrgKeys.OrgSignerCache>();
+        services.AddScoped<Features.OrgKeys.OrgSigningKeys>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));
         services.AddScoped<SystemLogWriter>();
         services.AddScoped<OrgWrite>();
@@ -207,6 +212,7 @@ public static partial class LatchkeyHost
         app.MapAuthenticatorAppEndpoints();
         app.MapWebAuthnEndpoints();
         app.MapOrgEndpoints();
+        app.MapOrgKeysEndpoints();
         app.MapUnmatchedFallback().NeedsNoAdminPermission("answers 404 or 405 only");
         return app;
     }

@@ -191,6 +191,35 @@ public sealed class SignInTransactionEntity
     public string? ChallengeId { get; set; }
     /// <summary>The authenticator being enrolled at the authenticator step (the user had none to answer), or null.</summary>
     public string? Enrolling { get; set; }
+    /// <summary>FastPass (docs/fastpass.md): the device challenge's <c>transactionId</c>, unique, how the device's answer finds this row.</summary>
+    public string? DeviceChallengeId { get; set; }
+    /// <summary>The SHA-256 of the challenge's nonce, cleared (atomically, by the first good answer) when it is used.</summary>
+    public string? DeviceChallengeNonceHash { get; set; }
+    /// <summary>When the challenge stops being answerable (5 minutes after it was issued).</summary>
+    public DateTimeOffset? DeviceChallengeExpiresAt { get; set; }
+    /// <summary>The device integrations whose management proof the challenge asked for (space-separated ids), or null.</summary>
+    public string? DeviceChallengeIntegrations { get; set; }
+    /// <summary>Once answered: the enrollment that answered it (the device key's enrollment); the poll then finishes the sign-in.</summary>
+    public string? DeviceChallengeAnsweredBy { get; set; }
+    /// <summary>Once answered: <c>proofOfPossession</c> or <c>userVerification</c> (the user verified on the device).</summary>
+    public string? DeviceChallengeKeyType { get; set; }
+}
+
+/// <summary>
+/// An org signing key (docs/fastpass.md): RS256, RSA 2048; the public JWK is served at <c>/oauth2/v1/keys</c>, the
+/// private key is kept sealed with the Data Protection key ring (<see cref="SealedPrivateKey"/>), never in clear.
+/// </summary>
+public sealed class OrgSigningKeyEntity
+{
+    /// <summary>The <c>kid</c>: the RFC 7638 thumbprint of the public key.</summary>
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string Algorithm { get; set; }
+    /// <summary>The public JWK (<c>kty, alg, kid, use, e, n</c>).</summary>
+    public required string PublicJwk { get; set; }
+    /// <summary>The PKCS#8 private key, sealed for this org and key id.</summary>
+    public required string SealedPrivateKey { get; set; }
+    public DateTimeOffset Created { get; set; }
 }
 
 /// <summary>A signed-in session: the <c>sid</c> cookie carries a secret whose SHA-256 is <see cref="CookieHash"/>; <see cref="Id"/> is public.</summary>

@@ -25,6 +25,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<LogCheckpointEntity> LogCheckpoints => Set<LogCheckpointEntity>();
     public DbSet<RateLimitCounterEntity> RateLimitCounters => Set<RateLimitCounterEntity>();
     public DbSet<SignInTransactionEntity> SignInTransactions => Set<SignInTransactionEntity>();
+    public DbSet<OrgSigningKeyEntity> OrgSigningKeys => Set<OrgSigningKeyEntity>();
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
     public DbSet<RoleAssignmentEntity> RoleAssignments => Set<RoleAssignmentEntity>();
     public DbSet<AuthenticatorEntity> Authenticators => Set<AuthenticatorEntity>();
@@ -157,6 +158,21 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.ChallengeId).HasMaxLength(100);
             e.Property(x => x.Enrolling).HasMaxLength(20);
             e.HasIndex(x => x.ExpiresAt);
+            e.Property(x => x.DeviceChallengeId).HasMaxLength(20);
+            e.Property(x => x.DeviceChallengeNonceHash).HasMaxLength(64);
+            e.Property(x => x.DeviceChallengeIntegrations).HasMaxLength(500);
+            e.Property(x => x.DeviceChallengeAnsweredBy).HasMaxLength(20);
+            e.Property(x => x.DeviceChallengeKeyType).HasMaxLength(20);
+            e.HasIndex(x => x.DeviceChallengeId).IsUnique();
+        });
+
+        modelBuilder.Entity<OrgSigningKeyEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(64);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.Algorithm).HasMaxLength(10);
+            e.HasIndex(x => new { x.OrgId, x.Algorithm }).IsUnique();
         });
 
         modelBuilder.Entity<SessionEntity>(e =>

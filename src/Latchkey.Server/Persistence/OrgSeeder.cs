@@ -33,7 +33,8 @@ public sealed record DemoCredential(string Login, string? Password);
 /// Creates a new org as the real service's new org starts (Everyone group, default policies) with a
 /// super-admin and an API token, and optionally the demo org's users, groups and Bookmark app.
 /// </summary>
-public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time)
+public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, TimeProvider time,
+    Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection)
 {
     public const string AdminLogin = "admin@example.com";
     private const string AdminFirstName = "Ada";
@@ -45,6 +46,7 @@ public sealed class OrgSeeder(LatchkeyDbContext db, OrgWrite write, SystemLogWri
         var org = new OrgEntity { Id = RandomIds.NewId(IdPrefix.Org, now), Name = "Latchkey", Created = now };
         db.Orgs.Add(org);
         db.LogChainHeads.Add(new LogChainHeadEntity { OrgId = org.Id, Sequence = 0, LastHash = LogChainHasher.Genesis });
+        db.OrgSigningKeys.Add(Features.OrgKeys.OrgSigningKeys.NewKey(protection, org.Id, now));
         await db.SaveChangesAsync(ct);
 
         var password = UserWrites.GeneratePassword(AdminLogin, AdminFirstName, AdminLastName);

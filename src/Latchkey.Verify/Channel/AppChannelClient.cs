@@ -193,6 +193,61 @@ public sealed class AppChannelClient : IDisposable
         }
     }
 
+    /// <summary>The org's public signing keys (the JWKS at <c>/oauth2/v1/keys</c>, okta-api.md §10.1).</summary>
+    public async Task<JsonArray> OrgKeysAsync(CancellationToken cancellationToken)
+    {
+        var url = $"{OrgUrl}/oauth2/v1/keys";
+        var (response, text) = await SendAsync(new HttpRequestMessage(HttpMethod.Get, url), RequestTimeout, cancellationToken);
+        using (response)
+        {
+            return response.IsSuccessStatusCode && ParseOrNull(text)?["keys"] is JsonArray keys ? keys
+                : throw new VerifyException(ExitCodes.Failure, $"{OrgUrl} served no signing keys: GET {url} answered {Status(response)}");
+        }
+    }
+
+    /// <summary>
+    /// Answers a FastPass challenge (okta-api.md §10.5): POSTs <c>{"method":"signed_nonce","challengeResponse"}</c> to
+    /// <paramref name="verificationUri"/>, the JWS of <paramref name="claims"/> (iss, aud, iat, exp added) by the device key.
+    /// A refusal's IDX message becomes the exception's reason.
+    /// </summary>
+    public async Task AnswerChallengeAsync(EnrolledDevice device, string verificationUri, string audience, JsonObject claims, CancellationToken cancellationToken)
+    {
+        var signed = Claims(device.EnrollmentId, time.GetUtcNow(), claims);
+        signed["aud"] = audience;
+        var body = new JsonObject { ["method"] = "signed_nonce", ["challengeResponse"] = DeviceBoundJws.Sign(device.Key, signed) };
+        var (response, text) = await SendAsync(Json(HttpMethod.Post, verificationUri, body), RequestTimeout, cancellationToken);
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            var messages = ParseOrNull(text)?["messages"]?["value"]?.AsArray().Select(m => (string?)m?["message"]).OfType<string>().ToList() ?? [];
+            var reason = messages.Count > 0 ? string.Join("; ", messages) : Summary(text);
+            throw response.StatusCode switch
+            {
+                HttpStatusCode.Forbidden when text.Contains("device_", StringComparison.Ordinal) => new VerifyException(ExitCodes.EnrollmentRevoked, $"FastPass refused: {reason}"),
+                HttpStatusCode.Unauthorized when text.Contains("clock_skew", StringComparison.Ordinal) => new VerifyException(ExitCodes.ClockSkew, $"FastPass refused: {reason}"),
+                _ => new VerifyException(ExitCodes.SignInRefused, $"FastPass refused ({Status(response)}): {reason}"),
+            };
+        }
+    }
+
+    /// <summary>One IDX request (okta-api.md §10.4): the status, the JSON answer and the <c>sid</c> cookie it set, if any.</summary>
+    public async Task<(HttpStatusCode Status, JsonObject Body, string? SessionCookie)> IdxAsync(string url, JsonObject body, CancellationToken cancellationToken)
+    {
+        var (response, text) = await SendAsync(Idx(url, body), RequestTimeout, cancellationToken);
+        using (response)
+        {
+            var sid = response.Headers.TryGetValues("Set-Cookie", out var cookies)
+                ? cookies.Select(c => c.Split(';')[0].Trim()).FirstOrDefault(c => c.StartsWith("sid=", StringComparison.Ordinal))
+                : null;
+            return (response.StatusCode, ParseOrNull(text) as JsonObject
+                ?? throw new VerifyException(ExitCodes.Failure, $"{OrgUrl} is not a Latchkey org: POST {url} answered {Status(response)} without IDX JSON"), sid);
+        }
+    }
+
     public void Dispose() => http.Dispose();
 
     private SignedInUser SignedIn(string login, HttpResponseMessage answer, string body)

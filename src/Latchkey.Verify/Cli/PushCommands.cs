@@ -19,11 +19,18 @@ internal static class PushCommands
         var autoDeny = new Option<bool>("--auto-deny") { Description = "Deny every push without asking (for scripts)." };
         var once = new Option<bool>("--once") { Description = "Stop after answering one push." };
         var wait = new Option<int>("--wait") { Description = "Seconds each long poll waits (0-30).", DefaultValueFactory = _ => 25 };
-        var command = new Command("listen", "Wait for pushes and answer them (Ctrl+C stops).") { autoDeny, once, wait };
+        var loopbackPort = new Option<int?>("--loopback-port") { Description = "The 127.0.0.1 port for FastPass from the browser (default: 6511, else 6512, 6513)." };
+        var command = new Command("listen", "Wait for pushes and answer them, and answer FastPass from the browser on this computer (Ctrl+C stops).")
+        {
+            autoDeny, once, wait, loopbackPort,
+        };
         command.SetAction(VerifyCommandLine.Guarded(environment, globals, async (context, cancellationToken) =>
         {
             var account = context.App.FindAccount(context.AccountName, context.Org, enrolledOnly: true);
             environment.Out.WriteLine($"Listening for pushes to {account.Login} in {account.Org} (Ctrl+C stops).");
+            using var loopback = FastPass.LoopbackListener.Start(new FastPass.FastPassDevice(context.App), FastPassCommands.Ports(context.Parse.GetValue(loopbackPort)),
+                account.Name, line => environment.Out.WriteLine(line));
+            environment.Out.WriteLine($"FastPass: listening on http://127.0.0.1:{loopback.Port} for sign-in pages of {account.Org}.");
             try
             {
                 return await ListenAsync(context, account, context.Parse.GetValue(autoDeny), context.Parse.GetValue(once), context.Parse.GetValue(wait), cancellationToken);

@@ -20,6 +20,26 @@ public sealed class VerifyState
 
     /// <summary>The device-management key and the certificate an MDM installed for it (<c>mdm csr</c> / <c>mdm install</c>).</summary>
     public Mdm.ManagementRecord? Management { get; set; }
+
+    /// <summary>Sessions from <c>latchkey-verify signin</c>, one per org (the newest replaces the older), for the next command to use.</summary>
+    public List<SessionRecord> Sessions { get; set; } = [];
+}
+
+/// <summary>A session a FastPass sign-in started: the org, who signed in, and the <c>sid</c> cookie (<c>sid=...</c>) that carries it.</summary>
+public sealed class SessionRecord
+{
+    public required string Org { get; set; }
+
+    public required string UserId { get; set; }
+
+    public string? Login { get; set; }
+
+    /// <summary>The cookie as a request sends it: <c>sid=VALUE</c>.</summary>
+    public required string Cookie { get; set; }
+
+    public DateTimeOffset Created { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
 }
 
 /// <summary>

@@ -53,12 +53,22 @@ public static class AppChannelEndpoints
         return ApiResponses.Json(new JsonArray(pending.Select(p => (JsonNode)PushChallenges.ToPending(p, authenticatorId, orgUrl)).ToArray()));
     }
 
-    private static async Task<IResult> Verify(string authenticatorId, string transactionId, HttpContext context, LatchkeyDbContext db, PushChallenges pushes)
+    private static async Task<IResult> Verify(string authenticatorId, string transactionId, HttpContext context, LatchkeyDbContext db, PushChallenges pushes,
+        FastPassChallenges fastPass)
     {
         var ct = context.RequestAborted;
         var orgId = await ServerOrg.IdAsync(db, ct);
-        var body = await JsonBody.ReadObjectAsync(context.Request);
-        var method = JsonBody.String(body, "method", "method");
+        // FastPass answers may come as query parameters instead (?challengeResponse=&stateHandle=, okta-api.md §10.5).
+        var queryResponse = context.Request.Query["challengeResponse"].ToString();
+        var body = queryResponse.Length > 0 && (context.Request.ContentLength ?? 0) == 0 ? new JsonObject()
+            : await JsonBody.ReadObjectAsync(context.Request, allowEmpty: queryResponse.Length > 0);
+        var method = JsonBody.String(body, "method", "method") ?? (queryResponse.Length > 0 ? FastPassChallenges.Method : null);
+        if (method == FastPassChallenges.Method)
+        {
+            return await AnswerFastPassAsync(fastPass, orgId, authenticatorId, transactionId,
+                JsonBody.String(body, "challengeResponse", "challengeResponse") ?? (queryResponse.Length > 0 ? queryResponse : null), context);
+        }
+
         if (!await db.Authenticators.AsNoTracking().AnyAsync(a => a.Id == authenticatorId && a.OrgId == orgId && a.Key == DefaultAuthenticators.OktaVerify, ct))
         {
             throw new ApiException(ApiErrors.NotFound(authenticatorId, "Authenticator"));
@@ -66,11 +76,27 @@ public static class AppChannelEndpoints
 
         if (method != "push")
         {
-            throw new ApiException(ApiErrors.Validation("method", "Only push answers are taken here today (FastPass answers come with the policies issue)"));
+            throw new ApiException(ApiErrors.Validation("method", "push or signed_nonce"));
         }
 
         var result = await pushes.AnswerAsync(orgId, transactionId, JsonBody.String(body, "challengeResponse", "challengeResponse"),
             ApiUrls.OrgUrl(context.Request), ct);
         return ApiResponses.Json(new JsonObject { ["factorResult"] = result });
+    }
+
+    /// <summary>A FastPass answer: 200 <c>{factorResult: SUCCESS}</c>, or the refusal as an IDX error (the device shows the message).</summary>
+    private static async Task<IResult> AnswerFastPassAsync(FastPassChallenges fastPass, string orgId, string authenticatorId, string transactionId, string? response,
+        HttpContext context)
+    {
+        try
+        {
+            await fastPass.AnswerAsync(orgId, authenticatorId, transactionId, response, ApiUrls.OrgUrl(context.Request), context.RequestAborted);
+            return SignIn.IdxEndpoints.Ion(new JsonObject { ["version"] = SignIn.IdxResponses.Version, ["factorResult"] = "SUCCESS" });
+        }
+        catch (FastPassRefusedException refusal)
+        {
+            return SignIn.IdxEndpoints.Ion(SignIn.IdxResponses.Error(SignIn.IdxResponses.Message(refusal.Message, "oie.okta_verify.signed_nonce." + refusal.Reason)),
+                refusal.Status);
+        }
     }
 }

@@ -44,10 +44,24 @@ public sealed class DeviceRequests(LatchkeyDbContext db, TimeProvider time)
         return new DeviceCaller(enrollment, device, user);
     }
 
-    /// <summary>Signature by the enrollment's key, audience, and time; throws the refusal with its cause.</summary>
-    public static void Check(DeviceProof proof, DeviceEnrollmentEntity enrollment, string orgUrl, DateTimeOffset now)
+    /// <summary>The key type of a token signed by the proof-of-possession key.</summary>
+    public const string ProofOfPossession = "proofOfPossession";
+
+    /// <summary>The key type of a token signed by the user-verification key (the device unlocked it with biometrics or a PIN).</summary>
+    public const string UserVerification = "userVerification";
+
+    /// <summary>
+    /// Signature by the enrollment's key, audience, and time; throws the refusal with its cause. With
+    /// <paramref name="userVerificationKey"/> the enrollment's user-verification key may sign too (FastPass), chosen by
+    /// <c>kid</c>. Returns which key signed: <see cref="ProofOfPossession"/> or <see cref="UserVerification"/>.
+    /// </summary>
+    public static string Check(DeviceProof proof, DeviceEnrollmentEntity enrollment, string orgUrl, DateTimeOffset now, bool userVerificationKey = false)
     {
-        if (proof.KeyId is { } kid && kid != enrollment.ProofKeyId || !proof.VerifiedBy(enrollment.ProofKeyJwk))
+        var uvKey = userVerificationKey && enrollment.UserVerificationKeyJwk is { } uvJwk
+            && DeviceKeys.Normalize(System.Text.Json.Nodes.JsonNode.Parse(uvJwk) as System.Text.Json.Nodes.JsonObject) is { } uv
+            && proof.KeyId == uv.Thumbprint ? uv.Canonical : null;
+        var keyType = uvKey is null ? ProofOfPossession : UserVerification;
+        if (uvKey is null && proof.KeyId is { } kid && kid != enrollment.ProofKeyId || !proof.VerifiedBy(uvKey ?? enrollment.ProofKeyJwk))
         {
             throw Refused("invalid_signature: the token is not signed by this enrollment's device key");
         }
@@ -60,7 +74,7 @@ public sealed class DeviceRequests(LatchkeyDbContext db, TimeProvider time)
         switch (proof.CheckTime(now, Lifetime, Skew))
         {
             case ProofTime.Valid:
-                return;
+                return keyType;
             case ProofTime.ClockSkew:
                 var off = proof.Skew(now) ?? TimeSpan.Zero;
                 throw Refused($"clock_skew: the device clock is {Math.Abs(Math.Round(off.TotalSeconds))} seconds {(off > TimeSpan.Zero ? "ahead of" : "behind")} the server's; set the clock right");

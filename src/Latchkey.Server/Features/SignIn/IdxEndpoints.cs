@@ -4,6 +4,7 @@ using Latchkey.Core.SignIn;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.Org;
 using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.SignIn;
 
@@ -25,6 +26,8 @@ public static class IdxEndpoints
         idx.MapPost("/cancel", Cancel);
         idx.MapPost("/authenticators/poll", Poll);
         idx.MapPost("/challenge/poll", Poll);
+        idx.MapPost("/authenticators/poll/cancel", CancelPoll);
+        idx.MapPost("/authenticators/okta-verify/launch", Launch);
         idx.MapPost("/credential/enroll", Enroll);
     }
 
@@ -43,10 +46,11 @@ public static class IdxEndpoints
     }
 
     /// <summary>The response for <paramref name="tx"/> as it stands, with the user's factors at the second-factor step.</summary>
-    private static async Task<IResult> StateAsync(HttpContext context, SignInTransaction tx, JsonArray? messages = null, int status = StatusCodes.Status200OK)
+    private static async Task<IResult> StateAsync(HttpContext context, SignInTransaction tx, JsonArray? messages = null, int status = StatusCodes.Status200OK,
+        AuthenticatorApp.DeviceChallenge? challenge = null)
     {
         var view = await context.RequestServices.GetRequiredService<SecondFactors>().ViewAsync(tx, ApiUrls.OrgUrl(context.Request), context.RequestAborted);
-        return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), messages, view), status);
+        return Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), messages, view, challenge), status);
     }
 
     /// <summary>A second-factor action's outcome: success, the next state, or the state with the message.</summary>
@@ -64,7 +68,8 @@ public static class IdxEndpoints
             return Expired();
         }
 
-        return await StateAsync(context, next, outcome.Message is { } text ? [IdxResponses.Message(text, outcome.MessageKey!)] : null, outcome.Status);
+        return await StateAsync(context, next, outcome.Message is { } text ? [IdxResponses.Message(text, outcome.MessageKey!)] : null, outcome.Status,
+            outcome.Challenge);
     }
 
     /// <summary>
@@ -73,10 +78,29 @@ public static class IdxEndpoints
     /// </summary>
     private static async Task<IResult> Poll(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
     {
-        var (_, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Authenticator);
+        var (_, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Authenticator, SignInStep.DeviceChallenge);
         if (loaded is not { } tx)
         {
             return refused!;
+        }
+
+        if (tx.State.Step == SignInStep.DeviceChallenge)
+        {
+            // device-challenge-poll: success once a device key answered the passwordless challenge.
+            var fastPass = context.RequestServices.GetRequiredService<AuthenticatorApp.FastPassChallenges>();
+            var (answeredBy, expired) = await fastPass.StatusAsync(tx, context.RequestAborted);
+            return answeredBy is not null
+                ? await OutcomeAsync(context, tx, new SecondFactors.Outcome(await engine.DeviceChallengeVerifiedAsync(tx, answeredBy, SignInCompletion.Session, context.RequestAborted)))
+                : expired
+                    ? Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), [IdxResponses.Message(
+                        "The FastPass challenge expired before Latchkey Verify answered it. Try again, or sign in with your username.",
+                        "oie.okta_verify.signed_nonce.expired")]), StatusCodes.Status403Forbidden)
+                    : Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request)));
+        }
+
+        if (await factors.ChosenMethodAsync(tx, context.RequestAborted) == Factors.FactorTypes.SignedNonce)
+        {
+            return await OutcomeAsync(context, tx, await factors.PollFastPassAsync(tx, SignInCompletion.Session, context.RequestAborted));
         }
 
         if (tx.State.Enrolling is not null && await factors.EnrollingKeyAsync(tx, context.RequestAborted) == Authenticators.DefaultAuthenticators.OktaVerify)
@@ -92,6 +116,62 @@ public static class IdxEndpoints
 
         return await OutcomeAsync(context, tx, await factors.PollAsync(tx, SignInCompletion.Session, context.RequestAborted));
     }
+
+    /// <summary>
+    /// Body <c>{stateHandle}</c> at the username step (or at <c>device-challenge-poll</c>, for a fresh challenge): sign in
+    /// with FastPass, no username (okta-api.md §10.5). Answers <c>device-challenge-poll</c> with the loopback challenge in
+    /// <c>authenticatorChallenge</c>; whoever's enrolled device key answers it is signed in.
+    /// </summary>
+    private static async Task<IResult> Launch(HttpContext context, LatchkeyDbContext db, SignInEngine engine, AuthenticatorApp.FastPassChallenges fastPass)
+    {
+        var (_, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.Identify, SignInStep.DeviceChallenge);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        var orgUrl = ApiUrls.OrgUrl(context.Request);
+        if (!await FastPassActiveAsync(db, tx.OrgId, context.RequestAborted))
+        {
+            return Ion(IdxResponses.ForState(tx, orgUrl, [IdxResponses.Message("FastPass is not active in this organization.", "idx.authenticator.not.available")]),
+                StatusCodes.Status400BadRequest);
+        }
+
+        var challenge = await fastPass.CreateAsync(tx.OrgId, orgUrl, null, new AuthenticatorApp.DeviceChallengeOptions(), context.RequestAborted);
+        var launched = await engine.LaunchDeviceChallengeAsync(tx, challenge, context.RequestAborted);
+        return launched.Transaction is { } next ? Ion(IdxResponses.ForState(next, orgUrl, challenge: challenge)) : Expired();
+    }
+
+    /// <summary>
+    /// Body <c>{stateHandle, reason?, statusCode?}</c>: the browser found no app on the loopback ports (reason
+    /// <c>OV_UNREACHABLE_BY_LOOPBACK</c>) or gave up: the challenge is dropped; passwordless goes back to the username
+    /// step, a second factor back to choosing one.
+    /// </summary>
+    private static async Task<IResult> CancelPoll(HttpContext context, LatchkeyDbContext db, SignInEngine engine, SecondFactors factors)
+    {
+        var (_, loaded, refused) = await LoadAtAsync(context, db, engine, SignInStep.DeviceChallenge, SignInStep.Authenticator);
+        if (loaded is not { } tx)
+        {
+            return refused!;
+        }
+
+        if (tx.State.Step == SignInStep.DeviceChallenge)
+        {
+            var back = await engine.DeviceChallengeCancelledAsync(tx, context.RequestAborted);
+            return back.Transaction is { } identify ? Ion(IdxResponses.ForState(identify, ApiUrls.OrgUrl(context.Request))) : Expired();
+        }
+
+        if (await factors.ChosenMethodAsync(tx, context.RequestAborted) != Factors.FactorTypes.SignedNonce)
+        {
+            return await NotAvailableAsync(context, tx);
+        }
+
+        return await OutcomeAsync(context, tx, new SecondFactors.Outcome(await engine.FactorAbandonedAsync(tx, context.RequestAborted)));
+    }
+
+    private static async Task<bool> FastPassActiveAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
+        Authenticators.AuthenticatorsApi.MethodActive(await db.Authenticators.AsNoTracking()
+            .FirstOrDefaultAsync(a => a.OrgId == orgId && a.Key == Authenticators.DefaultAuthenticators.OktaVerify, ct), Factors.FactorTypes.SignedNonce);
 
     /// <summary>Body <c>{stateHandle}</c> or <c>{stateToken}</c>: the transaction as it stands; no body (or <c>{}</c>): a new org sign-in.</summary>
     private static async Task<IResult> Introspect(HttpContext context, LatchkeyDbContext db, SignInEngine engine)

@@ -17,7 +17,8 @@ public static class IdxResponses
     public const string Version = "1.0.0";
 
     /// <summary>The response for the transaction's current step, with <paramref name="messages"/> (null: none).</summary>
-    public static JsonObject ForState(SignInTransaction tx, string orgUrl, JsonArray? messages = null, SecondFactorView? factors = null)
+    public static JsonObject ForState(SignInTransaction tx, string orgUrl, JsonArray? messages = null, SecondFactorView? factors = null,
+        AuthenticatorApp.DeviceChallenge? challenge = null)
     {
         var body = Envelope(tx);
         var remediations = new JsonArray();
@@ -29,6 +30,15 @@ public static class IdxResponses
                     Field("identifier", "Username", required: true),
                     new JsonObject { ["name"] = "rememberMe", ["type"] = "boolean", ["label"] = "Keep me signed in" },
                     StateHandleField(tx.Handle)));
+                // Passwordless FastPass (okta-api.md §10.5): launching the app gives a device-challenge-poll.
+                remediations.Add(Form("launch-authenticator", $"{orgUrl}/idp/idx/authenticators/okta-verify/launch", null,
+                    new JsonObject { ["name"] = "rememberMe", ["type"] = "boolean", ["label"] = "Keep me signed in" }, StateHandleField(tx.Handle)));
+                break;
+            case SignInStep.DeviceChallenge:
+                remediations.Add(Form("device-challenge-poll", $"{orgUrl}/idp/idx/authenticators/poll", null, StateHandleField(tx.Handle)));
+                remediations[^1]!["relatesTo"] = "authenticatorChallenge";
+                remediations[^1]!["refresh"] = PollMilliseconds;
+                body["authenticatorChallenge"] = Wrap(ChallengeValue(tx, orgUrl, challenge));
                 break;
             case SignInStep.Password:
                 remediations.Add(Form("challenge-authenticator", $"{orgUrl}/idp/idx/challenge/answer", ["$.currentAuthenticatorEnrollment"],
@@ -48,6 +58,12 @@ public static class IdxResponses
             case SignInStep.SelectAuthenticator or SignInStep.Authenticator when factors is not null:
                 SecondFactor(body, remediations, tx, orgUrl, factors, ref messages);
                 break;
+        }
+
+        if (tx.State.Step == SignInStep.Authenticator && factors?.CurrentMethod == Factors.FactorTypes.SignedNonce && body["currentAuthenticator"] is JsonObject current)
+        {
+            // FastPass as a second factor: the same challenge, under currentAuthenticator.value.contextualData.challenge.
+            current["value"]!["contextualData"] = new JsonObject { ["challenge"] = Wrap(ChallengeValue(tx, orgUrl, challenge)) };
         }
 
         body["remediation"] = new JsonObject { ["type"] = "array", ["value"] = remediations };
@@ -123,7 +139,7 @@ public static class IdxResponses
         {
             var value = ChoiceObject(current);
             value["methods"] = new JsonArray(new JsonObject { ["type"] = method });
-            if (method == Factors.FactorTypes.Push)
+            if (method is Factors.FactorTypes.Push or Factors.FactorTypes.SignedNonce)
             {
                 remediations.Add(Form("challenge-poll", $"{orgUrl}/idp/idx/authenticators/poll", ["$.currentAuthenticator"], StateHandleField(tx.Handle)));
                 remediations[^1]!["refresh"] = PollMilliseconds;
@@ -252,6 +268,28 @@ public static class IdxResponses
         body["authenticatorEnrollments"] = new JsonObject { ["type"] = "array", ["value"] = new JsonArray() };
     }
 
+    /// <summary>
+    /// The loopback challenge (okta-api.md §10.5): <c>challengeRequest</c> (the org-signed JWT) only in the response that
+    /// issued it (the server keeps only its nonce's hash), the ports to probe, and <c>cancel</c> for when no app answers.
+    /// </summary>
+    private static JsonObject ChallengeValue(SignInTransaction tx, string orgUrl, AuthenticatorApp.DeviceChallenge? challenge)
+    {
+        var value = new JsonObject { ["challengeMethod"] = "LOOPBACK" };
+        if (challenge is not null)
+        {
+            value["challengeRequest"] = challenge.Request;
+        }
+
+        value["domain"] = "http://localhost";
+        value["ports"] = new JsonArray(AuthenticatorApp.DeviceChallenge.LoopbackPorts.Select(p => (JsonNode)p.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        value["probeTimeoutMillis"] = AuthenticatorApp.DeviceChallenge.ProbeTimeoutMillis;
+        value["cancel"] = Form("cancel-polling", $"{orgUrl}/idp/idx/authenticators/poll/cancel", null,
+            new JsonObject { ["name"] = "reason", ["type"] = "string", ["required"] = false },
+            new JsonObject { ["name"] = "statusCode", ["type"] = "string", ["required"] = false },
+            StateHandleField(tx.Handle));
+        return value;
+    }
+
     private static JsonObject CodeCredentials() => new()
     {
         ["name"] = "credentials", ["type"] = "object", ["required"] = true,
@@ -271,6 +309,7 @@ public static class IdxResponses
     {
         Factors.FactorTypes.Push => "Get a push notification",
         Factors.FactorTypes.WebAuthn => "Use a security key",
+        Factors.FactorTypes.SignedNonce => "Use Okta FastPass",
         _ => "Enter a code",
     };
 

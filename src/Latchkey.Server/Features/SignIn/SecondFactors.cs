@@ -69,10 +69,13 @@ public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, Facto
 /// (WebAuthn). Only active factors of active authenticators and methods count; a suspended device's factors are not offered.
 /// </summary>
 public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes, WebAuthnCeremonies webAuthn,
-    OrgWrite write, FactorSecrets secrets, TimeProvider time, IOptions<LatchkeyOptions> options)
+    FastPassChallenges fastPass, OrgWrite write, FactorSecrets secrets, TimeProvider time, IOptions<LatchkeyOptions> options)
 {
-    /// <summary>What a second-factor action did: the result, and a message to show when it did not get on.</summary>
-    public sealed record Outcome(SignInResult Result, string? Message = null, string? MessageKey = null, int Status = StatusCodes.Status200OK);
+    /// <summary>What a second-factor action did: the result, and a message to show when it did not get on (and a FastPass challenge just issued).</summary>
+    public sealed record Outcome(SignInResult Result, string? Message = null, string? MessageKey = null, int Status = StatusCodes.Status200OK)
+    {
+        public DeviceChallenge? Challenge { get; init; }
+    }
 
     /// <summary>Chooses <paramref name="authenticatorId"/>'s <paramref name="methodType"/> (null: its default); a push is sent at once.</summary>
     public async Task<Outcome> ChooseAsync(SignInTransaction tx, string? authenticatorId, string? methodType, HttpContext http, CancellationToken ct)
@@ -96,6 +99,12 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         {
             // The challenge is kept in the transaction: only an assertion over it answers this sign-in.
             challengeId = (await webAuthn.AssertionOptionsAsync(user, http, ct)).Challenge;
+        }
+        else if (method == FactorTypes.SignedNonce)
+        {
+            // FastPass: the challenge is signed before the write; only its nonce's hash is stored with the choice.
+            var challenge = await fastPass.CreateAsync(tx.OrgId, Api.ApiUrls.OrgUrl(http.Request), user, new DeviceChallengeOptions(), ct);
+            return new Outcome(await engine.ChooseFactorAsync(tx, factor.Id, null, ct, challenge)) { Challenge = challenge };
         }
 
         return new Outcome(await engine.ChooseFactorAsync(tx, factor.Id, challengeId, ct));
@@ -279,6 +288,16 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         };
     }
 
+    /// <summary>Where the chosen FastPass challenge stands: still waiting, answered by the device (the sign-in succeeds), or expired (choose again).</summary>
+    public async Task<Outcome> PollFastPassAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
+    {
+        var (answeredBy, expired) = await fastPass.StatusAsync(tx, ct);
+        return answeredBy is not null ? new Outcome(await engine.FactorVerifiedAsync(tx, completion, ct))
+            : expired ? new Outcome(await engine.FactorAbandonedAsync(tx, ct), "The FastPass challenge expired before Latchkey Verify answered it. Choose how to verify again.",
+                "oie.okta_verify.signed_nonce.expired", StatusCodes.Status403Forbidden)
+            : new Outcome(new SignInResult { Transaction = tx });
+    }
+
     /// <summary>Whether push <paramref name="challengeId"/> still waits for its answer (read only).</summary>
     public async Task<bool> PushWaitingAsync(string orgId, string challengeId, CancellationToken ct) =>
         await db.PushChallenges.AsNoTracking().FirstOrDefaultAsync(p => p.Id == challengeId && p.OrgId == orgId, ct) is { } push
@@ -350,6 +369,13 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
                 && factors.FirstOrDefault(f => f.FactorType == FactorTypes.Totp && f.Provider == FactorProviders.Okta && Usable(f)) is { } code)
             {
                 methods["totp"] = code;
+            }
+
+            // FastPass: the device-bound key of an enrollment on an active device.
+            if (AuthenticatorsApi.MethodActive(verify, FactorTypes.SignedNonce)
+                && factors.FirstOrDefault(f => f.FactorType == FactorTypes.SignedNonce && f.EnrollmentId is not null && Usable(f)) is { } fastPassFactor)
+            {
+                methods[FactorTypes.SignedNonce] = fastPassFactor;
             }
 
             if (methods.Count > 0)

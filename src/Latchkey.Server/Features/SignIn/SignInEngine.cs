@@ -240,11 +240,79 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         }, ct);
     }
 
-    /// <summary>The second factor chosen (and, for a push, sent): the transaction waits for its answer.</summary>
-    public Task<SignInResult> ChooseFactorAsync(SignInTransaction tx, string factorId, string? challengeId, CancellationToken ct) =>
+    /// <summary>
+    /// The second factor chosen (and, for a push, sent; for FastPass, its <paramref name="deviceChallenge"/> issued): the
+    /// transaction waits for its answer. Any earlier device challenge of this sign-in is dropped.
+    /// </summary>
+    public Task<SignInResult> ChooseFactorAsync(SignInTransaction tx, string factorId, string? challengeId, CancellationToken ct,
+        AuthenticatorApp.DeviceChallenge? deviceChallenge = null) =>
         StepAsync(tx, [SignInStep.SelectAuthenticator, SignInStep.Authenticator], (row, now) =>
         {
-            Save(row, SignInMachine.ChooseFactor(tx.State, factorId, challengeId, now));
+            Save(row, SignInMachine.ChooseFactor(tx.State, factorId, deviceChallenge?.TransactionId ?? challengeId, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, deviceChallenge);
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
+
+    /// <summary>
+    /// Passwordless FastPass (docs/fastpass.md): the person asked to sign in with the app on this computer; the
+    /// transaction, with the hash of <paramref name="challenge"/>'s nonce, waits for a device to answer. A new sign-in is
+    /// stored now (one insert, as identify does); a stored one at this step gets the new challenge in place of the old.
+    /// </summary>
+    public async Task<SignInResult> LaunchDeviceChallengeAsync(SignInTransaction tx, AuthenticatorApp.DeviceChallenge challenge, CancellationToken ct)
+    {
+        if (tx.Version == NewSignInHandles.UnstoredVersion)
+        {
+            var now = Now;
+            if (!SignInMachine.Accepts(tx.State, SignInStep.Identify, now))
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            var stored = ToRow(tx.Handle, tx.OrgId, SignInMachine.LaunchDeviceChallenge(tx.State, challenge.TransactionId, now), 0);
+            AuthenticatorApp.FastPassChallenges.Store(stored, challenge);
+            return await write.TryInsertUnloggedAsync(stored, nameof(LatchkeyDbContext.SignInTransactions), ct)
+                ? new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, stored) }
+                : SignInResult.StaleHandle;
+        }
+
+        return await StepAsync(tx, [SignInStep.Identify, SignInStep.DeviceChallenge], (row, now) =>
+        {
+            Save(row, SignInMachine.LaunchDeviceChallenge(tx.State, challenge.TransactionId, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, challenge);
+            return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
+        }, ct);
+    }
+
+    /// <summary>
+    /// Passwordless FastPass: a device answered the challenge (checked by <see cref="AuthenticatorApp.FastPassChallenges"/>):
+    /// the user whose enrollment answered is signed in. Until then the transaction stays as it is.
+    /// </summary>
+    public async Task<SignInResult> DeviceChallengeVerifiedAsync(SignInTransaction tx, string enrollmentId, SignInCompletion completion, CancellationToken ct)
+    {
+        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        return await StepAsync(tx, [SignInStep.DeviceChallenge], async (row, now) =>
+        {
+            var userId = await db.DeviceEnrollments.Where(e => e.Id == enrollmentId && e.OrgId == tx.OrgId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
+            var user = userId is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == tx.OrgId, ct);
+            if (row.DeviceChallengeAnsweredBy != enrollmentId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status))
+            {
+                return SignInResult.StaleHandle;
+            }
+
+            // Logged as what it was: a sign-in by the device key (the enrollment's FastPass factor), not by a password.
+            var factor = await db.UserFactors.AsNoTracking()
+                .FirstOrDefaultAsync(f => f.EnrollmentId == enrollmentId && f.FactorType == Factors.FactorTypes.SignedNonce, ct);
+            return Finish(tx, row, SignInMachine.DeviceChallengeVerified(tx.State, user.Id, user.Login, now), user, completion, sessionPolicy, now,
+                factor is null ? null : Factors.FactorResources.Target(factor));
+        }, ct);
+    }
+
+    /// <summary>The app did not answer (not running on this computer): back to the username step; the challenge is dropped.</summary>
+    public Task<SignInResult> DeviceChallengeCancelledAsync(SignInTransaction tx, CancellationToken ct) =>
+        StepAsync(tx, [SignInStep.DeviceChallenge], (row, now) =>
+        {
+            Save(row, SignInMachine.DeviceChallengeCancelled(tx.State, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, null);
             return Task.FromResult(new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) });
         }, ct);
 
@@ -297,6 +365,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             Save(row, SignInMachine.FactorAbandoned(tx.State, now));
+            AuthenticatorApp.FastPassChallenges.Store(row, null);
             await AppEnrollmentTokens.DropAsync(db, tx, ct);
             return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) };
         }, ct);
@@ -381,10 +450,10 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
     /// <summary>The transaction reached success: a session now (the row goes), or a one-time session token (the row stays, under the token).</summary>
     private SignInResult Finish(SignInTransaction tx, SignInTransactionEntity row, SignInState state, UserEntity user, SignInCompletion completion,
-        SessionPolicy? sessionPolicy, DateTimeOffset now)
+        SessionPolicy? sessionPolicy, DateTimeOffset now, LogTarget? deviceKey = null)
     {
         user.LastLogin = now;
-        SignInEvents.Authenticated(log, tx.OrgId, user);
+        SignInEvents.Authenticated(log, tx.OrgId, user, deviceKey);
         if (NewSignInHandles.IsSealed(tx.Handle))
         {
             // The row stays as a tombstone (the handle would otherwise be a valid new sign-in again until it expires).
@@ -397,7 +466,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         if (completion == SignInCompletion.Session)
         {
             var started = sessions.Add(tx.OrgId, user.Id, sessionPolicy!, now);
-            SignInEvents.SessionStarted(log, user, started.Session);
+            SignInEvents.SessionStarted(log, user, started.Session, deviceKey is null ? "PASSWORD" : "JWT");
             return new SignInResult { Session = started, User = user };
         }
 

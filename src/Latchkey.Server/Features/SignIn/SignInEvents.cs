@@ -38,16 +38,22 @@ public static class SignInEvents
         log.Stage(EventTypes.UserLock, [UserResources.Target(user)], new LogOutcome(LogOutcomeResult.Success, "LOCKED_OUT"),
             debugData: new Dictionary<string, object?> { ["failedAttempts"] = attempts }, actor: Actor(user));
 
-    /// <summary><c>user.authentication.authenticate</c>: every step of the transaction passed.</summary>
-    public static void Authenticated(SystemLogWriter log, string orgId, UserEntity user) =>
-        log.Stage(EventTypes.UserAuthenticate, [UserResources.Target(user), PasswordTarget(orgId)], actor: Actor(user));
+    /// <summary>
+    /// <c>user.authentication.authenticate</c>: every step of the transaction passed; the primary authenticator is the
+    /// password, or <paramref name="deviceKey"/> (the FastPass factor) for a passwordless sign-in.
+    /// </summary>
+    public static void Authenticated(SystemLogWriter log, string orgId, UserEntity user, LogTarget? deviceKey = null) =>
+        log.Stage(EventTypes.UserAuthenticate, [UserResources.Target(user), deviceKey ?? PasswordTarget(orgId)], actor: Actor(user));
 
-    /// <summary><c>user.session.start</c>, with the session as the authentication context's external session id.</summary>
-    public static void SessionStarted(SystemLogWriter log, UserEntity user, SessionEntity session)
+    /// <summary>
+    /// <c>user.session.start</c>, with the session as the authentication context's external session id and the primary
+    /// credential's type (<c>PASSWORD</c>, or <c>JWT</c> for a FastPass answer, a JWS by the device key).
+    /// </summary>
+    public static void SessionStarted(SystemLogWriter log, UserEntity user, SessionEntity session, string credentialType = "PASSWORD")
     {
         var e = log.Create(EventTypes.SessionStart, [UserResources.Target(user), SessionTarget(session)], actor: Actor(user));
         log.Stage(e with { AuthenticationContext = new LogAuthenticationContext("OKTA_AUTHENTICATION_PROVIDER", "OKTA_CREDENTIAL_PROVIDER",
-            "PASSWORD", null, 0, session.Id, session.Id) });
+            credentialType, null, 0, session.Id, session.Id) });
     }
 
     /// <summary><c>user.session.end</c>: one session ended, by its user (sign-out) or an admin.</summary>

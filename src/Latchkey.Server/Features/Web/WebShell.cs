@@ -14,10 +14,12 @@ public static class WebShell
 
     /// <summary>
     /// Only this origin's scripts, styles and images; no inline script, no plugin, no framing; forms post only here.
-    /// Later issues that add WebAuthn or push waits add their script files under wwwroot, never inline.
+    /// Later issues that add WebAuthn or push waits add their script files under wwwroot, never inline. The sign-in
+    /// page's script may also reach Latchkey Verify's FastPass loopback ports on this computer (docs/fastpass.md).
     /// </summary>
-    public const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+    public static readonly string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' " +
+        string.Join(' ', AuthenticatorApp.DeviceChallenge.LoopbackPorts.Select(p => $"http://localhost:{p}")) + "; font-src 'self'; " +
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     public static IServiceCollection AddLatchkeyWeb(this IServiceCollection services)

@@ -17,7 +17,8 @@ namespace Latchkey.Server.Features.SignIn.Pages;
 /// second factor (<c>?acr_values=urn:okta:loa:2fa:any</c>), the user then chooses an authenticator and enters its code or
 /// approves a push, with the number to match (docs/sign-in.md).
 /// </summary>
-public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, WebUserAccessor users, SecondFactors factors) : PageModel
+public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, WebUserAccessor users, SecondFactors factors,
+    AuthenticatorApp.FastPassChallenges fastPass) : PageModel
 {
     public const string Generic = "Unable to sign in. Check your username and password.";
 
@@ -32,6 +33,9 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
     /// <summary>The assurance the sign-in asks for, as OpenID Connect's <c>acr_values</c>.</summary>
     [BindProperty(SupportsGet = true, Name = "acr_values")]
     public string? AcrValues { get; set; }
+
+    /// <summary>A FastPass challenge just issued (the org-signed JWT the page's script hands to the app on this computer's loopback).</summary>
+    public string? FastPassChallenge { get; private set; }
 
     /// <summary>At the second-factor steps: the user's authenticators, and the chosen one with its push number.</summary>
     public SecondFactorView? Factors { get; private set; }
@@ -132,6 +136,70 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         }
 
         return await ShowOutcomeAsync(tx, await factors.ChooseAsync(tx, authenticatorId, method, HttpContext, ct));
+    }
+
+    /// <summary>
+    /// "Sign in with FastPass" at the username step: a passwordless sign-in whose challenge the page's script hands to
+    /// Latchkey Verify on this computer (docs/fastpass.md); whoever's device answers is signed in.
+    /// </summary>
+    public async Task<IActionResult> OnPostFastPassAsync()
+    {
+        var ct = HttpContext.RequestAborted;
+        var tx = await engine.StartAsync(await ServerOrg.IdAsync(db, ct), ct, AcrValues);
+        var challenge = await fastPass.CreateAsync(tx.OrgId, Api.ApiUrls.OrgUrl(Request), null, new AuthenticatorApp.DeviceChallengeOptions(), ct);
+        var launched = await engine.LaunchDeviceChallengeAsync(tx, challenge, ct);
+        if (launched.Transaction is not { } next)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        FastPassChallenge = challenge.Request;
+        return Show("fastpass", next.Handle, null, null);
+    }
+
+    /// <summary>After Latchkey Verify answered the FastPass challenge (the script submits this when it sees the answer; without script, a button).</summary>
+    public async Task<IActionResult> OnPostFastPassPollAsync([FromForm] string? stateHandle)
+    {
+        var ct = HttpContext.RequestAborted;
+        var tx = await FindAsync(stateHandle, SignInStep.DeviceChallenge, SignInStep.Authenticator);
+        if (tx is null || (tx.State.Step == SignInStep.Authenticator && await factors.ChosenMethodAsync(tx, ct) != FactorTypes.SignedNonce))
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        if (tx.State.Step == SignInStep.Authenticator)
+        {
+            var outcome = await factors.PollFastPassAsync(tx, SignInCompletion.Session, ct);
+            return outcome.Result.Session is null && outcome.Message is null && outcome.Result.Transaction is { } waiting
+                ? await ShowFactorAsync(waiting, NotAnswered + ", or verify another way.", "status")
+                : await ShowOutcomeAsync(tx, outcome);
+        }
+
+        var (answeredBy, expired) = await fastPass.StatusAsync(tx, ct);
+        if (answeredBy is null)
+        {
+            return expired ? Show("identify", null, null, "The FastPass sign-in expired before Latchkey Verify answered. Try again, or sign in with your username.")
+                : Show("fastpass", tx.Handle, null, null, NotAnswered + ", or sign in with your username.");
+        }
+
+        var result = await engine.DeviceChallengeVerifiedAsync(tx, answeredBy, SignInCompletion.Session, ct);
+        if (result.Session is not { } session)
+        {
+            return Show("identify", null, null, Expired);
+        }
+
+        SessionStore.WriteCookie(HttpContext, session.CookieSecret);
+        return Redirect(Destination);
+    }
+
+    private const string NotAnswered = "Latchkey Verify has not answered yet: start `latchkey-verify listen` on this computer and try again";
+
+    /// <summary>Whether the FastPass challenge still waits for the app, for the page's script (<c>{"waiting": true|false}</c>); read only.</summary>
+    public async Task<IActionResult> OnPostFastPassStatusAsync([FromForm] string? stateHandle)
+    {
+        var tx = await FindAsync(stateHandle, SignInStep.DeviceChallenge, SignInStep.Authenticator);
+        var waiting = tx is not null && await fastPass.StatusAsync(tx, HttpContext.RequestAborted) is (null, false);
+        return new JsonResult(new { waiting });
     }
 
     /// <summary>The code of the chosen authenticator.</summary>
@@ -274,6 +342,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
             return Redirect(Destination);
         }
 
+        FastPassChallenge = outcome.Challenge?.Request;
         return outcome.Result.Transaction is { } next ? await ShowFactorAsync(next, outcome.Message) : Show("identify", null, null, Expired);
     }
 
@@ -289,6 +358,7 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
             { Choices.Count: 0, Enrollable.Count: > 0 } => "select-enroll",
             { Current: not null, CurrentMethod: FactorTypes.Push } => "challenge-push",
             { Current: not null, CurrentMethod: FactorTypes.WebAuthn } => "challenge-webauthn",
+            { Current: not null, CurrentMethod: FactorTypes.SignedNonce } => "challenge-fastpass",
             { Current: not null } => "challenge-code",
             _ => "select-authenticator",
         };
@@ -346,9 +416,9 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
 
     private string Destination => WebShell.IsLocalUrl(FromUri) && FromUri != "/" ? FromUri! : "/app/UserHome";
 
-    private PageResult Show(string step, string? handle, string? username, string? error)
+    private PageResult Show(string step, string? handle, string? username, string? error, string? status = null)
     {
-        (Step, StateHandle, Username, Error) = (step, handle, username, error);
+        (Step, StateHandle, Username, Error, Status) = (step, handle, username, error, status);
         return Page();
     }
 }

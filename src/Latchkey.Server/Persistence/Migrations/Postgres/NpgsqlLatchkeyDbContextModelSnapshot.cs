@@ -845,6 +845,46 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("Orgs");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.OrgSigningKeyEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("SealedPrivateKey")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Algorithm")
+                        .IsUnique();
+
+                    b.ToTable("OrgSigningKeys");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.PolicyEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -1173,6 +1213,34 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("DeviceChallengeAnsweredBy")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("DeviceChallengeExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DeviceChallengeId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("DeviceChallengeIntegrations")
+                        .HasMaxLength(500)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("DeviceChallengeKeyType")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("DeviceChallengeNonceHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Enrolling")
                         .HasMaxLength(20)
                         .IsUnicode(true)
@@ -1211,6 +1279,9 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("HandleHash");
+
+                    b.HasIndex("DeviceChallengeId")
+                        .IsUnique();
 
                     b.HasIndex("ExpiresAt");
 

@@ -840,6 +840,46 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("Orgs");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.OrgSigningKeyEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SealedPrivateKey")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Algorithm")
+                        .IsUnique();
+
+                    b.ToTable("OrgSigningKeys");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.PolicyEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -1168,6 +1208,34 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DeviceChallengeAnsweredBy")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DeviceChallengeExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceChallengeId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceChallengeIntegrations")
+                        .HasMaxLength(500)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceChallengeKeyType")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceChallengeNonceHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Enrolling")
                         .HasMaxLength(20)
                         .IsUnicode(true)
@@ -1206,6 +1274,9 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("HandleHash");
+
+                    b.HasIndex("DeviceChallengeId")
+                        .IsUnique();
 
                     b.HasIndex("ExpiresAt");
 

@@ -11,8 +11,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261203103236_DeviceIntegrations")]
-    partial class DeviceIntegrations
+    [Migration("20261203114703_PoliciesAndManagedDevices")]
+    partial class PoliciesAndManagedDevices
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -133,6 +133,8 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AccessPolicyId");
 
                     b.HasIndex("OrgId", "Id");
 
@@ -765,6 +767,67 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("LogEvents");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.NetworkZoneEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DetailsJson")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<bool>("System")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Usage")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Id");
+
+                    b.HasIndex("OrgId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("NetworkZones");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.OrgEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -785,9 +848,53 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("Orgs");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.OrgSigningKeyEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("PublicJwk")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("SealedPrivateKey")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "Algorithm")
+                        .IsUnique();
+
+                    b.ToTable("OrgSigningKeys");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.PolicyEntity", b =>
                 {
                     b.Property<string>("Id")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("ConditionsJson")
                         .IsUnicode(true)
                         .HasColumnType("text");
 
@@ -836,6 +943,67 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.HasIndex("OrgId", "Type", "Priority");
 
                     b.ToTable("Policies");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.PolicyRuleEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("ActionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("ConditionsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("IsSystem")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("LastUpdated")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("PolicyId")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId");
+
+                    b.HasIndex("PolicyId", "Priority");
+
+                    b.ToTable("PolicyRules");
                 });
 
             modelBuilder.Entity("Latchkey.Server.Persistence.PushChallengeEntity", b =>
@@ -1048,6 +1216,34 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("DeviceChallengeAnsweredBy")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("DeviceChallengeExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DeviceChallengeId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("DeviceChallengeIntegrations")
+                        .HasMaxLength(500)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("DeviceChallengeKeyType")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("DeviceChallengeNonceHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Enrolling")
                         .HasMaxLength(20)
                         .IsUnicode(true)
@@ -1086,6 +1282,9 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("HandleHash");
+
+                    b.HasIndex("DeviceChallengeId")
+                        .IsUnique();
 
                     b.HasIndex("ExpiresAt");
 
