@@ -37,6 +37,8 @@ public static class EventTypes
     public static readonly EventType SessionExpire = new("user.session.expire", "User session expired");
     public static readonly EventType SessionAccessAdminApp = new("user.session.access_admin_app", "User accessing Okta admin app");
     public static readonly EventType UserSso = new("user.authentication.sso", "User single sign on to app");
+    /// <summary>An app's access policy evaluated at launch: ALLOW, CHALLENGE (a factor is missing) or DENY, the matched rule and the trace in <c>debugContext.debugData</c>.</summary>
+    public static readonly EventType PolicyEvaluateSignOn = new("policy.evaluate_sign_on", "Evaluation of sign-on policy");
     public static readonly EventType UserLock = new("user.account.lock", "Max sign in attempts exceeded", LogSeverity.Warn, "core.user_auth.account_locked");
 
     public static readonly EventType GroupCreate = new("group.lifecycle.create", "Create Okta group");

@@ -103,6 +103,7 @@ public static partial class LatchkeyHost
         services.AddSingleton<DecoyPassword>();
         services.AddSingleton<ZoneSnapshots>();
         services.AddScoped<SessionStore>();
+        services.AddScoped<Features.Policies.AppAccess>();
         services.AddScoped<AdminGrants>();
         services.AddScoped<ApiTokenIssuer>();
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();

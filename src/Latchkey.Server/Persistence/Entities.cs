@@ -240,6 +240,10 @@ public sealed class SessionEntity
     public DateTimeOffset ExpiresAt { get; set; }
     /// <summary>When this session first entered the admin console (<c>user.session.access_admin_app</c> is logged once per session).</summary>
     public DateTimeOffset? AdminAccessed { get; set; }
+    /// <summary>The device whose key signed the session in (a FastPass sign-in), or null: app launch evaluates device conditions against it.</summary>
+    public string? DeviceId { get; set; }
+    /// <summary>The factors proven for this session, as JSON (<c>SessionFactors</c>): app launch checks a rule's verification method against them.</summary>
+    public string? FactorsJson { get; set; }
 }
 
 /// <summary>A standard admin role granted to a user or to a group (whose members then hold it).</summary>

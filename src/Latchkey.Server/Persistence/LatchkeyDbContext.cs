@@ -180,6 +180,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasMaxLength(20);
             e.Property(x => x.CookieHash).HasMaxLength(64);
+            e.Property(x => x.DeviceId).HasMaxLength(20);
             e.HasIndex(x => x.CookieHash).IsUnique();
             e.HasIndex(x => new { x.OrgId, x.UserId });
             e.HasIndex(x => x.ExpiresAt);

@@ -21,8 +21,9 @@ public sealed class SessionStore(LatchkeyDbContext db, TimeProvider time)
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Adds a session for <paramref name="userId"/> (inside the caller's write).</summary>
-    public StartedSession Add(string orgId, string userId, SessionPolicy policy, DateTimeOffset now)
+    public StartedSession Add(string orgId, string userId, SessionPolicy policy, DateTimeOffset now, SessionProof? proof = null)
     {
+        proof ??= SessionProof.Password(now);
         var secret = RandomIds.NewUrlSafeSecret();
         var max = policy.MaxExpiresAt(now);
         var session = new SessionEntity
@@ -30,6 +31,7 @@ public sealed class SessionStore(LatchkeyDbContext db, TimeProvider time)
             Id = RandomIds.NewId(IdPrefix.Session, now), OrgId = orgId, UserId = userId, CookieHash = SecretHasher.Hash(secret),
             Created = now, LastActivity = now, LastPasswordVerification = now, IdleMinutes = policy.MaxIdleMinutes, MaxExpiresAt = max,
             ExpiresAt = SessionPolicy.ExpiresAt(now, policy.MaxIdleMinutes, max),
+            DeviceId = proof.DeviceId, FactorsJson = SessionFactors.Write(proof.Factors),
         };
         db.Sessions.Add(session);
         return new StartedSession(session, secret);

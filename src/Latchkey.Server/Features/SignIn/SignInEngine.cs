@@ -1,3 +1,4 @@
+using Latchkey.Core.Policies;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Core.SignIn;
@@ -302,8 +303,12 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             // Logged as what it was: a sign-in by the device key (the enrollment's FastPass factor), not by a password.
             var factor = await db.UserFactors.AsNoTracking()
                 .FirstOrDefaultAsync(f => f.EnrollmentId == enrollmentId && f.FactorType == Factors.FactorTypes.SignedNonce, ct);
+            var enrollment = await db.DeviceEnrollments.AsNoTracking().Where(e => e.Id == enrollmentId)
+                .Select(e => new { e.DeviceId, e.HardwareProtected }).FirstAsync(ct);
+            var proof = new SessionProof(enrollment.DeviceId, [SessionFactors.ForFactor(Factors.FactorTypes.SignedNonce, now, enrollment.HardwareProtected,
+                userVerified: row.DeviceChallengeKeyType == "userVerification")]);
             return Finish(tx, row, SignInMachine.DeviceChallengeVerified(tx.State, user.Id, user.Login, now), user, completion, sessionPolicy, now,
-                factor is null ? null : Factors.FactorResources.Target(factor));
+                factor is null ? null : Factors.FactorResources.Target(factor), proof);
         }, ct);
     }
 
@@ -356,7 +361,20 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
             await AppEnrollmentTokens.DropAsync(db, tx, ct);
 
-            return Finish(tx, row, SignInMachine.FactorVerified(tx.State, now), user, completion, sessionPolicy, now);
+            // The password came first in this transaction (at most its lifetime ago); the second factor is proven now.
+            var second = await db.UserFactors.AsNoTracking().Where(f => f.Id == row.FactorId)
+                .Select(f => new { f.FactorType, f.EnrollmentId }).FirstOrDefaultAsync(ct);
+            var device = second?.EnrollmentId is { } enrollmentId
+                ? await db.DeviceEnrollments.AsNoTracking().Where(e => e.Id == enrollmentId).Select(e => new { e.DeviceId, e.HardwareProtected }).FirstOrDefaultAsync(ct)
+                : null;
+            List<ProvenFactor> factors = [SessionProof.PasswordFactor(tx.State.Created)];
+            if (second is not null)
+            {
+                factors.Add(SessionFactors.ForFactor(second.FactorType, now, device?.HardwareProtected ?? false));
+            }
+
+            var proof = new SessionProof(second?.FactorType == Factors.FactorTypes.SignedNonce ? device?.DeviceId : null, factors);
+            return Finish(tx, row, SignInMachine.FactorVerified(tx.State, now), user, completion, sessionPolicy, now, proof: proof);
         }, ct);
     }
 
@@ -450,7 +468,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
     /// <summary>The transaction reached success: a session now (the row goes), or a one-time session token (the row stays, under the token).</summary>
     private SignInResult Finish(SignInTransaction tx, SignInTransactionEntity row, SignInState state, UserEntity user, SignInCompletion completion,
-        SessionPolicy? sessionPolicy, DateTimeOffset now, LogTarget? deviceKey = null)
+        SessionPolicy? sessionPolicy, DateTimeOffset now, LogTarget? deviceKey = null, SessionProof? proof = null)
     {
         user.LastLogin = now;
         SignInEvents.Authenticated(log, tx.OrgId, user, deviceKey);
@@ -465,7 +483,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         }
         if (completion == SignInCompletion.Session)
         {
-            var started = sessions.Add(tx.OrgId, user.Id, sessionPolicy!, now);
+            var started = sessions.Add(tx.OrgId, user.Id, sessionPolicy!, now, proof);
             SignInEvents.SessionStarted(log, user, started.Session, deviceKey is null ? "PASSWORD" : "JWT");
             return new SignInResult { Session = started, User = user };
         }

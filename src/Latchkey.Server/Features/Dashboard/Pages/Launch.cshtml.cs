@@ -1,5 +1,6 @@
 using Latchkey.Core.SystemLog;
 using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.Policies;
 using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Users;
 using Latchkey.Server.Features.Web;
@@ -11,12 +12,16 @@ namespace Latchkey.Server.Features.Dashboard.Pages;
 
 /// <summary>
 /// <c>GET /home/{appName}/{appId}/{linkId}</c>, the app link of the real service (each app's <c>_links.appLinks</c>): a
-/// signed-in person to whom the app is assigned is sent to it (a Bookmark app: its URL), and the launch is recorded
-/// (<c>user.authentication.sso</c>, also when refused, as the real service does). A visitor signs in first and comes back
-/// (<see cref="SignedInPage"/>). Later issues evaluate the app's authentication policy here.
+/// signed-in person to whom the app is assigned is sent to it (a Bookmark app: its URL) when the app's access policy
+/// allows it for this session, its device and its network (<see cref="AppAccess"/>). The evaluation is logged
+/// (<c>policy.evaluate_sign_on</c> with the trace) and so is the launch (<c>user.authentication.sso</c>, also when
+/// refused, with the reason). A visitor signs in first and comes back (<see cref="SignedInPage"/>).
 /// </summary>
-public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log) : SignedInPage
+public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, AppAccess access, TimeProvider time) : SignedInPage
 {
+    /// <summary>Why the app was refused and what to do, for the page; null: not assigned or not found.</summary>
+    public AppAccessResult? Refusal { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string appName, string appId, string linkId)
     {
         ViewData["Me"] = Me;
@@ -24,7 +29,10 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
         var app = appId.Length > 20 ? null : await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Id == appId && a.OrgId == Me.OrgId, ct);
         var assigned = app is not null && app.Status == "ACTIVE" && app.Name == appName && app.AppLinkId == linkId
             && await AppAssignments.AssignedAppIds(db, Me.User.Id).ContainsAsync(app.Id, ct);
-        var target = assigned ? DashboardApps.ToTile(app!)?.Url : null;
+        var url = assigned ? DashboardApps.ToTile(app!)?.Url : null;
+        var decision = url is null ? null : await access.EvaluateAsync(app!, Me.Session, HttpContext.Connection.RemoteIpAddress,
+            HttpContext.Request.Headers["X-Forwarded-For"].OfType<string>(), time.GetUtcNow(), ct);
+        var target = decision is { Allowed: true } ? url : null;
         await write.RunAsync(Me.OrgId, () =>
         {
             var targets = new List<LogTarget> { UserResources.Target(Me.User) };
@@ -33,15 +41,23 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
                 targets.Add(AppResources.Target(app));
             }
 
-            log.Stage(EventTypes.UserSso, targets, target is null
-                    ? new LogOutcome(LogOutcomeResult.Failure, app is null ? "APP_NOT_FOUND" : "APP_NOT_ASSIGNED")
-                    : new LogOutcome(LogOutcomeResult.Success),
+            if (decision is not null)
+            {
+                log.Stage(EventTypes.PolicyEvaluateSignOn, [.. targets, PolicyEvaluation.Target(decision)],
+                    decision.Allowed ? new LogOutcome(LogOutcomeResult.Allow) : new LogOutcome(decision.Outcome == "DENY" ? LogOutcomeResult.Deny : LogOutcomeResult.Challenge, decision.Reason),
+                    actor: Me.Actor, debugData: PolicyEvaluation.DebugData(decision));
+            }
+
+            log.Stage(EventTypes.UserSso, targets, target is not null
+                    ? new LogOutcome(LogOutcomeResult.Success)
+                    : new LogOutcome(LogOutcomeResult.Failure, app is null ? "APP_NOT_FOUND" : url is null ? "APP_NOT_ASSIGNED" : decision!.Reason),
                 actor: Me.Actor, debugData: new Dictionary<string, object?> { ["initiationType"] = "IDP_INITIATED" });
             return Task.CompletedTask;
         }, ct);
 
         if (target is null)
         {
+            Refusal = decision;
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }

@@ -1156,8 +1156,17 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("FactorsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
 
                     b.Property<int>("IdleMinutes")
                         .HasColumnType("integer");

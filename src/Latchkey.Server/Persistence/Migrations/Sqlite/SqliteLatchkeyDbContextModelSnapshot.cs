@@ -1151,8 +1151,17 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("FactorsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("IdleMinutes")
                         .HasColumnType("INTEGER");

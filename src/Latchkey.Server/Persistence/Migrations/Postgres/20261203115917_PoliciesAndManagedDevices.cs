@@ -52,6 +52,19 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
+                name: "DeviceId",
+                table: "Sessions",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "FactorsJson",
+                table: "Sessions",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
                 name: "ConditionsJson",
                 table: "Policies",
                 type: "text",
@@ -302,6 +315,14 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
             migrationBuilder.DropColumn(
                 name: "DeviceChallengeNonceHash",
                 table: "SignInTransactions");
+
+            migrationBuilder.DropColumn(
+                name: "DeviceId",
+                table: "Sessions");
+
+            migrationBuilder.DropColumn(
+                name: "FactorsJson",
+                table: "Sessions");
 
             migrationBuilder.DropColumn(
                 name: "ConditionsJson",

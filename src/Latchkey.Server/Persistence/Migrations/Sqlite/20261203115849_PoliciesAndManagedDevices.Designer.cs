@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLatchkeyDbContext))]
-    [Migration("20261203114633_PoliciesAndManagedDevices")]
+    [Migration("20261203115849_PoliciesAndManagedDevices")]
     partial class PoliciesAndManagedDevices
     {
         /// <inheritdoc />
@@ -1154,8 +1154,17 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("FactorsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("IdleMinutes")
                         .HasColumnType("INTEGER");

@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261203114703_PoliciesAndManagedDevices")]
+    [Migration("20261203115917_PoliciesAndManagedDevices")]
     partial class PoliciesAndManagedDevices
     {
         /// <inheritdoc />
@@ -1159,8 +1159,17 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("FactorsJson")
+                        .IsUnicode(true)
+                        .HasColumnType("text");
 
                     b.Property<int>("IdleMinutes")
                         .HasColumnType("integer");

@@ -52,6 +52,19 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
+                name: "DeviceId",
+                table: "Sessions",
+                type: "TEXT",
+                maxLength: 20,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "FactorsJson",
+                table: "Sessions",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
                 name: "ConditionsJson",
                 table: "Policies",
                 type: "TEXT",
@@ -302,6 +315,14 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "DeviceChallengeNonceHash",
                 table: "SignInTransactions");
+
+            migrationBuilder.DropColumn(
+                name: "DeviceId",
+                table: "Sessions");
+
+            migrationBuilder.DropColumn(
+                name: "FactorsJson",
+                table: "Sessions");
 
             migrationBuilder.DropColumn(
                 name: "ConditionsJson",

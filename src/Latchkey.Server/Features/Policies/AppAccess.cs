@@ -1,0 +1,93 @@
+using System.Net;
+using Latchkey.Core.Network;
+using Latchkey.Core.Policies;
+using Latchkey.Server.Features.NetworkZones;
+using Latchkey.Server.Features.SignIn;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.Policies;
+
+/// <summary>What app launch decided: allowed, or not with the reason a person reads and what to do.</summary>
+public sealed record AppAccessResult(PolicyDecision Decision, VerificationOutcome? Verification, string PolicyId, string PolicyName)
+{
+    public bool Allowed => Decision.Allowed && Verification is { Satisfied: true };
+
+    /// <summary>ALLOW, CHALLENGE (the rule allows, a factor is missing) or DENY, as <c>policy.evaluate_sign_on</c> says it.</summary>
+    public string Outcome => !Decision.Allowed ? "DENY" : Verification is { Satisfied: true } ? "ALLOW" : "CHALLENGE";
+
+    /// <summary>Why, in a sentence or two: the deciding rule, the condition that kept the rule before it from applying, or the factor missing.</summary>
+    public string Reason
+    {
+        get
+        {
+            if (Decision.Allowed)
+            {
+                return Verification is { Satisfied: true } ? Decision.Reason : $"{Decision.Reason} {Verification?.Reason ?? "What it asks for could not be read."}";
+            }
+
+            var failed = Decision.Trace.Where(t => t.Outcome == RuleOutcome.NotMatched)
+                .Where(t => t.Conditions.Count > 0).Select(t => (t.Rule, Condition: t.Conditions[^1])).FirstOrDefault();
+            return failed.Rule is null
+                ? Decision.Reason
+                : $"{Decision.Reason} The rule \"{failed.Rule.Name}\" did not apply: {failed.Condition.Reason}";
+        }
+    }
+}
+
+/// <summary>
+/// App launch's evaluation of the app's access policy (issue 12 item 3): the engine over the session's user, groups,
+/// device (the one whose key signed the session in, with its registration and management for this user) and network
+/// zones; then, when a rule allows, its verification method against the session's factors at this moment.
+/// </summary>
+public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
+{
+    public async Task<AppAccessResult> EvaluateAsync(AppEntity app, SessionEntity session, IPAddress? peer, IEnumerable<string> forwardedFor,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var policy = await db.Policies.AsNoTracking().Where(p => p.Id == app.AccessPolicyId).Select(p => new { p.Id, p.Name }).FirstAsync(ct);
+        var rules = await PolicyRuleMapping.RulesAsync(db, policy.Id, ct);
+        var context = new PolicyContext(session.UserId, (await db.GroupMembers.AsNoTracking().Where(m => m.UserId == session.UserId)
+            .Select(m => m.GroupId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), await DeviceAsync(session, ct))
+        {
+            ZoneIds = await ZonesAsync(app.OrgId, peer, forwardedFor, ct),
+        };
+
+        var decision = PolicyEngine.Evaluate(rules, context);
+        VerificationOutcome? verification = null;
+        if (decision.Allowed)
+        {
+            verification = VerificationMethodReader.Read(decision.MatchedRule!.VerificationMethodJson) is { } method
+                ? VerificationCheck.Evaluate(method, SessionFactors.Read(session), now)
+                : null; // unreadable: what the rule asks for is unknown, so it is not met
+        }
+
+        return new AppAccessResult(decision, verification, policy.Id, policy.Name);
+    }
+
+    private async Task<DeviceFacts?> DeviceAsync(SessionEntity session, CancellationToken ct)
+    {
+        if (session.DeviceId is null)
+        {
+            return null;
+        }
+
+        var device = await db.Devices.AsNoTracking().Where(d => d.Id == session.DeviceId).Select(d => new { d.Status, d.Platform }).FirstOrDefaultAsync(ct);
+        var link = await db.DeviceUsers.AsNoTracking().Where(u => u.DeviceId == session.DeviceId && u.UserId == session.UserId)
+            .Select(u => u.ManagementStatus).FirstOrDefaultAsync(ct);
+        var registered = device?.Status == "ACTIVE" && link is not null;
+        return device is null ? null : new DeviceFacts(registered, registered && link == "MANAGED", device.Platform);
+    }
+
+    private async Task<IReadOnlySet<string>?> ZonesAsync(string orgId, IPAddress? peer, IEnumerable<string> forwardedFor, CancellationToken ct)
+    {
+        if (peer is null)
+        {
+            return null;
+        }
+
+        var snapshot = await zones.GetAsync(orgId, ct);
+        var client = ZoneMembership.ClientAddress(peer, forwardedFor, snapshot.Active);
+        return ZoneMembership.ZonesContaining(snapshot.Active, client).ToHashSet(StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Latchkey.Server.Tests.Infrastructure;
+
+namespace Latchkey.Server.Tests;
+
+/// <summary>
+/// Issue 12 item 3: opening an app from the dashboard evaluates its access policy against the session (who, the device
+/// that signed in, the factors proven and when): SCENARIOS.md B1's "Require Managed Device" refuses a password session
+/// and says which condition failed; a rule that allows but asks for a factor the session lacks refuses with what is
+/// missing (CHALLENGE); the default policy lets the person through. Each evaluation is logged with its trace.
+/// </summary>
+public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private ApiClient Api => server.Api;
+
+    private async Task<(string AppId, string Launch, string UserId, PageClient Person)> AssignedBookmarkAsync()
+    {
+        var app = await server.CreateBookmarkAppAsync("Managed Device Check " + ServerFixture.Unique());
+        var user = await server.CreateUserAsync();
+        var userId = ServerFixture.Id(user);
+        (await Api.PostAsync($"/api/v1/apps/{ServerFixture.Id(app)}/users", new JsonObject { ["id"] = userId })).Expect(HttpStatusCode.OK);
+        var person = new PageClient(server);
+        var signedIn = await person.SignInAsync((string)user["profile"]!["login"]!, ServerFixture.Password);
+        Assert.True(signedIn.Status == HttpStatusCode.Redirect, signedIn.Describe());
+        return (ServerFixture.Id(app), new Uri((string)app["_links"]!["appLinks"]![0]!["href"]!).AbsolutePath, userId, person);
+    }
+
+    private async Task<string> PolicyAsync(string appId, string catchAllAccess, JsonObject? rule)
+    {
+        var policy = ServerFixture.Id((await Api.PostAsync("/api/v1/policies", new JsonObject
+        {
+            ["type"] = "ACCESS_POLICY", ["name"] = "Require Managed Device " + ServerFixture.Unique(),
+        })).Expect(HttpStatusCode.OK).Object);
+        var catchAll = (JsonObject)(await Api.GetAsync($"/api/v1/policies/{policy}/rules")).Expect(HttpStatusCode.OK).Array.Single(r => (bool)r!["system"]!)!;
+        catchAll["actions"]!["appSignOn"]!["access"] = catchAllAccess;
+        (await Api.PutAsync($"/api/v1/policies/{policy}/rules/{catchAll["id"]}", catchAll)).Expect(HttpStatusCode.OK);
+        if (rule is not null)
+        {
+            (await Api.PostAsync($"/api/v1/policies/{policy}/rules", rule)).Expect(HttpStatusCode.OK);
+        }
+
+        (await Api.PutAsync($"/api/v1/apps/{appId}/policies/{policy}")).Expect(HttpStatusCode.NoContent);
+        return policy;
+    }
+
+    private static JsonObject Rule(string name, JsonObject? conditions, string reauthenticateIn, string constraints = "[]") => new()
+    {
+        ["type"] = "ACCESS_POLICY", ["name"] = name, ["conditions"] = conditions,
+        ["actions"] = new JsonObject
+        {
+            ["appSignOn"] = new JsonObject
+            {
+                ["access"] = "ALLOW",
+                ["verificationMethod"] = new JsonObject
+                {
+                    ["type"] = "ASSURANCE", ["factorMode"] = "1FA", ["reauthenticateIn"] = reauthenticateIn, ["constraints"] = JsonNode.Parse(constraints),
+                },
+            },
+        },
+    };
+
+    private async Task<JsonNode> LastEventAsync(string type, string userId) =>
+        (await Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode($"eventType eq \"{type}\" and actor.id eq \"{userId}\"")}&sortOrder=DESCENDING&limit=1"))
+            .Expect(HttpStatusCode.OK).Array.Single()!;
+
+    [Fact]
+    public async Task B1_a_password_session_is_refused_by_the_catch_all_and_the_page_and_the_log_say_the_device_condition_failed()
+    {
+        var (appId, launch, userId, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        await PolicyAsync(appId, "DENY", Rule("Managed Device Allowed",
+            new JsonObject { ["device"] = new JsonObject { ["registered"] = true, ["managed"] = true } }, "PT0S",
+            """[{"possession":{"deviceBound":"REQUIRED","authenticationMethods":[{"key":"okta_verify","method":"signed_nonce"}]}}]"""));
+
+        var refused = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Null(refused.Location);
+        Assert.Contains("Denied by the rule \"Catch-all Rule\"", refused.Alert, StringComparison.Ordinal);
+        Assert.Contains("\"Managed Device Allowed\" did not apply", refused.Alert, StringComparison.Ordinal);
+        Assert.Contains("no device the org knows", refused.Alert, StringComparison.Ordinal);
+
+        var evaluation = await LastEventAsync("policy.evaluate_sign_on", userId);
+        Assert.Equal("DENY", (string?)evaluation["outcome"]!["result"]);
+        var debug = evaluation["debugContext"]!["debugData"]!;
+        Assert.Equal("Catch-all Rule", (string?)debug["matchedRule"]);
+        Assert.Contains("Managed Device Allowed: NOT_MATCH; device.registered UNDEFINED", (string?)debug["trace"], StringComparison.Ordinal);
+        Assert.Contains(evaluation["target"]!.AsArray(), t => (string?)t!["type"] == "Rule" && (string?)t["displayName"] == "Catch-all Rule");
+        var sso = await LastEventAsync("user.authentication.sso", userId);
+        Assert.Equal("FAILURE", (string?)sso["outcome"]!["result"]);
+        Assert.Contains("did not apply", (string?)sso["outcome"]!["reason"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rule_that_prompts_every_time_asks_for_a_factor_proven_for_this_launch_and_says_which()
+    {
+        var (appId, launch, userId, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        await PolicyAsync(appId, "DENY", Rule("Everyone, fresh password", null, "PT0S", """[{"knowledge":{"types":["password"]}}]"""));
+
+        var challenged = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, challenged.Status);
+        Assert.Contains("The rule asks for a knowledge factor (PASSWORD), verified during this request.", challenged.Alert, StringComparison.Ordinal);
+        Assert.Equal("CHALLENGE", (string?)(await LastEventAsync("policy.evaluate_sign_on", userId))["outcome"]!["result"]);
+    }
+
+    [Fact]
+    public async Task The_same_rule_with_an_interval_lets_a_fresh_password_session_through_and_the_default_policy_allows_too()
+    {
+        var (appId, launch, userId, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        Assert.Equal(HttpStatusCode.Redirect, (await person.GetAsync(launch)).Status);
+        Assert.Equal("ALLOW", (string?)(await LastEventAsync("policy.evaluate_sign_on", userId))["outcome"]!["result"]);
+
+        await PolicyAsync(appId, "DENY", Rule("Everyone, password this hour", null, "PT1H", """[{"knowledge":{"types":["password"]}}]"""));
+        var opened = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Redirect, opened.Status);
+        Assert.StartsWith("https://", opened.Location, StringComparison.Ordinal);
+
+        // A possession factor the session never proved: refused, with what is missing.
+        await PolicyAsync(appId, "DENY", Rule("Everyone, FastPass", null, "PT1H", """[{"possession":{"deviceBound":"REQUIRED"}}]"""));
+        var refused = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Contains("a possession factor that is device-bound", refused.Alert, StringComparison.Ordinal);
+    }
+}
