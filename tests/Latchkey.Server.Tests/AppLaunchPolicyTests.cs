@@ -123,4 +123,25 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Contains("a possession factor that is device-bound", refused.Alert, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_network_zone_condition_matches_the_zone_that_holds_the_client_address()
+    {
+        var (appId, launch, _, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        var zone = ServerFixture.Id((await Api.PostAsync("/api/v1/zones", new JsonObject
+        {
+            ["type"] = "IP", ["name"] = "Loopback " + ServerFixture.Unique(), ["usage"] = "POLICY",
+            ["gateways"] = new JsonArray(new JsonObject { ["type"] = "CIDR", ["value"] = "127.0.0.1/32" }, new JsonObject { ["type"] = "CIDR", ["value"] = "::1/128" }),
+        })).Expect(HttpStatusCode.OK).Object);
+
+        JsonObject Network(string list) => new() { ["network"] = new JsonObject { ["connection"] = "ZONE", [list] = new JsonArray(zone) } };
+        await PolicyAsync(appId, "DENY", Rule("From the office", Network("include"), "PT1H"));
+        Assert.Equal(HttpStatusCode.Redirect, (await person.GetAsync(launch)).Status);
+
+        await PolicyAsync(appId, "DENY", Rule("Not from the office", Network("exclude"), "PT1H"));
+        var refused = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Contains("a network zone the rule excludes", refused.Alert, StringComparison.Ordinal);
+    }
 }

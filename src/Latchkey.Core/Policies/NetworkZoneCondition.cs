@@ -2,8 +2,8 @@ namespace Latchkey.Core.Policies;
 
 /// <summary>
 /// <c>conditions.network</c> with <c>connection: ZONE</c>: the request comes from a zone the rule includes
-/// (<c>ALL_ZONES</c>: any zone) and from none it excludes. Latchkey has no network zones API yet, so outside a
-/// simulation (which names the zones) the request's zones are unknown and the condition is undefined: the rule does
+/// (<c>ALL_ZONES</c>: any zone) and from none it excludes. The caller gives the zones that hold the client's
+/// address (app launch) or names them (a simulation); when they are unknown the condition is undefined: the rule does
 /// not apply. (<c>connection: ANYWHERE</c> is no condition at all.)
 /// </summary>
 public sealed class NetworkZoneCondition(IReadOnlyCollection<string> include, IReadOnlyCollection<string> exclude) : IPolicyCondition
@@ -19,7 +19,7 @@ public sealed class NetworkZoneCondition(IReadOnlyCollection<string> include, IR
     {
         if (context.ZoneIds is not { } zones)
         {
-            return new(Name, ConditionStatus.Undefined, "The request's network zone is unknown: Latchkey has no network zones yet.");
+            return new(Name, ConditionStatus.Undefined, "The request's network zone is unknown (the client's address is not known).");
         }
 
         if (AnyIn(_exclude, zones))

@@ -6,7 +6,7 @@ namespace Latchkey.Core.Policies;
 /// </summary>
 public sealed record PolicyContext(string UserId, IReadOnlySet<string> GroupIds, DeviceFacts? Device = null)
 {
-    /// <summary>The network zones the request comes from; null when unknown (Latchkey has no zones API yet, so only a simulation names them).</summary>
+    /// <summary>The network zones that hold the request's address (app launch) or that a simulation names; null when unknown.</summary>
     public IReadOnlySet<string>? ZoneIds { get; init; }
 }
 
