@@ -102,6 +102,28 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(HttpStatusCode.Forbidden, challenged.Status);
         Assert.Contains("The rule asks for a knowledge factor (PASSWORD), verified during this request.", challenged.Alert, StringComparison.Ordinal);
         Assert.Equal("CHALLENGE", (string?)(await LastEventAsync("policy.evaluate_sign_on", userId))["outcome"]!["result"]);
+        Assert.Equal("CHALLENGE", challenged.Headers.GetValues("Latchkey-Access").Single());
+        Assert.Contains("/?prompt=login&amp;fromURI=", challenged.Html, StringComparison.Ordinal);
+
+        // Trying again without verifying is the same: the session's password came before the launch began.
+        Assert.Equal(HttpStatusCode.Forbidden, (await person.GetAsync(launch)).Status);
+
+        // The step-up: sign in again although signed in (prompt=login), back to the launch, which now counts as the same request.
+        var again = await person.GetAsync("/?prompt=login&fromURI=" + Uri.EscapeDataString(launch));
+        Assert.True(again.IsUsernameStep, again.Describe());
+        var login = (string)(await Api.GetAsync($"/api/v1/users/{userId}")).Expect(HttpStatusCode.OK).Object["profile"]!["login"]!;
+        var identify = await person.PostAsync("/?handler=Identify", new Dictionary<string, string?> { ["username"] = login, ["fromURI"] = launch });
+        var signedIn = await person.PostAsync("/?handler=Password", new Dictionary<string, string?>
+        {
+            ["stateHandle"] = identify.Field("stateHandle"), ["password"] = ServerFixture.Password, ["fromURI"] = launch,
+        });
+        Assert.Equal(launch, signedIn.Location);
+        var opened = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Redirect, opened.Status);
+        Assert.Equal("ALLOW", (string?)(await LastEventAsync("policy.evaluate_sign_on", userId))["outcome"]!["result"]);
+
+        // The step-up is used once: the next launch asks again.
+        Assert.Equal(HttpStatusCode.Forbidden, (await person.GetAsync(launch)).Status);
     }
 
     [Fact]

@@ -17,7 +17,8 @@ namespace Latchkey.Server.Features.Dashboard.Pages;
 /// (<c>policy.evaluate_sign_on</c> with the trace) and so is the launch (<c>user.authentication.sso</c>, also when
 /// refused, with the reason). A visitor signs in first and comes back (<see cref="SignedInPage"/>).
 /// </summary>
-public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, AppAccess access, TimeProvider time) : SignedInPage
+public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, AppAccess access, TimeProvider time,
+    Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection) : SignedInPage
 {
     /// <summary>Why the app was refused and what to do, for the page; null: not assigned or not found.</summary>
     public AppAccessResult? Refusal { get; private set; }
@@ -30,8 +31,9 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
         var assigned = app is not null && app.Status == "ACTIVE" && app.Name == appName && app.AppLinkId == linkId
             && await AppAssignments.AssignedAppIds(db, Me.User.Id).ContainsAsync(app.Id, ct);
         var url = assigned ? DashboardApps.ToTile(app!)?.Url : null;
+        var stepUp = new LaunchStepUp(protection, time);
         var decision = url is null ? null : await access.EvaluateAsync(app!, Me.Session, HttpContext.Connection.RemoteIpAddress,
-            HttpContext.Request.Headers["X-Forwarded-For"].OfType<string>(), time.GetUtcNow(), ct);
+            HttpContext.Request.Headers["X-Forwarded-For"].OfType<string>(), stepUp.RequestStarted(HttpContext, app!.Id), ct);
         var target = decision is { Allowed: true } ? url : null;
         await write.RunAsync(Me.OrgId, () =>
         {
@@ -59,9 +61,17 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
         {
             Refusal = decision;
             Response.StatusCode = StatusCodes.Status403Forbidden;
+            Response.Headers["Latchkey-Access"] = decision?.Outcome ?? "DENY";
+            Response.Headers["Latchkey-Access-Reason"] = Uri.EscapeDataString(decision?.Reason ?? "The app is not assigned to you, or it was deactivated.");
+            if (decision?.Outcome == "CHALLENGE")
+            {
+                stepUp.Begin(HttpContext, app!.Id);
+            }
+
             return Page();
         }
 
+        stepUp.End(HttpContext);
         return Redirect(target);
     }
 }

@@ -40,9 +40,13 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
     /// <summary>At the second-factor steps: the user's authenticators, and the chosen one with its push number.</summary>
     public SecondFactorView? Factors { get; private set; }
 
+    /// <summary>OpenID Connect's <c>prompt=login</c>: sign in again even with a session (an app's step-up asks for it).</summary>
+    [BindProperty(SupportsGet = true, Name = "prompt")]
+    public string? Prompt { get; set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
-        if (await users.GetAsync(HttpContext) is not null)
+        if (Prompt != "login" && await users.GetAsync(HttpContext) is not null)
         {
             return Redirect(Destination);
         }
