@@ -14,6 +14,8 @@ public static class ExitCodes
     public const int EnrollmentRevoked = 5;
     public const int SignInRefused = 6;
     public const int ClockSkew = 7;
+    /// <summary>The org refused to open an app (<c>open</c>): its policy denied it, or it is not assigned.</summary>
+    public const int AccessDenied = 8;
 }
 
 /// <summary>

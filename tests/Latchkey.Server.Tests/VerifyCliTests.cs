@@ -195,4 +195,53 @@ public sealed class VerifyCliTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal(5, removed.ExitCode);
         Assert.Contains("enroll", removed.Error, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>An access policy for <paramref name="appId"/>: catch-all DENY, one rule that allows <paramref name="device"/> with FastPass every time.</summary>
+    private async Task BindFastPassPolicyAsync(string appId, JsonObject device)
+    {
+        var policy = ServerFixture.Id((await Api.PostAsync("/api/v1/policies", new JsonObject
+        {
+            ["type"] = "ACCESS_POLICY", ["name"] = "Require Managed Device " + ServerFixture.Unique(),
+        })).Expect(HttpStatusCode.OK).Object);
+        var catchAll = (JsonObject)(await Api.GetAsync($"/api/v1/policies/{policy}/rules")).Expect(HttpStatusCode.OK).Array.Single(r => (bool)r!["system"]!)!;
+        catchAll["actions"]!["appSignOn"]!["access"] = "DENY";
+        (await Api.PutAsync($"/api/v1/policies/{policy}/rules/{catchAll["id"]}", catchAll)).Expect(HttpStatusCode.OK);
+        (await Api.PostAsync($"/api/v1/policies/{policy}/rules", new JsonObject
+        {
+            ["type"] = "ACCESS_POLICY", ["name"] = "Managed Device Allowed", ["conditions"] = new JsonObject { ["device"] = device },
+            ["actions"] = JsonNode.Parse("""
+                {"appSignOn":{"access":"ALLOW","verificationMethod":{"type":"ASSURANCE","factorMode":"1FA","reauthenticateIn":"PT0S",
+                 "constraints":[{"possession":{"deviceBound":"REQUIRED","authenticationMethods":[{"key":"okta_verify","method":"signed_nonce"}]}}]}}}
+                """),
+        })).Expect(HttpStatusCode.OK);
+        (await Api.PutAsync($"/api/v1/apps/{appId}/policies/{policy}")).Expect(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task Open_signs_in_with_fast_pass_and_prints_allowed_or_denied_with_the_policy_reason()
+    {
+        var (home, _, userId) = await EnrolledAsync();
+        var label = "Managed Device Check " + ServerFixture.Unique();
+        var app = await server.CreateBookmarkAppAsync(label);
+        (await Api.PostAsync($"/api/v1/apps/{ServerFixture.Id(app)}/users", new JsonObject { ["id"] = userId })).Expect(HttpStatusCode.OK);
+
+        // A rule for registered devices that prompts every time: a FastPass sign-in from this device opens it (by label or id).
+        await BindFastPassPolicyAsync(ServerFixture.Id(app), new JsonObject { ["registered"] = true });
+        var allowed = await RunAsync("open", label, "--home", home);
+        Assert.True(allowed.ExitCode == 0, $"open exited {allowed.ExitCode}: {allowed.Output} {allowed.Error}");
+        Assert.Contains(allowed.Output.Split('\n'), l => l.TrimEnd() == "ALLOWED " + (string)app["settings"]!["app"]!["url"]!);
+        Assert.Equal(0, (await RunAsync("open", ServerFixture.Id(app), "--home", home)).ExitCode);
+
+        // Managed devices only: this one is registered, not managed, so the catch-all denies and says why.
+        await BindFastPassPolicyAsync(ServerFixture.Id(app), new JsonObject { ["registered"] = true, ["managed"] = true });
+        var denied = await RunAsync("open", label, "--home", home);
+        Assert.Equal(8, denied.ExitCode);
+        var line = Assert.Single(denied.Output.Split('\n'), l => l.StartsWith("DENIED ", StringComparison.Ordinal));
+        Assert.Contains("\"Managed Device Allowed\" did not apply: The device is not managed", line, StringComparison.Ordinal);
+        Assert.Contains("refused to open", denied.Error, StringComparison.Ordinal);
+
+        var unknown = await RunAsync("open", "No Such App", "--home", home);
+        Assert.Equal(8, unknown.ExitCode);
+        Assert.Contains(label, unknown.Error, StringComparison.Ordinal);
+    }
 }

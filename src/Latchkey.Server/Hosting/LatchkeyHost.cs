@@ -6,6 +6,7 @@ using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Authenticators;
 using Latchkey.Server.Features.DeviceIntegrations;
 using Latchkey.Server.Features.Devices;
+using Latchkey.Server.Features.Dashboard;
 using Latchkey.Server.Features.Policies;
 using Latchkey.Server.Features.Factors;
 using Latchkey.Server.Features.Apps;
@@ -203,6 +204,7 @@ public static partial class LatchkeyHost
         v1.MapDevicesApi();
         v1.MapDeviceIntegrationsApi();
         v1.MapPoliciesApi();
+        v1.MapAppLinksApi();
         v1.MapSystemLogApi();
         v1.MapRoleAssignmentsApi();
         v1.MapSessionsApi();

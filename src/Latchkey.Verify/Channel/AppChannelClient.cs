@@ -248,6 +248,29 @@ public sealed class AppChannelClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// A GET as a browser would send it with <paramref name="cookies"/> (<c>name=value; ...</c>), following no redirect:
+    /// the status, the <c>Location</c>, the response's headers and the cookies it set (<c>name=value</c>), and the body.
+    /// </summary>
+    public async Task<PageAnswer> GetPageAsync(string url, string? cookies, string accept, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd(accept);
+        if (!string.IsNullOrEmpty(cookies))
+        {
+            request.Headers.Add("Cookie", cookies);
+        }
+
+        var (response, text) = await SendAsync(request, RequestTimeout, cancellationToken);
+        using (response)
+        {
+            var set = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.Select(c => c.Split(';')[0].Trim()).ToList() : [];
+            var headers = response.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+            var location = response.Headers.Location is { } l ? new Uri(new Uri(url), l).ToString() : null;
+            return new PageAnswer(response.StatusCode, location, headers, set, text);
+        }
+    }
+
     public void Dispose() => http.Dispose();
 
     private SignedInUser SignedIn(string login, HttpResponseMessage answer, string body)
@@ -431,3 +454,6 @@ public sealed class AppChannelClient : IDisposable
 
     private static string Status(HttpResponseMessage response) => string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {response.ReasonPhrase}");
 }
+
+/// <summary>What a <see cref="AppChannelClient.GetPageAsync"/> answered.</summary>
+public sealed record PageAnswer(HttpStatusCode Status, string? Location, IReadOnlyDictionary<string, string> Headers, IReadOnlyList<string> SetCookies, string Body);

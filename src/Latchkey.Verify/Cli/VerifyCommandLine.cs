@@ -49,6 +49,7 @@ public static class VerifyCommandLine
         root.Subcommands.Add(PushCommands.Listen(environment, globals));
         root.Subcommands.Add(PushCommands.Push(environment, globals));
         root.Subcommands.Add(FastPassCommands.SignIn(environment, globals));
+        root.Subcommands.Add(OpenCommand.Create(environment, globals));
         root.Subcommands.Add(KeyCommands.Build(environment, globals));
         root.Subcommands.Add(MdmCommands.Build(environment, globals));
         return root;

@@ -23,7 +23,7 @@ public static class SessionsApi
 {
     /// <summary>The paths under /api/v1 authenticated by the session cookie (or, for authn, by nothing) rather than an API token.</summary>
     public static bool IsTokenFree(PathString path) =>
-        path.StartsWithSegments("/api/v1/sessions/me") || path.StartsWithSegments("/api/v1/authn");
+        path.StartsWithSegments("/api/v1/sessions/me") || path.StartsWithSegments("/api/v1/authn") || path.Equals(Dashboard.AppLinksApi.Path, StringComparison.OrdinalIgnoreCase);
 
     public static void MapSessionsApi(this RouteGroupBuilder api)
     {
