@@ -73,6 +73,13 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
             new JsonObject { ["device"] = new JsonObject { ["registered"] = true, ["managed"] = true } }, "PT0S",
             """[{"possession":{"deviceBound":"REQUIRED","authenticationMethods":[{"key":"okta_verify","method":"signed_nonce"}]}}]"""));
 
+        // First the device is asked (a FastPass step-up), since a rule that could allow looks at it.
+        var challenged = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, challenged.Status);
+        Assert.Equal("CHALLENGE", challenged.Headers.GetValues("Latchkey-Access").Single());
+        Assert.Contains("sign in with FastPass", challenged.Alert, StringComparison.Ordinal);
+
+        // Carried on without it (still a password session, no device): the catch-all denies and says which condition failed.
         var refused = await person.GetAsync(launch);
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Null(refused.Location);

@@ -367,40 +367,6 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
     }
 
     [Fact]
-    public async Task A_challenge_that_asks_for_device_management_passes_the_proofs_to_the_verifier_and_the_default_refuses()
-    {
-        var (device, _) = await EnrolledAsync();
-        using var client = new SignInClient(server);
-        var (_, launched) = await LaunchAsync(client);
-        var challenge = ChallengeOf(launched);
-        var tx = (string)Part(challenge, 1)["transactionId"]!;
-        await server.WithDbAsync(db => db.SignInTransactions.Where(t => t.DeviceChallengeId == tx)
-            .ExecuteUpdateAsync(u => u.SetProperty(t => t.DeviceChallengeIntegrations, "dix1"), Ct));
-        void WithProof(JsonObject c) => c["integrations"] = new JsonArray(new JsonObject { ["id"] = "dix1", ["proof"] = "a.b.c" });
-
-        // Production has no integration yet: the default verifier refuses.
-        var refused = (await AnswerAsync(device, challenge, tamper: WithProof)).Expect(HttpStatusCode.Forbidden).Object;
-        Assert.Contains("oie.okta_verify.signed_nonce.no_device_integration", SignInClient.MessageKeys(refused));
-
-        // A verifier that accepts sees the proofs the device sent, for the challenge's nonce and transaction.
-        var fake = new FakeVerifier();
-        var (_, answer) = Answer(device, challenge, tamper: WithProof);
-        await using var scope = server.Factory.Services.CreateAsyncScope();
-        var sp = scope.ServiceProvider;
-        var fastPass = new FastPassChallenges(sp.GetRequiredService<LatchkeyDbContext>(), sp.GetRequiredService<OrgWrite>(), sp.GetRequiredService<SystemLogWriter>(),
-            sp.GetRequiredService<OrgSigningKeys>(), fake, server.Time);
-        var orgId = await ServerOrg.IdAsync(sp.GetRequiredService<LatchkeyDbContext>(), Ct);
-        var response = (string)JsonNode.Parse(answer)!["challengeResponse"]!;
-        await fastPass.AnswerAsync(orgId, (string)Part(challenge, 1)["aud"]!, tx, response, OrgUrl, Ct);
-        var (required, proofs, context) = Assert.Single(fake.Calls);
-        Assert.Equal(["dix1"], required);
-        Assert.Equal("a.b.c", Assert.Single(proofs).Proof);
-        Assert.Equal(tx, context.TransactionId);
-        Assert.Equal((string)Part(challenge, 1)["nonce"]!, context.Nonce);
-        device.Dispose();
-    }
-
-    [Fact]
     public async Task A_challenge_issued_with_device_management_names_the_integrations()
     {
         await using var scope = server.Factory.Services.CreateAsyncScope();
@@ -411,17 +377,5 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
         var claims = Part(challenge.Request, 1);
         Assert.Equal(["dix1", "dix2"], claims["integrations"]!.AsArray().Select(i => (string?)i!["id"]));
         Assert.Equal("required", (string?)claims["userVerification"]);
-    }
-
-    private sealed class FakeVerifier : IDeviceManagementVerifier
-    {
-        public List<(IReadOnlyList<string> Required, IReadOnlyList<DeviceManagementProof> Proofs, DeviceManagementContext Context)> Calls { get; } = [];
-
-        public Task<string?> VerifyAsync(IReadOnlyList<string> requiredIntegrationIds, IReadOnlyList<DeviceManagementProof> proofs, DeviceManagementContext context,
-            CancellationToken ct)
-        {
-            Calls.Add((requiredIntegrationIds, proofs, context));
-            return Task.FromResult<string?>(null);
-        }
     }
 }

@@ -243,5 +243,39 @@ public sealed class VerifyCliTests(ServerFixture server) : IClassFixture<ServerF
         var unknown = await RunAsync("open", "No Such App", "--home", home);
         Assert.Equal(8, unknown.ExitCode);
         Assert.Contains(label, unknown.Error, StringComparison.Ordinal);
+
+        // SCENARIOS.md B: an integration for this platform, the MDM's certificate installed, and the next FastPass sign-in
+        // proves management: the device becomes MANAGED and the app opens; revoking the certificate undoes it.
+        var platform = (string)(await Api.GetAsync($"/api/v1/users/{userId}/devices")).Expect(HttpStatusCode.OK).Array[0]!["device"]!["profile"]!["platform"]!;
+        var integration = ServerFixture.Id((await Api.PostAsync("/api/v1/device-integrations", new JsonObject
+        {
+            ["name"] = "CLI MDM " + ServerFixture.Unique(), ["platform"] = platform, ["type"] = "MDM_CERTIFICATE",
+        })).Expect(HttpStatusCode.OK).Object);
+        Assert.Equal(8, (await RunAsync("open", label, "--home", home)).ExitCode);
+        Assert.Contains("no management proof", await ReasonAsync(userId), StringComparison.Ordinal);
+
+        var csr = await RunAsync("mdm", "csr", "--home", home);
+        Assert.True(csr.ExitCode == 0, csr.Error);
+        var issued = (await Api.PostAsync($"/api/v1/device-integrations/{integration}/certificates", new JsonObject { ["csr"] = csr.Output }))
+            .Expect(HttpStatusCode.OK).Object;
+        var pem = Path.Combine(home, "device.pem");
+        await File.WriteAllTextAsync(pem, (string)issued["certificate"]!, TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await RunAsync("mdm", "install", "--cert", pem, "--home", home)).ExitCode);
+
+        var managed = await RunAsync("open", label, "--home", home);
+        Assert.True(managed.ExitCode == 0, $"open exited {managed.ExitCode}: {managed.Output} {managed.Error}");
+        Assert.Contains("ALLOWED https://", managed.Output, StringComparison.Ordinal);
+        var link = (await Api.GetAsync($"/api/v1/users/{userId}/devices")).Expect(HttpStatusCode.OK).Array[0]!;
+        Assert.Equal("MANAGED", (string?)link["managementStatus"]);
+        var bind = (await Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode("eventType eq \"pki.cert.bind\"")}&sortOrder=DESCENDING&limit=1"))
+            .Expect(HttpStatusCode.OK).Array.Single()!;
+        Assert.Equal("SUCCESS", (string?)bind["outcome"]!["result"]);
+
+        (await Api.PostAsync($"/api/v1/device-integrations/{integration}/certificates/{ServerFixture.Id(issued)}/lifecycle/revoke")).Expect(HttpStatusCode.OK);
+        Assert.Equal(8, (await RunAsync("open", label, "--home", home)).ExitCode);
+        Assert.Contains("revoked", await ReasonAsync(userId), StringComparison.Ordinal);
     }
+
+    private async Task<string> ReasonAsync(string userId) =>
+        (string?)(await Api.GetAsync($"/api/v1/users/{userId}/devices")).Expect(HttpStatusCode.OK).Array[0]!["managementStatusReason"] ?? "(none)";
 }

@@ -122,7 +122,6 @@ public static partial class LatchkeyHost
         services.AddScoped<Features.AuthenticatorApp.DeviceRequests>();
         services.AddScoped<Features.AuthenticatorApp.AppEnrollments>();
         services.AddScoped<Features.AuthenticatorApp.FastPassChallenges>();
-        services.AddSingleton<Features.AuthenticatorApp.IDeviceManagementVerifier, Features.AuthenticatorApp.NoDeviceIntegrations>();
         services.AddSingleton<Features.OrgKeys.OrgSignerCache>();
         services.AddScoped<Features.OrgKeys.OrgSigningKeys>();
         services.AddSingleton(sp => new RateLimitBuckets(sp.GetRequiredService<IOptions<LatchkeyOptions>>().Value.RateLimits));

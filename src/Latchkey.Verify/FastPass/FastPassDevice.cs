@@ -24,6 +24,10 @@ public sealed record FastPassAnswer(string Org, string UserId, string? Login, st
 /// </summary>
 public sealed class FastPassDevice(AuthenticatorApp app, ManagementProof? managementProof = null)
 {
+    /// <summary>The management credential's proof (<c>mdm install</c>), unless the caller gives another: null while none is installed.</summary>
+    private readonly ManagementProof _managementProof = managementProof
+        ?? ((nonce, tx, audience) => new Mdm.ManagementCredential(app.Home).SignProof(nonce, tx, audience, app.Time.GetUtcNow()));
+
     /// <summary>How far the org's clock may be from this one when the challenge's times are checked.</summary>
     public static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(1);
 
@@ -105,13 +109,13 @@ public sealed class FastPassDevice(AuthenticatorApp app, ManagementProof? manage
             ["keyType"] = "proofOfPossession", ["amr"] = new JsonArray(),
         };
         var integrations = (claims["integrations"] as JsonArray ?? []).OfType<JsonObject>().Select(i => (string?)(i["id"] as JsonValue)).OfType<string>().ToList();
-        if (integrations.Count > 0 && managementProof is not null)
+        if (integrations.Count > 0)
         {
             // Only when the challenge asks: the proof of each integration's management credential (SCENARIOS.md B).
             var proofs = new JsonArray();
             foreach (var id in integrations)
             {
-                if (managementProof(nonce, tx, channel.OrgUrl) is { } proof)
+                if (_managementProof(nonce, tx, channel.OrgUrl) is { } proof)
                 {
                     proofs.Add(new JsonObject { ["id"] = id, ["proof"] = proof });
                 }

@@ -46,8 +46,7 @@ public sealed class FastPassRefusedException(int status, string reason, string m
 /// (<c>... WHERE DeviceChallengeNonceHash = @hash</c>), so of two answers, even concurrent ones, exactly one is taken. The
 /// browser's poll then finishes the sign-in as a push's does.
 /// </summary>
-public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, OrgSigningKeys keys,
-    IDeviceManagementVerifier management, TimeProvider time)
+public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, OrgSigningKeys keys, TimeProvider time)
 {
     public const string Method = FactorTypes.SignedNonce;
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
@@ -61,7 +60,10 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
         var transactionId = RandomIds.NewId(IdPrefix.DeviceChallenge, now);
         var nonce = RandomIds.NewUrlSafeSecret(); // 256 bits
         var expires = now + Lifetime;
-        var integrations = options.RequireDeviceManagement ?? [];
+        // The management probe (SCENARIOS.md B): while the org has active device integrations, every FastPass challenge
+        // asks the device to prove management; the answer's proof (or its absence) is recorded on the device either way.
+        var integrations = options.RequireDeviceManagement ?? await db.DeviceIntegrations.AsNoTracking()
+            .Where(i => i.OrgId == orgId && i.Status == DeviceIntegrations.DeviceIntegrationStatus.Active).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(ct);
         var claims = new JsonObject
         {
             ["iss"] = orgUrl, ["aud"] = authenticatorId, ["iat"] = now.ToUnixTimeSeconds(), ["exp"] = expires.ToUnixTimeSeconds(), ["orgId"] = orgId,
@@ -206,16 +208,17 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
             }, ct);
         }
 
+        DeviceIntegrations.ManagementProofResult? management = null;
         if (row.DeviceChallengeIntegrations is { } required)
         {
+            // The proof for an integration the challenge named (the one for this device's platform, when it sent several).
+            var named = required.Split(' ');
             var proofs = (proof.Claims["integrations"] as JsonArray ?? []).OfType<JsonObject>()
                 .Select(i => (Id: (string?)(i["id"] as JsonValue), Proof: (string?)(i["proof"] as JsonValue)))
-                .Where(i => i.Id is not null && i.Proof is not null).Select(i => new DeviceManagementProof(i.Id!, i.Proof!)).ToList();
-            var refusal = await management.VerifyAsync(required.Split(' '), proofs, new DeviceManagementContext(orgId, device.Id, nonce, transactionId, orgUrl, now), ct);
-            if (refusal is not null)
-            {
-                throw await RefuseAsync(orgId, user, factor, 403, refusal.Split(':')[0], $"The device management proof was not accepted: {refusal}.", ct);
-            }
+                .Where(i => i.Id is not null && i.Proof is not null && named.Contains(i.Id)).ToList();
+            var forPlatform = await db.DeviceIntegrations.AsNoTracking().Where(i => named.Contains(i.Id) && i.Platform == device.Platform).Select(i => i.Id).ToListAsync(ct);
+            var jws = proofs.FirstOrDefault(p => forPlatform.Contains(p.Id!)).Proof ?? proofs.FirstOrDefault().Proof;
+            management = await DeviceIntegrations.DeviceManagementProof.VerifyAsync(db, orgId, device.Platform, jws, nonce, transactionId, orgUrl, now, ct);
         }
 
         // Single use: only the answer that still finds the nonce's hash spends it; a replayed or racing one updates nothing.
@@ -229,6 +232,15 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
             if (changed == 1)
             {
                 Stage(user, factor, new LogOutcome(LogOutcomeResult.Success), transactionId, keyType, secondFactor: row.Step == SignInStep.Authenticator);
+                if (management is not null)
+                {
+                    // MANAGED with pki.cert.bind SUCCESS, or the refusal kept for the device's why-not text; the sign-in goes on and the policy decides.
+                    await DeviceIntegrations.DeviceManagement.RecordManagementResultAsync(db, log, orgId, device.Id, enrollment.UserId, management, now, ct);
+                }
+                else
+                {
+                    await DeviceIntegrations.DeviceManagement.RecordFastPassAsync(db, orgId, device.Id, enrollment.UserId, now, ct);
+                }
             }
 
             return changed == 1;

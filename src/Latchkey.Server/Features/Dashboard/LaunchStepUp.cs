@@ -16,13 +16,13 @@ public sealed class LaunchStepUp(IDataProtectionProvider protection, TimeProvide
 
     private readonly IDataProtector _protector = protection.CreateProtector("Latchkey.Dashboard.LaunchStepUp");
 
-    /// <summary>When this launch began: the step-up's start for <paramref name="appId"/> when one is under way, else now.</summary>
-    public DateTimeOffset RequestStarted(HttpContext context, string appId)
+    /// <summary>When this launch began: the step-up's start for <paramref name="appId"/> when one is under way (<c>SteppedUp</c>), else now.</summary>
+    public (DateTimeOffset Started, bool SteppedUp) RequestStarted(HttpContext context, string appId)
     {
         var now = time.GetUtcNow();
         if (context.Request.Cookies[CookieName] is not { } sealedValue)
         {
-            return now;
+            return (now, false);
         }
 
         try
@@ -31,7 +31,7 @@ public sealed class LaunchStepUp(IDataProtectionProvider protection, TimeProvide
             if (parts.Length == 2 && parts[0] == appId && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
             {
                 var started = DateTimeOffset.FromUnixTimeMilliseconds(ms);
-                return started <= now && now - started <= MaxAge ? started : now;
+                return started <= now && now - started <= MaxAge ? (started, true) : (now, false);
             }
         }
         catch (System.Security.Cryptography.CryptographicException)
@@ -39,7 +39,7 @@ public sealed class LaunchStepUp(IDataProtectionProvider protection, TimeProvide
             // Not ours, or from another key ring: no step-up under way.
         }
 
-        return now;
+        return (now, false);
     }
 
     public void Begin(HttpContext context, string appId) =>

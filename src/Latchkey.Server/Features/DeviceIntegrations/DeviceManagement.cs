@@ -67,6 +67,15 @@ public static class DeviceManagement
         return link;
     }
 
+    /// <summary>A FastPass sign-in from the device while the org has no active integration to probe: only its time is kept (for the why-not text).</summary>
+    public static async Task RecordFastPassAsync(LatchkeyDbContext db, string orgId, string deviceId, string userId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await db.DeviceUsers.FirstOrDefaultAsync(l => l.OrgId == orgId && l.DeviceId == deviceId && l.UserId == userId, ct) is { } link)
+        {
+            link.LastFastPassAt = now;
+        }
+    }
+
     /// <summary>Makes a link NOT_MANAGED, keeping the refusal (its kind and words) and when it happened.</summary>
     public static void Unmanage(DeviceUserEntity link, ManagementProofFailure failure, string reason, DateTimeOffset now)
     {

@@ -11,16 +11,27 @@ namespace Latchkey.Server.Features.Policies;
 /// <summary>What app launch decided: allowed, or not with the reason a person reads and what to do.</summary>
 public sealed record AppAccessResult(PolicyDecision Decision, VerificationOutcome? Verification, string PolicyId, string PolicyName)
 {
+    /// <summary>
+    /// The policy has a rule that would allow with device conditions, and this launch has not yet asked the device: a
+    /// FastPass step-up (which probes registration and, with an integration, management) comes before any denial.
+    /// </summary>
+    public bool DeviceCheckNeeded { get; init; }
+
     public bool Allowed => Decision.Allowed && Verification is { Satisfied: true };
 
-    /// <summary>ALLOW, CHALLENGE (the rule allows, a factor is missing) or DENY, as <c>policy.evaluate_sign_on</c> says it.</summary>
-    public string Outcome => !Decision.Allowed ? "DENY" : Verification is { Satisfied: true } ? "ALLOW" : "CHALLENGE";
+    /// <summary>ALLOW, CHALLENGE (a factor is missing, or the device must be checked first) or DENY, as <c>policy.evaluate_sign_on</c> says it.</summary>
+    public string Outcome => DeviceCheckNeeded ? "CHALLENGE" : !Decision.Allowed ? "DENY" : Verification is { Satisfied: true } ? "ALLOW" : "CHALLENGE";
 
     /// <summary>Why, in a sentence or two: the deciding rule, the condition that kept the rule before it from applying, or the factor missing.</summary>
     public string Reason
     {
         get
         {
+            if (DeviceCheckNeeded)
+            {
+                return "The app's policy asks about this device: sign in with FastPass from it (the authenticator app proves the device is registered, and managed where an integration asks).";
+            }
+
             if (Decision.Allowed)
             {
                 return Verification is { Satisfied: true } ? Decision.Reason : $"{Decision.Reason} {Verification?.Reason ?? "What it asks for could not be read."}";
@@ -42,9 +53,14 @@ public sealed record AppAccessResult(PolicyDecision Decision, VerificationOutcom
 /// </summary>
 public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
 {
+    /// <summary>
+    /// Evaluates for a launch that began at <paramref name="requestStarted"/>; <paramref name="afterStepUp"/>: this launch
+    /// already stepped up (the device was asked), so a device condition that does not match denies.
+    /// </summary>
     public async Task<AppAccessResult> EvaluateAsync(AppEntity app, SessionEntity session, IPAddress? peer, IEnumerable<string> forwardedFor,
-        DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset requestStarted, bool afterStepUp, CancellationToken ct)
     {
+        var now = requestStarted;
         var policy = await db.Policies.AsNoTracking().Where(p => p.Id == app.AccessPolicyId).Select(p => new { p.Id, p.Name }).FirstAsync(ct);
         var rules = await PolicyRuleMapping.RulesAsync(db, policy.Id, ct);
         var context = new PolicyContext(session.UserId, (await db.GroupMembers.AsNoTracking().Where(m => m.UserId == session.UserId)
@@ -62,7 +78,9 @@ public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
                 : null; // unreadable: what the rule asks for is unknown, so it is not met
         }
 
-        return new AppAccessResult(decision, verification, policy.Id, policy.Name);
+        var deviceCheck = !decision.Allowed && !afterStepUp && rules.Any(r => r.Active && r.Access == PolicyAccess.Allow
+            && r.Conditions.Any(c => c is DeviceRegisteredCondition or DeviceManagedCondition or PlatformCondition or PlatformExcludeCondition or DeviceAssuranceCondition));
+        return new AppAccessResult(decision, verification, policy.Id, policy.Name) { DeviceCheckNeeded = deviceCheck };
     }
 
     private async Task<DeviceFacts?> DeviceAsync(SessionEntity session, CancellationToken ct)

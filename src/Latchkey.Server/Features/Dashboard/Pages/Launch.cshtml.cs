@@ -32,8 +32,9 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
             && await AppAssignments.AssignedAppIds(db, Me.User.Id).ContainsAsync(app.Id, ct);
         var url = assigned ? DashboardApps.ToTile(app!)?.Url : null;
         var stepUp = new LaunchStepUp(protection, time);
+        var (started, steppedUp) = url is null ? default : stepUp.RequestStarted(HttpContext, app!.Id);
         var decision = url is null ? null : await access.EvaluateAsync(app!, Me.Session, HttpContext.Connection.RemoteIpAddress,
-            HttpContext.Request.Headers["X-Forwarded-For"].OfType<string>(), stepUp.RequestStarted(HttpContext, app!.Id), ct);
+            HttpContext.Request.Headers["X-Forwarded-For"].OfType<string>(), started, afterStepUp: steppedUp, ct);
         var target = decision is { Allowed: true } ? url : null;
         await write.RunAsync(Me.OrgId, () =>
         {
@@ -46,7 +47,7 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
             if (decision is not null)
             {
                 log.Stage(EventTypes.PolicyEvaluateSignOn, [.. targets, PolicyEvaluation.Target(decision)],
-                    decision.Allowed ? new LogOutcome(LogOutcomeResult.Allow) : new LogOutcome(decision.Outcome == "DENY" ? LogOutcomeResult.Deny : LogOutcomeResult.Challenge, decision.Reason),
+                    decision.Outcome == "ALLOW" ? new LogOutcome(LogOutcomeResult.Allow) : new LogOutcome(decision.Outcome == "DENY" ? LogOutcomeResult.Deny : LogOutcomeResult.Challenge, decision.Reason),
                     actor: Me.Actor, debugData: PolicyEvaluation.DebugData(decision));
             }
 
