@@ -173,4 +173,20 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Contains("a network zone the rule excludes", refused.Alert, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_signed_in_person_reads_their_app_links_with_the_session_cookie_and_a_visitor_is_refused()
+    {
+        var (appId, launch, _, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        var links = await person.GetAsync("/api/v1/users/me/appLinks");
+        Assert.Equal(HttpStatusCode.OK, links.Status);
+        var link = JsonNode.Parse(links.Html)!.AsArray().Single(l => (string?)l!["appInstanceId"] == appId)!;
+        Assert.EndsWith(launch, (string?)link["linkUrl"], StringComparison.Ordinal);
+
+        using var visitor = new PageClient(server);
+        var refused = await visitor.GetAsync("/api/v1/users/me/appLinks");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Equal("E0000005", (string?)JsonNode.Parse(refused.Html)!["errorCode"]);
+    }
 }

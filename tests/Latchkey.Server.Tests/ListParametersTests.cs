@@ -97,6 +97,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         "/api/v1/device-integrations", "/api/v1/device-integrations/{integrationId}/certificates",
         // A policy's rules (a few, always answered whole with the catch-all last) and the apps bound to a policy (docs/policies.md).
         "/api/v1/policies/{policyId}/rules", "/api/v1/policies/{policyId}/app",
+        // The signed-in person's app links (the spec's listAppLinks has no paging parameters; a dashboard's tiles).
+        "/api/v1/users/me/appLinks",
     };
 
     /// <summary>Query parameters a list requires (the policies list is read by type).</summary>

@@ -88,7 +88,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         var tokenFree = routes.Where(r => r.Endpoint.Metadata.GetMetadata<NoAdminPermission>() is not null).ToList();
         Assert.All(tokenFree, r => Assert.True(SessionsApi.IsTokenFree(new PathString(Fill(r))), $"{r} needs no permission but takes a token"));
         Assert.Equal(
-            ["DELETE /api/v1/sessions/me", "GET /api/v1/sessions/me", "POST /api/v1/authn", "POST /api/v1/authn/credentials/change_password",
+            ["DELETE /api/v1/sessions/me", "GET /api/v1/sessions/me", "GET /api/v1/users/me/appLinks", "POST /api/v1/authn", "POST /api/v1/authn/credentials/change_password",
                 "POST /api/v1/sessions/me/lifecycle/refresh"],
             tokenFree.Select(r => r.ToString()).Order(StringComparer.Ordinal));
         Assert.All(tokenFree, r => Assert.Empty(Required(r)));
