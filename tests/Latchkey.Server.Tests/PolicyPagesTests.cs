@@ -149,4 +149,166 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
         using var apps = await SignedInAsync(appAdmin);
         Assert.Equal(HttpStatusCode.Forbidden, (await apps.GetAsync("/admin/access-testing")).Status);
     }
+
+    private Task<int> EventCountAsync(string eventType, string targetId) => server.WithDbAsync(db =>
+        db.LogEvents.AsNoTracking().CountAsync(e => e.EventType == eventType && e.Json.Contains(targetId)));
+
+    private static readonly (string, string)[] ManagedDeviceAllowed =
+    [
+        ("Form.Name", "Managed Device Allowed"), ("Form.People", "anyone"), ("Form.Device", "registered"), ("Form.Management", "managed"),
+        ("Form.Methods", "fastpass"), ("Form.Prompt", "every"), ("Form.Access", "ALLOW"),
+    ];
+
+    /// <summary>SCENARIOS.md B1 built entirely through the console's pages; the policy's id and the app's label.</summary>
+    private static async Task<(string PolicyId, string AppLabel)> RequireManagedDeviceByPagesAsync(PageClient admin)
+    {
+        var catalog = await admin.GetAsync("/admin/apps/catalog");
+        var label = "Managed Device Check " + ServerFixture.Unique();
+        var added = await admin.PostAsync("/admin/apps/catalog?handler=AddBookmark", catalog, ("label", label), ("url", "https://example.com/check"));
+        Assert.Equal(HttpStatusCode.Redirect, added.Status);
+        var appId = added.Location!.Split('/')[^1];
+
+        var list = await admin.GetAsync("/admin/policies");
+        Assert.True(list.HasLabel("Policy name"));
+        var created = await admin.PostAsync("/admin/policies?handler=Create", list, ("Name", "Require Managed Device " + ServerFixture.Unique()));
+        Assert.Equal(HttpStatusCode.Redirect, created.Status);
+        var policyPath = created.Location!;
+        var policyId = policyPath.Split('/')[^1];
+        var page = await admin.FollowAsync(created);
+        Assert.Contains("was added with its catch-all rule", page.StatusMessage, StringComparison.Ordinal);
+        Assert.False(page.HasButton("Delete"));
+
+        var catchAllId = Regex.Match(page.Html, @"name=""ruleId"" value=""([^""]+)""").Groups[1].Value;
+        page = await admin.SubmitAsync($"{policyPath}?handler=EditRule", page,
+            ("ruleId", catchAllId), ("Form.Access", "DENY"), ("Form.Methods", "any"), ("Form.Prompt", "every"));
+        Assert.Contains("The rule Catch-all Rule was saved.", page.StatusMessage, StringComparison.Ordinal);
+
+        foreach (var field in new[] { "Rule name", "Anyone", "A member of these groups", "Registered", "Managed", "FastPass (device-bound)", "Every time",
+                     "Every N hours", "Hours between prompts", "THEN access is" })
+        {
+            Assert.True(page.HasLabel(field), field);
+        }
+
+        page = await admin.SubmitAsync($"{policyPath}?handler=AddRule", page, ManagedDeviceAllowed);
+        Assert.Contains("The rule Managed Device Allowed was added.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Matches(@"<td>1</td>\s*<td>Managed Device Allowed\s*</td>\s*<td>Anyone</td>\s*<td>Registered</td>\s*<td>Managed</td>\s*<td>FastPass \(device-bound\)</td>\s*<td>Every time</td>", page.Html);
+        Assert.Matches(@"<td>Last</td>\s*<td>Catch-all Rule\s*</td>[\s\S]*?badge DENY", page.Html);
+
+        page = await admin.SubmitAsync($"{policyPath}?handler=Bind", page, ("appId", appId));
+        Assert.Contains($"{label} now uses this policy.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"/admin/apps/{appId}\">{label}</a>", page.Html, StringComparison.Ordinal);
+        return (policyId, label);
+    }
+
+    [Fact]
+    public async Task B1_built_through_the_pages_denies_a_registered_only_device_and_allows_a_managed_one_with_the_api_s_log_events()
+    {
+        using var admin = await AdminAsync();
+        var (policyId, app) = await RequireManagedDeviceByPagesAsync(admin);
+        var user = (string)(await server.CreateUserAsync())["profile"]!["login"]!;
+
+        AssertDenyForRegisteredOnly(await admin.GetAsync(TestPath(user, app, registered: true, managed: false)));
+        AssertAllowForManaged(await admin.GetAsync(TestPath(user, app, registered: true, managed: true)));
+
+        Assert.Equal(1, await EventCountAsync("policy.lifecycle.create", policyId));
+        Assert.Equal(2, await EventCountAsync("policy.rule.add", policyId) + await EventCountAsync("policy.rule.update", policyId));
+        Assert.Equal(1, await EventCountAsync("policy.mapping.create", policyId));
+        var rule = await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().SingleAsync(r => r.PolicyId == policyId && r.Name == "Managed Device Allowed"));
+        Assert.Contains("\"deviceBound\":\"REQUIRED\"", rule.ActionsJson, StringComparison.Ordinal);
+        Assert.Contains("\"method\":\"signed_nonce\"", rule.ActionsJson, StringComparison.Ordinal);
+        Assert.Contains("\"reauthenticateIn\":\"PT0S\"", rule.ActionsJson, StringComparison.Ordinal);
+
+        var list = await admin.GetAsync("/admin/policies");
+        Assert.Matches($@"{policyId}"">Require Managed Device [^<]*</a></td>\s*<td>2</td>\s*<td>{Regex.Escape(app)}</td>", list.Html);
+    }
+
+    [Fact]
+    public async Task The_policy_page_shows_the_api_s_validation_errors_and_keeps_what_was_typed()
+    {
+        using var admin = await AdminAsync();
+        var list = await admin.GetAsync("/admin/policies");
+        var page = await admin.FollowAsync(await admin.PostAsync("/admin/policies?handler=Create", list, ("Name", "Validation " + ServerFixture.Unique())));
+        var path = Regex.Match(page.Html, @"action=""(/admin/policies/[^?""]+)\?handler=AddRule").Groups[1].Value;
+        Assert.NotEmpty(path);
+
+        var refused = await admin.PostAsync($"{path}?handler=AddRule", page, ("Form.Name", "Managed only"), ("Form.Device", "any"),
+            ("Form.Management", "managed"), ("Form.Access", "ALLOW"), ("Form.Prompt", "every"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("A managed device must also be registered", refused.Alert, StringComparison.Ordinal);
+        Assert.Contains("value=\"Managed only\"", refused.Html, StringComparison.Ordinal);
+
+        var blank = await admin.PostAsync($"{path}?handler=AddRule", page, ("Form.Name", " "), ("Form.Access", "ALLOW"));
+        Assert.Contains("The field cannot be left blank", blank.Alert, StringComparison.Ordinal);
+        var groups = await admin.PostAsync($"{path}?handler=AddRule", page, ("Form.Name", "G"), ("Form.People", "groups"), ("Form.Groups", "no such group " + ServerFixture.Unique()), ("Form.Access", "ALLOW"));
+        Assert.Contains("No group has the name or id", groups.Alert, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Up_and_down_reorder_the_rules_and_the_catch_all_stays_last_without_arrows_or_delete()
+    {
+        using var admin = await AdminAsync();
+        var list = await admin.GetAsync("/admin/policies");
+        var created = await admin.PostAsync("/admin/policies?handler=Create", list, ("Name", "Order " + ServerFixture.Unique()));
+        var path = created.Location!;
+        var page = await admin.FollowAsync(created);
+        foreach (var name in new[] { "First", "Second", "Third" })
+        {
+            page = await admin.SubmitAsync($"{path}?handler=AddRule", page, ("Form.Name", name), ("Form.Access", "ALLOW"), ("Form.Prompt", "every"));
+        }
+
+        static string Order(PageResponse p) => string.Join(",", Regex.Matches(p.Html, @"<td>(\d+|Last)</td>\s*<td>(\w+)").Select(m => m.Groups[2].Value));
+        Assert.Equal("First,Second,Third,Catch", Order(page));
+        Assert.False(page.HasButton("Move Catch-all Rule up") || page.HasButton("Move Catch-all Rule down") || page.HasButton("Delete Catch-all Rule"));
+        Assert.DoesNotContain("aria-label=\"Move First up\"", page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("aria-label=\"Move Third down\"", page.Html, StringComparison.Ordinal);
+
+        var ids = Regex.Matches(page.Html, @"name=""ruleId"" value=""([^""]+)""").Select(m => m.Groups[1].Value).Distinct().ToList();
+        var third = ids[2];
+        page = await admin.SubmitAsync($"{path}?handler=Move", page, ("ruleId", third), ("direction", "up"));
+        Assert.Equal("First,Third,Second,Catch", Order(page));
+        page = await admin.SubmitAsync($"{path}?handler=Move", page, ("ruleId", third), ("direction", "up"));
+        Assert.Equal("Third,First,Second,Catch", Order(page));
+        page = await admin.SubmitAsync($"{path}?handler=Move", page, ("ruleId", ids[0]), ("direction", "down"));
+        Assert.Equal("Third,Second,First,Catch", Order(page));
+
+        var catchAll = ids[3];
+        page = await admin.SubmitAsync($"{path}?handler=Move", page, ("ruleId", catchAll), ("direction", "up"));
+        Assert.Contains("cannot be moved", page.Alert, StringComparison.Ordinal);
+        page = await admin.SubmitAsync($"{path}?handler=DeleteRule", page, ("ruleId", catchAll));
+        Assert.Contains("cannot be deleted", page.Alert, StringComparison.Ordinal);
+        page = await admin.SubmitAsync($"{path}?handler=DeleteRule", page, ("ruleId", third));
+        Assert.Contains("The rule Third was deleted.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Equal("Second,First,Catch", Order(page));
+    }
+
+    [Fact]
+    public async Task A_read_only_admin_views_the_policy_pages_without_forms_and_a_forged_write_is_403()
+    {
+        using var admin = await AdminAsync();
+        var (policyId, _) = await RequireManagedDeviceByPagesAsync(admin);
+        var (_, readOnly) = await UserWithRoleAsync(AdminRole.ReadOnlyAdmin);
+        using var reader = await SignedInAsync(readOnly);
+        foreach (var path in new[] { "/admin/policies", $"/admin/policies/{policyId}", "/admin/access-testing" })
+        {
+            var read = await reader.GetAsync(path);
+            Assert.True(read.Status == HttpStatusCode.OK, $"{path}: {(int)read.Status}");
+            Assert.True(read.PostForms == 0, $"{path} shows no action to a read-only admin");
+            Assert.Contains("href=\"/admin/policies\"", read.Html, StringComparison.Ordinal);
+        }
+
+        var page = await reader.GetAsync($"/admin/policies/{policyId}");
+        var rules = await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().Where(r => r.PolicyId == policyId).CountAsync());
+        foreach (var (path, fields) in new (string, (string, string)[])[]
+                 {
+                     ("/admin/policies?handler=Create", [("Name", "Forged " + ServerFixture.Unique())]),
+                     ($"/admin/policies/{policyId}?handler=AddRule", [("Form.Name", "Forged"), ("Form.Access", "ALLOW")]),
+                     ($"/admin/policies/{policyId}?handler=Move", [("ruleId", "x"), ("direction", "up")]),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsync(path, page, fields)).Status);
+        }
+
+        Assert.Equal(rules, await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().Where(r => r.PolicyId == policyId).CountAsync()));
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync("/admin/policies/nosuchpolicy")).Status);
+    }
 }
