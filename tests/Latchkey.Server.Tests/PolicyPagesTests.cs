@@ -241,6 +241,16 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
         Assert.Contains("The field cannot be left blank", blank.Alert, StringComparison.Ordinal);
         var groups = await admin.PostAsync($"{path}?handler=AddRule", page, ("Form.Name", "G"), ("Form.People", "groups"), ("Form.Groups", "no such group " + ServerFixture.Unique()), ("Form.Access", "ALLOW"));
         Assert.Contains("No group has the name or id", groups.Alert, StringComparison.Ordinal);
+        var noHours = await admin.PostAsync($"{path}?handler=AddRule", page, ("Form.Name", "H"), ("Form.Prompt", "hours"), ("Form.Access", "ALLOW"));
+        Assert.Contains("needs a number of hours", noHours.Alert, StringComparison.Ordinal);
+
+        var group = await server.CreateGroupAsync();
+        var groupName = (string)group["profile"]!["name"]!;
+        var added = await admin.SubmitAsync($"{path}?handler=AddRule", page, ("Form.Name", "Eight hours"), ("Form.People", "groups"), ("Form.Groups", groupName),
+            ("Form.Prompt", "hours"), ("Form.Hours", "8"), ("Form.Access", "ALLOW"));
+        Assert.Contains("The rule Eight hours was added.", added.StatusMessage, StringComparison.Ordinal);
+        Assert.Matches($@"<td>Eight hours\s*</td>\s*<td>Groups: {Regex.Escape(groupName)}</td>[\s\S]*?<td>After PT8H</td>", added.Html);
+        Assert.Contains("type=\"number\" min=\"1\" max=\"8760\" value=\"8\"", added.Html, StringComparison.Ordinal);
     }
 
     [Fact]

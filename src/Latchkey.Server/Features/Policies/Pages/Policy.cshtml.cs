@@ -11,7 +11,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Latchkey.Server.Features.Policies.Pages;
 
 /// <summary>One rule as the policy page shows it: what it asks, in words.</summary>
-public sealed record RuleRow(PolicyRuleEntity Rule, string People, string Device, string Management, string Methods, string Prompt, string Access);
+public sealed record RuleRow(PolicyRuleEntity Rule, string People, string Device, string Management, string Methods, string Prompt, string Access)
+{
+    /// <summary>The N of a rule that prompts every N hours (PT{N}H), to fill its edit form.</summary>
+    public int? Hours { get; init; }
+}
 
 /// <summary>The fields of the add-rule and edit-rule forms (SCENARIOS.md B1's vocabulary).</summary>
 public sealed class RuleForm
@@ -94,7 +98,10 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
             (bool?)device?["managed"] == true ? "Managed" : "Any",
             fastPass ? "FastPass (device-bound)" : "Any",
             reauth switch { null => "Not set", "PT0S" => "Every time", _ => "After " + reauth },
-            (string?)sign?["access"] ?? "ALLOW");
+            (string?)sign?["access"] ?? "ALLOW")
+        {
+            Hours = reauth is ['P', 'T', .. var n, 'H'] && int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var hours) ? hours : null,
+        };
     }
 
     /// <summary>The form as a rule body, as the API takes it (its validation has the last word).</summary>
