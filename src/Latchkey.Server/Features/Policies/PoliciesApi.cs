@@ -103,10 +103,18 @@ public static class PoliciesApi
     private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
         var caller = ApiCaller.Required(context);
-        var input = PolicyBodies.ReadPolicy(await JsonBody.ReadObjectAsync(context.Request), existing: null);
-        var activate = JsonBody.QueryBool(context.Request, "activate", true);
+        var policy = await CreateAsync(caller, await JsonBody.ReadObjectAsync(context.Request), JsonBody.QueryBool(context.Request, "activate", true),
+            db, write, log, time, context.RequestAborted);
+        return ApiResponses.Json(PolicyResources.ToResource(policy, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary><c>POST /api/v1/policies</c>'s validation, write and log events (the console's Authentication Policies page calls it too).</summary>
+    public static async Task<PolicyEntity> CreateAsync(ApiCaller caller, JsonObject body, bool activate, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
+        var input = PolicyBodies.ReadPolicy(body, existing: null);
         var now = IsoTime.Truncate(time.GetUtcNow());
-        var policy = await write.RunAsync(caller.OrgId, async () =>
+        return await write.RunAsync(caller.OrgId, async () =>
         {
             var policy = new PolicyEntity
             {
@@ -114,8 +122,8 @@ public static class PoliciesApi
                 Description = input.Description, Status = input.Status ?? (activate ? PolicyStatus.Active : PolicyStatus.Inactive),
                 Created = now, LastUpdated = now, ConditionsJson = input.Conditions?.ToJsonString(), SettingsJson = input.Settings?.ToJsonString(),
             };
-            await EnsureNameFreeAsync(db, policy, ct: context.RequestAborted);
-            await PlaceAsync(db, policy, input.Priority, context.RequestAborted);
+            await EnsureNameFreeAsync(db, policy, ct: ct);
+            await PlaceAsync(db, policy, input.Priority, ct);
             db.Policies.Add(policy);
             db.PolicyRules.Add(DefaultPolicies.SystemRule(policy, ordinaryRules: 0, now));
             log.Stage(EventTypes.PolicyCreate, [PolicyResources.Target(policy)]);
@@ -125,8 +133,7 @@ public static class PoliciesApi
             }
 
             return policy;
-        }, context.RequestAborted);
-        return ApiResponses.Json(PolicyResources.ToResource(policy, ApiUrls.ApiBase(context.Request)));
+        }, ct);
     }
 
     private static async Task<IResult> Get(string policyId, HttpContext context, LatchkeyDbContext db)
@@ -220,11 +227,18 @@ public static class PoliciesApi
     private static async Task<IResult> Bind(string appId, string policyId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
+        await BindAsync(ApiCaller.Required(context), appId, policyId, db, write, log, time, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary><c>PUT /apps/{appId}/policies/{policyId}</c>'s checks, write and log event (the console's policy page calls it too).</summary>
+    public static async Task BindAsync(ApiCaller caller, string appId, string policyId, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        TimeProvider time, CancellationToken ct)
+    {
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var app = await AppsApi.FindAsync(db, caller, appId, context.RequestAborted, track: true);
-            var policy = await FindAsync(db, caller.OrgId, policyId, context.RequestAborted);
+            var app = await AppsApi.FindAsync(db, caller, appId, ct, track: true);
+            var policy = await FindAsync(db, caller.OrgId, policyId, ct);
             if (policy.Type != PolicyTypes.Access)
             {
                 throw new ApiException(ApiErrors.Validation("policyId", $"An app is bound to an ACCESS_POLICY; {policy.Id} is a {policy.Type} policy."));
@@ -236,8 +250,7 @@ public static class PoliciesApi
                 app.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
                 log.Stage(EventTypes.PolicyMappingCreate, [PolicyResources.Target(policy), AppResources.Target(app)]);
             }
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
+        }, ct);
     }
 
     public static async Task<PolicyEntity> FindAsync(LatchkeyDbContext db, string orgId, string policyId, CancellationToken ct, bool track = false)

@@ -62,12 +62,18 @@ public static class PolicyRulesApi
     private static async Task<IResult> Create(string policyId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
         TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
-        var body = await JsonBody.ReadObjectAsync(context.Request);
-        var activate = JsonBody.QueryBool(context.Request, "activate", true);
-        var rule = await write.RunAsync(caller.OrgId, async () =>
+        var rule = await CreateAsync(ApiCaller.Required(context), policyId, await JsonBody.ReadObjectAsync(context.Request),
+            JsonBody.QueryBool(context.Request, "activate", true), db, write, log, time, context.RequestAborted);
+        return ApiResponses.Json(PolicyResources.ToRule(rule, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary><c>POST /policies/{policyId}/rules</c>'s validation, write and log events (the console's policy page calls it too).</summary>
+    public static async Task<PolicyRuleEntity> CreateAsync(ApiCaller caller, string policyId, JsonObject body, bool activate, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, context.RequestAborted);
+            var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, ct);
             var input = PolicyBodies.ReadRule(body, policy.Type, existing: null);
             var now = IsoTime.Truncate(time.GetUtcNow());
             var rule = new PolicyRuleEntity
@@ -77,7 +83,7 @@ public static class PolicyRulesApi
                 Status = input.Status ?? (activate ? PolicyStatus.Active : PolicyStatus.Inactive), Created = now, LastUpdated = now,
                 ConditionsJson = input.Conditions?.ToJsonString(), ActionsJson = input.Actions?.ToJsonString(),
             };
-            var rules = await RulesOfAsync(db, policy.Id, track: true, context.RequestAborted);
+            var rules = await RulesOfAsync(db, policy.Id, track: true, ct);
             EnsureNameFree(rules, rule);
             Place(rules, rule, input.Priority);
             db.PolicyRules.Add(rule);
@@ -88,19 +94,25 @@ public static class PolicyRulesApi
             }
 
             return rule;
-        }, context.RequestAborted);
-        return ApiResponses.Json(PolicyResources.ToRule(rule, ApiUrls.ApiBase(context.Request)));
+        }, ct);
     }
 
     private static async Task<IResult> Replace(string policyId, string ruleId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
-        var body = await JsonBody.ReadObjectAsync(context.Request);
-        var rule = await write.RunAsync(caller.OrgId, async () =>
+        var rule = await ReplaceAsync(ApiCaller.Required(context), policyId, ruleId, await JsonBody.ReadObjectAsync(context.Request), db, write, log, time,
+            context.RequestAborted);
+        return ApiResponses.Json(PolicyResources.ToRule(rule, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary><c>PUT /policies/{policyId}/rules/{ruleId}</c>'s validation, write and log event (the console's policy page calls it too).</summary>
+    public static async Task<PolicyRuleEntity> ReplaceAsync(ApiCaller caller, string policyId, string ruleId, JsonObject body, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    {
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, context.RequestAborted);
-            var rules = await RulesOfAsync(db, policy.Id, track: true, context.RequestAborted);
+            var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, ct);
+            var rules = await RulesOfAsync(db, policy.Id, track: true, ct);
             var rule = rules.FirstOrDefault(r => r.Id == ruleId) ?? throw new ApiException(ApiErrors.NotFound(ruleId, "PolicyRule"));
             var input = PolicyBodies.ReadRule(body, policy.Type, rule);
             (rule.Name, rule.ConditionsJson, rule.ActionsJson) = (input.Name, input.Conditions?.ToJsonString(), input.Actions?.ToJsonString());
@@ -118,18 +130,24 @@ public static class PolicyRulesApi
             rule.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
             log.Stage(EventTypes.PolicyRuleUpdate, [PolicyResources.Target(rule), PolicyResources.Target(policy)]);
             return rule;
-        }, context.RequestAborted);
-        return ApiResponses.Json(PolicyResources.ToRule(rule, ApiUrls.ApiBase(context.Request)));
+        }, ct);
     }
 
     private static async Task<IResult> Delete(string policyId, string ruleId, HttpContext context, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
+        await DeleteAsync(ApiCaller.Required(context), policyId, ruleId, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary><c>DELETE /policies/{policyId}/rules/{ruleId}</c>'s checks, write and log event (the console's policy page calls it too).</summary>
+    public static async Task<PolicyRuleEntity> DeleteAsync(ApiCaller caller, string policyId, string ruleId, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, CancellationToken ct)
+    {
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, context.RequestAborted);
-            var rules = await RulesOfAsync(db, policy.Id, track: true, context.RequestAborted);
+            var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, ct);
+            var rules = await RulesOfAsync(db, policy.Id, track: true, ct);
             var rule = rules.FirstOrDefault(r => r.Id == ruleId) ?? throw new ApiException(ApiErrors.NotFound(ruleId, "PolicyRule"));
             if (rule.IsSystem)
             {
@@ -140,8 +158,8 @@ public static class PolicyRulesApi
             rules.Remove(rule);
             PolicyPriorities.Renumber(rules.Where(r => !r.IsSystem).ToList(), rules.FirstOrDefault(r => r.IsSystem), (r, n) => r.Priority = n);
             log.Stage(EventTypes.PolicyRuleDelete, [PolicyResources.Target(rule), PolicyResources.Target(policy)]);
-        }, context.RequestAborted);
-        return ApiResponses.NoContent();
+            return rule;
+        }, ct);
     }
 
     private static Task<IResult> SetStatus(string policyId, string ruleId, string status, HttpContext context, LatchkeyDbContext db,

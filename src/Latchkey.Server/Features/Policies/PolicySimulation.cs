@@ -54,6 +54,14 @@ public static class PolicySimulation
         return ApiResponses.Json(new JsonObject { ["evaluation"] = evaluations });
     }
 
+    /// <summary>
+    /// One simulation as <c>POST /api/v1/policies/simulate?expand=EVALUATED,RULE</c> answers it for <paramref name="item"/>
+    /// (one element of the body): the evaluations, one per policy type. The console's Access testing page calls this, so the
+    /// page and the API cannot disagree.
+    /// </summary>
+    public static Task<List<JsonObject>> SimulateExpandedAsync(LatchkeyDbContext db, ApiCaller caller, JsonObject item, CancellationToken ct) =>
+        SimulateOneAsync(db, caller, item, "[0]", new Expand(Evaluated: true, Rule: true), ct);
+
     private static async Task<List<JsonObject>> SimulateOneAsync(LatchkeyDbContext db, ApiCaller caller, JsonObject? item, string at, Expand expand,
         CancellationToken ct)
     {

@@ -19,6 +19,8 @@ public static class ConsoleNavigation
     public const string ApiTokens = "api-tokens";
     public const string Authenticators = "authenticators";
     public const string SystemLog = "system-log";
+    public const string AccessTesting = "access-testing";
+    public const string Policies = "policies";
 
     public static readonly IReadOnlyList<ConsoleLink> Links =
     [
@@ -28,6 +30,8 @@ public static class ConsoleNavigation
         new(Devices, "Directory", "Devices", "/admin/devices", AdminPermission.DevicesRead),
         new(Applications, "Applications", "Applications", "/admin/apps", AdminPermission.AppsRead),
         new(Authenticators, "Security", "Authenticators", "/admin/security/authenticators", AdminPermission.SecurityRead),
+        new(Policies, "Security", "Authentication Policies", "/admin/policies", AdminPermission.PoliciesRead),
+        new(AccessTesting, "Security", "Access testing", "/admin/access-testing", AdminPermission.PoliciesRead),
         new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
         new(SystemLog, "Reports", "System Log", "/admin/system-log", AdminPermission.LogsRead),
     ];
