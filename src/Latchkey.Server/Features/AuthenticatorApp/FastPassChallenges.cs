@@ -51,6 +51,9 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
     public const string Method = FactorTypes.SignedNonce;
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
+    /// <summary>The integrations one challenge names at most (their ids fit the transaction's column; an org has a few MDMs, one per platform).</summary>
+    public const int MaxIntegrations = 20;
+
     /// <summary>Issues a challenge for a sign-in of <paramref name="user"/> (null: passwordless, whoever's device answers).</summary>
     public async Task<DeviceChallenge> CreateAsync(string orgId, string orgUrl, UserEntity? user, DeviceChallengeOptions options, CancellationToken ct)
     {
@@ -63,7 +66,8 @@ public sealed class FastPassChallenges(LatchkeyDbContext db, OrgWrite write, Sys
         // The management probe (SCENARIOS.md B): while the org has active device integrations, every FastPass challenge
         // asks the device to prove management; the answer's proof (or its absence) is recorded on the device either way.
         var integrations = options.RequireDeviceManagement ?? await db.DeviceIntegrations.AsNoTracking()
-            .Where(i => i.OrgId == orgId && i.Status == DeviceIntegrations.DeviceIntegrationStatus.Active).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(ct);
+            .Where(i => i.OrgId == orgId && i.Status == DeviceIntegrations.DeviceIntegrationStatus.Active).OrderBy(i => i.Id).Select(i => i.Id)
+            .Take(MaxIntegrations).ToListAsync(ct);
         var claims = new JsonObject
         {
             ["iss"] = orgUrl, ["aud"] = authenticatorId, ["iat"] = now.ToUnixTimeSeconds(), ["exp"] = expires.ToUnixTimeSeconds(), ["orgId"] = orgId,
