@@ -10,11 +10,11 @@ public sealed class NetworkZoneConditionTests
         new("00ualice", new HashSet<string>()) { ZoneIds = zones is null ? null : new HashSet<string>(zones) };
 
     [Fact]
-    public void Without_known_zones_the_condition_is_undefined_and_says_there_are_no_zones_yet()
+    public void Without_known_zones_the_condition_is_undefined_and_says_the_address_is_unknown()
     {
         var result = new NetworkZoneCondition(["nzoOffice"], []).Evaluate(From(null));
         Assert.Equal(ConditionStatus.Undefined, result.Status);
-        Assert.Contains("no network zones", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("the client's address is not known", result.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
