@@ -261,6 +261,19 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task The_app_measures_its_skew_against_the_server_clock_even_after_the_clock_moved()
+    {
+        // The server's Date header follows its TimeProvider (not the machine clock), so an app on the server's clock
+        // sees no skew however far that clock has moved (another test here moves it past the 300 s allowance).
+        server.Time.Advance(TimeSpan.FromMinutes(6));
+        var response = await server.Api.Http.GetAsync("/.well-known/openid-configuration", Ct);
+        var date = response.Headers.Date ?? throw new InvalidOperationException("no Date header");
+        Assert.InRange((date - server.Time.GetUtcNow()).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        var (_, account) = await AppEnrolledAsync();
+        Assert.NotNull(account.Enrollment);
+    }
+
+    [Fact]
     public async Task A_replayed_answer_is_refused_even_before_the_challenge_expires()
     {
         var (device, _) = await EnrolledAsync();

@@ -178,6 +178,7 @@ public static partial class LatchkeyHost
     public static WebApplication UseLatchkey(this WebApplication app)
     {
         app.UseRequestIds();
+        app.UseServerDate();
         app.UseLatchkeyStaticFiles();
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1"), api =>
         {
