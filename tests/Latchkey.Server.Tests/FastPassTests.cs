@@ -261,6 +261,31 @@ public sealed class FastPassTests(ClockedServerFixture server) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Passwordless_a_sign_on_policy_that_denies_the_user_keeps_them_out_even_with_a_valid_answer()
+    {
+        var (app, account) = await AppEnrolledAsync();
+        var group = ServerFixture.Id(await server.CreateGroupAsync());
+        (await server.Api.PutAsync($"/api/v1/groups/{group}/users/{account.UserId}", null)).Expect(HttpStatusCode.NoContent);
+        var policy = (await server.Api.PostAsync("/api/v1/policies", new JsonObject
+        {
+            ["type"] = "OKTA_SIGN_ON", ["name"] = "Denied group", ["status"] = "ACTIVE", ["priority"] = 1,
+            ["conditions"] = new JsonObject { ["people"] = new JsonObject { ["groups"] = new JsonObject { ["include"] = new JsonArray(group) } } },
+        })).Expect(HttpStatusCode.OK).Object;
+        (await server.Api.PostAsync($"/api/v1/policies/{policy["id"]}/rules", new JsonObject
+        {
+            ["type"] = "SIGN_ON", ["name"] = "Deny", ["actions"] = new JsonObject { ["signon"] = new JsonObject { ["access"] = "DENY" } },
+        })).Expect(HttpStatusCode.OK);
+
+        using var client = new SignInClient(server);
+        var (handle, launched) = await LaunchAsync(client);
+        await new FastPassDevice(app).AnswerAsync(ChallengeOf(launched), null, Ct);
+        var denied = (await PollAsync(client, handle)).Expect(HttpStatusCode.Forbidden).Object;
+        Assert.Contains("errors.E0000006", SignInClient.MessageKeys(denied));
+        Assert.Null(denied["success"]);
+        Assert.Null(client.SessionCookie);
+    }
+
+    [Fact]
     public async Task The_app_measures_its_skew_against_the_server_clock_even_after_the_clock_moved()
     {
         // The server's Date header follows its TimeProvider (not the machine clock), so an app on the server's clock

@@ -4,6 +4,7 @@ using Latchkey.Server.Features.Policies;
 using Latchkey.Server.Persistence;
 using Latchkey.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Latchkey.Server.Tests;
 
@@ -76,7 +77,8 @@ public sealed class SignInPolicyTests
         var rules = await server.WithDbAsync(db => db.PolicyRules.ToListAsync(TestContext.Current.CancellationToken));
         Assert.All(policies, p => Assert.Single(rules, r => r.PolicyId == p.Id && r.IsSystem));
         Assert.Null(policies.Single(p => p.Type == "OKTA_SIGN_ON").SettingsJson);
-        var session = await server.WithDbAsync(db => SignInPolicies.SessionAsync(db, policies[0].OrgId, TestContext.Current.CancellationToken));
-        Assert.Equal(new Core.SignIn.SessionPolicy(45, 90), session);
+        using var scope = server.Factory.Services.CreateScope();
+        var decided = await scope.ServiceProvider.GetRequiredService<SignOnPolicy>().DecideAsync(policies[0].OrgId, "00uanyone", TestContext.Current.CancellationToken);
+        Assert.Equal(new Core.SignIn.SessionPolicy(45, 90), decided.Session);
     }
 }

@@ -11,4 +11,8 @@ public static class SignInAssurance
 
     public static bool AsksSecondFactor(string? acrValues) =>
         acrValues is not null && acrValues.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(v => v == TwoFactor);
+
+    /// <summary><paramref name="acrValues"/> plus a second factor (the sign-on policy's <c>requireFactor</c>), unchanged when it already asks for one.</summary>
+    public static string WithSecondFactor(string? acrValues) =>
+        AsksSecondFactor(acrValues) ? acrValues! : string.IsNullOrWhiteSpace(acrValues) ? TwoFactor : $"{acrValues} {TwoFactor}";
 }

@@ -16,4 +16,7 @@ public static class SignInReasons
 
     /// <summary>No user has the identifier.</summary>
     public const string UnknownUser = "UNKNOWN_USER";
+
+    /// <summary>The password was right, but the org's sign-on policy (a DENY rule, or no rule) does not let the person in.</summary>
+    public const string PolicyDenied = "POLICY_DENIED";
 }

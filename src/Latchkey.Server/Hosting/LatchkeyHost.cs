@@ -109,6 +109,7 @@ public static partial class LatchkeyHost
         services.AddScoped<ApiTokenIssuer>();
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
+        services.AddScoped<Features.Policies.SignOnPolicy>();
         services.AddScoped<SecondFactors>();
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();

@@ -195,6 +195,18 @@ public sealed class SignInMachineTests
         Assert.Equal(asks ? SignInStep.SelectAuthenticator : SignInStep.Success, verdict.State.Step);
     }
 
+    [Theory]
+    [InlineData(null, "urn:okta:loa:2fa:any")]
+    [InlineData("", "urn:okta:loa:2fa:any")]
+    [InlineData("urn:okta:loa:1fa:pwd", "urn:okta:loa:1fa:pwd urn:okta:loa:2fa:any")]
+    [InlineData("urn:okta:loa:2fa:any", "urn:okta:loa:2fa:any")]
+    public void A_sign_on_policy_that_requires_a_factor_adds_the_two_factor_value_once(string? acr, string expected)
+    {
+        var combined = SignInAssurance.WithSecondFactor(acr);
+        Assert.Equal(expected, combined);
+        Assert.True(SignInAssurance.AsksSecondFactor(combined));
+    }
+
     [Fact]
     public void An_expired_password_is_changed_before_the_second_factor()
     {

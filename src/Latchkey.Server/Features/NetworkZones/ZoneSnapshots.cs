@@ -49,6 +49,14 @@ public sealed class ZoneSnapshots(IServiceScopeFactory scopes, TimeProvider time
     }
 
     /// <summary>Called after every committed zone write of <paramref name="orgId"/>.</summary>
+    /// <summary>The ids of the org's active zones that hold the client's address (<paramref name="peer"/>, or the forwarded address a trusted proxy zone passes on).</summary>
+    public async Task<IReadOnlySet<string>> ZonesOfClientAsync(string orgId, System.Net.IPAddress peer, IEnumerable<string> forwardedFor, CancellationToken ct)
+    {
+        var snapshot = await GetAsync(orgId, ct);
+        var client = Core.Network.ZoneMembership.ClientAddress(peer, forwardedFor, snapshot.Active);
+        return Core.Network.ZoneMembership.ZonesContaining(snapshot.Active, client).ToHashSet(StringComparer.Ordinal);
+    }
+
     public void Forget(string orgId)
     {
         _versions.AddOrUpdate(orgId, 1, (_, v) => v + 1);

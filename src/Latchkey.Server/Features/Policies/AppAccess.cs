@@ -104,8 +104,6 @@ public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
             return null;
         }
 
-        var snapshot = await zones.GetAsync(orgId, ct);
-        var client = ZoneMembership.ClientAddress(peer, forwardedFor, snapshot.Active);
-        return ZoneMembership.ZonesContaining(snapshot.Active, client).ToHashSet(StringComparer.Ordinal);
+        return await zones.ZonesOfClientAsync(orgId, peer, forwardedFor, ct);
     }
 }

@@ -115,8 +115,7 @@ public static class PolicySimulation
         {
             var candidates = type == PolicyTypes.Access
                 ? await db.Policies.AsNoTracking().Where(p => p.Id == app.AccessPolicyId).ToListAsync(ct)
-                : (await db.Policies.AsNoTracking().Where(p => p.OrgId == caller.OrgId && p.Type == type && p.Status == PolicyStatus.Active).ToListAsync(ct))
-                    .OrderBy(p => p.IsSystem ? 1 : 0).ThenBy(p => p.Priority).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
+                : PolicyOrder.InEvaluationOrder(await db.Policies.AsNoTracking().Where(p => p.OrgId == caller.OrgId && p.Type == type && p.Status == PolicyStatus.Active).ToListAsync(ct));
             var lists = new Lists();
             foreach (var policy in candidates)
             {

@@ -28,9 +28,6 @@ public static class SignInPolicies
         _ => null,
     };
 
-    public static async Task<SessionPolicy> SessionAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
-        Session(Parse(await SignOnRuleActions(db, orgId).FirstOrDefaultAsync(ct)));
-
     private static LockoutPolicy Lockout(JsonNode? settings)
     {
         var lockout = settings?["password"]?["lockout"];
@@ -39,7 +36,8 @@ public static class SignInPolicies
             Number(lockout?["autoUnlockMinutes"]) ?? LockoutPolicy.Default.AutoUnlockMinutes);
     }
 
-    private static SessionPolicy Session(JsonNode? actions)
+    /// <summary>The session lifetimes of a sign-on rule's <c>actions</c> (<c>signon.session</c>); a value not stored has the default.</summary>
+    public static SessionPolicy Session(JsonNode? actions)
     {
         var session = actions?["signon"]?["session"];
         return new SessionPolicy(
@@ -47,25 +45,10 @@ public static class SignInPolicies
             Number(session?["maxSessionLifetimeMinutes"]) ?? SessionPolicy.Default.MaxLifetimeMinutes);
     }
 
-    /// <summary>Both policies a password sign-in obeys, read in one query.</summary>
-    public static async Task<(LockoutPolicy Lockout, SessionPolicy Session)> ForPasswordSignInAsync(LatchkeyDbContext db, string orgId, CancellationToken ct)
-    {
-        var rows = await db.Policies.AsNoTracking()
-            .Where(p => p.OrgId == orgId && p.IsSystem && (p.Type == PasswordType || p.Type == SignOnType))
-            .Select(p => new { p.Type, p.SettingsJson, Rule = db.PolicyRules.Where(r => r.PolicyId == p.Id && r.IsSystem).Select(r => r.ActionsJson).FirstOrDefault() })
-            .ToListAsync(ct);
-        var password = rows.FirstOrDefault(r => r.Type == PasswordType);
-        var signOn = rows.FirstOrDefault(r => r.Type == SignOnType);
-        return (Lockout(Parse(password?.SettingsJson)), Session(Parse(signOn?.Rule)));
-    }
-
-    /// <summary>
-    /// The actions of the default OKTA_SIGN_ON policy's default rule: the one place the org's session lifetimes are kept
-    /// (edited with <c>PUT /api/v1/policies/{id}/rules/{ruleId}</c>, <c>actions.signon.session</c>).
-    /// </summary>
-    private static IQueryable<string?> SignOnRuleActions(LatchkeyDbContext db, string orgId) =>
-        db.Policies.AsNoTracking().Where(p => p.OrgId == orgId && p.IsSystem && p.Type == SignOnType)
-            .Select(p => db.PolicyRules.Where(r => r.PolicyId == p.Id && r.IsSystem).Select(r => r.ActionsJson).FirstOrDefault());
+    /// <summary>The lockout of the org's default PASSWORD policy (<c>settings.password.lockout</c>).</summary>
+    public static async Task<LockoutPolicy> LockoutAsync(LatchkeyDbContext db, string orgId, CancellationToken ct) =>
+        Lockout(Parse(await db.Policies.AsNoTracking().Where(p => p.OrgId == orgId && p.IsSystem && p.Type == PasswordType)
+            .Select(p => p.SettingsJson).FirstOrDefaultAsync(ct)));
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 

@@ -120,6 +120,11 @@ public static class AuthnApi
             return ApiResponses.Json(new JsonObject { ["status"] = "LOCKED_OUT" });
         }
 
+        if (result.Refused && result.Reason == SignInReasons.PolicyDenied)
+        {
+            throw new ApiException(ApiErrors.Forbidden());
+        }
+
         throw new ApiException(result.Stale ? ApiErrors.InvalidToken() : ApiErrors.AuthenticationFailed());
     }
 

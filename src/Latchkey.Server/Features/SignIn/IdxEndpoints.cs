@@ -63,6 +63,11 @@ public static class IdxEndpoints
             return Ion(IdxResponses.Success(tx, session, tx.State.Identifier ?? "", ApiUrls.OrgUrl(context.Request)));
         }
 
+        if (result.Refused && result.Reason == SignInReasons.PolicyDenied && result.Transaction is { } denied)
+        {
+            return PolicyDenied(context, denied);
+        }
+
         if (result.Transaction is not { } next)
         {
             return Expired();
@@ -316,6 +321,11 @@ public static class IdxEndpoints
                 StatusCodes.Status400BadRequest);
         }
 
+        if (result.Refused && result.Reason == SignInReasons.PolicyDenied && result.Transaction is { } denied)
+        {
+            return PolicyDenied(context, denied);
+        }
+
         if (result.Refused && result.Transaction is { } current)
         {
             return Ion(IdxResponses.ForState(current, orgUrl, [IdxResponses.AuthenticationFailed()]), StatusCodes.Status401Unauthorized);
@@ -323,6 +333,10 @@ public static class IdxEndpoints
 
         return result.Transaction is { } next ? await StateAsync(context, next) : Expired();
     }
+
+    /// <summary>The org's sign-on policy refused a person whose credentials were right: 403, as the real service answers it.</summary>
+    private static IResult PolicyDenied(HttpContext context, SignInTransaction tx) =>
+        Ion(IdxResponses.ForState(tx, ApiUrls.OrgUrl(context.Request), [IdxResponses.AccessDenied()]), StatusCodes.Status403Forbidden);
 
     /// <summary>The body and the live transaction, provided it is at one of <paramref name="steps"/>; else the refusal (expired, or not available).</summary>
     private static async Task<(JsonObject Body, SignInTransaction? Tx, IResult? Refusal)> LoadAtAsync(HttpContext context, LatchkeyDbContext db,

@@ -355,6 +355,8 @@ public static class IdxResponses
     /// <summary>The one refusal of every failed password, whatever the reason (no account enumeration).</summary>
     public static JsonObject AuthenticationFailed() => Message("Authentication failed", "errors.E0000004");
 
+    public static JsonObject AccessDenied() => Message("You do not have permission to perform the requested action.", "errors.E0000006");
+
     public static JsonObject TooManyRequests() => Message("Too many requests. Please try again later.", "tooManyRequests");
 
     private static JsonObject Envelope(SignInTransaction tx) => new()

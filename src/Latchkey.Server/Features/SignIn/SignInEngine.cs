@@ -22,7 +22,7 @@ namespace Latchkey.Server.Features.SignIn;
 /// another answer is <see cref="SignInResult.Stale"/>.
 /// </summary>
 public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, DecoyPassword decoy,
-    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions, NewSignInHandles fresh)
+    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions, NewSignInHandles fresh, SignOnPolicy signOn)
 {
     /// <summary>Longest state handle read (a sealed new-sign-in handle is about 220 characters; a stored one 45).</summary>
     public const int MaxHandleLength = 512;
@@ -125,8 +125,11 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var snapshot = tx.State.UserId is null ? null
             : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
         var matches = snapshot?.PasswordHash is { } stored ? PasswordHasher.Verify(password, stored) : decoy.Verify(password);
-        var (lockout, orgSessionPolicy) = await SignInPolicies.ForPasswordSignInAsync(db, tx.OrgId, ct);
-        var sessionPolicy = completion == SignInCompletion.Session ? orgSessionPolicy : null;
+        var lockout = await SignInPolicies.LockoutAsync(db, tx.OrgId, ct);
+        // The global session policy is asked only once the password is known to be right: a refusal before it says nothing new.
+        var policy = matches && snapshot is not null ? await signOn.DecideAsync(tx.OrgId, snapshot.Id, ct) : null;
+        var sessionPolicy = completion == SignInCompletion.Session ? policy?.Session ?? SessionPolicy.Default : null;
+        var state = policy is { RequireFactor: true } ? tx.State with { Assurance = SignInAssurance.WithSecondFactor(tx.State.Assurance) } : tx.State;
 
         var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>
         {
@@ -135,7 +138,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             var right = user?.PasswordHash is { } current
                 && (current == snapshot!.PasswordHash ? matches : PasswordHasher.Verify(password, current));
             var facts = user is null ? null : new SignInUser(user.Id, user.Status, user.FailedPasswordAttempts, user.StatusChanged);
-            var verdict = SignInMachine.AnswerPassword(tx.State, facts, right, lockout, now);
+            var verdict = SignInMachine.AnswerPassword(state, facts, right, lockout, now);
             if (user is not null)
             {
                 user.FailedPasswordAttempts = verdict.FailedPasswordAttempts;
@@ -158,6 +161,18 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
                 return new SignInResult
                 {
                     Refused = true, Reason = verdict.RefusalReason, PasswordWasRight = right, Transaction = SignInTransaction.Of(tx.Handle, row), User = user,
+                };
+            }
+
+            if (policy is { Denied: true } && user is not null)
+            {
+                // The password was right, but the org's sign-on policy does not let this person in (from here).
+                SignOnDenied(user, policy);
+                Save(row, tx.State with { ExpiresAt = verdict.State.ExpiresAt });
+                return new SignInResult
+                {
+                    Refused = true, Reason = SignInReasons.PolicyDenied, PolicyDenial = policy.Decision.Reason, PasswordWasRight = true,
+                    Transaction = SignInTransaction.Of(tx.Handle, row), User = user,
                 };
             }
 
@@ -215,7 +230,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             return new SignInResult { PolicyViolation = e.Error.Causes.Count > 0 ? e.Error.Causes[0] : e.Error.Summary, Transaction = tx, User = snapshot };
         }
 
-        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        var sessionPolicy = completion == SignInCompletion.Session ? (await signOn.DecideAsync(tx.OrgId, snapshot.Id, ct)).Session : null;
         return await StepAsync(tx, SignInStep.ChangePassword, async (row, now) =>
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Id == snapshot.Id, ct);
@@ -290,14 +305,29 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     /// </summary>
     public async Task<SignInResult> DeviceChallengeVerifiedAsync(SignInTransaction tx, string enrollmentId, SignInCompletion completion, CancellationToken ct)
     {
-        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        // The sign-on policy is decided before the write turn, for the user whose enrollment answered (checked again inside).
+        var answeredBy = await db.DeviceEnrollments.AsNoTracking().Where(e => e.Id == enrollmentId && e.OrgId == tx.OrgId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
+        var policy = answeredBy is null ? null : await signOn.DecideAsync(tx.OrgId, answeredBy, ct);
+        var sessionPolicy = completion == SignInCompletion.Session ? policy?.Session ?? SessionPolicy.Default : null;
         return await StepAsync(tx, [SignInStep.DeviceChallenge], async (row, now) =>
         {
             var userId = await db.DeviceEnrollments.Where(e => e.Id == enrollmentId && e.OrgId == tx.OrgId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
             var user = userId is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == tx.OrgId, ct);
-            if (row.DeviceChallengeAnsweredBy != enrollmentId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status))
+            if (row.DeviceChallengeAnsweredBy != enrollmentId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status)
+                || user.Id != answeredBy)
             {
                 return SignInResult.StaleHandle;
+            }
+
+            if (policy is { Denied: true })
+            {
+                SignOnDenied(user, policy);
+                Save(row, SignInMachine.DeviceChallengeCancelled(tx.State, now));
+                AuthenticatorApp.FastPassChallenges.Store(row, null);
+                return new SignInResult
+                {
+                    Refused = true, Reason = SignInReasons.PolicyDenied, PolicyDenial = policy.Decision.Reason, Transaction = SignInTransaction.Of(tx.Handle, row), User = user,
+                };
             }
 
             // Logged as what it was: a sign-in by the device key (the enrollment's FastPass factor), not by a password.
@@ -349,7 +379,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     /// </summary>
     public async Task<SignInResult> FactorVerifiedAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
     {
-        var sessionPolicy = completion == SignInCompletion.Session ? await SignInPolicies.SessionAsync(db, tx.OrgId, ct) : null;
+        var sessionPolicy = completion == SignInCompletion.Session && tx.State.UserId is { } userId ? (await signOn.DecideAsync(tx.OrgId, userId, ct)).Session : null;
         return await StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
@@ -413,7 +443,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             return null;
         }
 
-        var policy = await SignInPolicies.SessionAsync(db, orgId, ct);
+        var policy = (await signOn.DecideAsync(orgId, tx.State.UserId, ct)).Session;
         return await write.RunAsync(orgId, async () =>
         {
             var hash = SecretHasher.Hash(token!);
@@ -493,6 +523,12 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         db.SignInTransactions.Add(tokenRow);
         return new SignInResult { SessionToken = token, User = user, Transaction = SignInTransaction.Of(token, tokenRow) };
     }
+
+    /// <summary><c>policy.evaluate_sign_on</c> DENY for the global session policy: the deciding rule as target, the trace in <c>debugData</c>.</summary>
+    private void SignOnDenied(UserEntity user, SignOnOutcome policy) =>
+        log.Stage(EventTypes.PolicyEvaluateSignOn, [UserResources.Target(user), PolicyEvaluation.Target(policy.Decision, policy.PolicyId, policy.PolicyName)],
+            new LogOutcome(LogOutcomeResult.Deny, SignInReasons.PolicyDenied),
+            debugData: PolicyEvaluation.DebugData(policy.Decision, policy.PolicyId, policy.Outcome, policy.Decision.Reason), actor: SignInEvents.Actor(user));
 
     private async Task<string?> UserIdAsync(string orgId, string identifier, CancellationToken ct)
     {

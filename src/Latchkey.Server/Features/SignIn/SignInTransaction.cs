@@ -34,6 +34,8 @@ public sealed record SignInResult
     public bool Stale { get; init; }
     public bool Refused { get; init; }
     public string? Reason { get; init; }
+    /// <summary>With <see cref="Core.SignIn.SignInReasons.PolicyDenied"/>: why the sign-on policy refused, for the person signing in.</summary>
+    public string? PolicyDenial { get; init; }
     public bool PasswordWasRight { get; init; }
     public long? RetryAfterSeconds { get; init; }
     public string? PolicyViolation { get; init; }

@@ -117,7 +117,9 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
 
         if (result.Refused)
         {
-            return Show("password", result.Transaction.Handle, username, Generic);
+            return result.Reason == SignInReasons.PolicyDenied
+                ? Show("identify", null, null, PolicyDeniedMessage(result))
+                : Show("password", result.Transaction.Handle, username, Generic);
         }
 
         return result.Transaction.State.Step == SignInStep.ChangePassword
@@ -189,12 +191,16 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
         var result = await engine.DeviceChallengeVerifiedAsync(tx, answeredBy, SignInCompletion.Session, ct);
         if (result.Session is not { } session)
         {
-            return Show("identify", null, null, Expired);
+            return Show("identify", null, null, result.Reason == SignInReasons.PolicyDenied ? PolicyDeniedMessage(result) : Expired);
         }
 
         SessionStore.WriteCookie(HttpContext, session.CookieSecret);
         return Redirect(Destination);
     }
+
+    /// <summary>What the person reads when the org's sign-on policy keeps them out: which rule, and whom to ask.</summary>
+    private static string PolicyDeniedMessage(SignInResult result) =>
+        $"Your organization's sign-on policy does not let you sign in here. {result.PolicyDenial} Ask your administrator if you need access.";
 
     private const string NotAnswered = "Latchkey Verify has not answered yet: start `latchkey-verify listen` on this computer and try again";
 
