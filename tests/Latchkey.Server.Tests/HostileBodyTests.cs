@@ -49,6 +49,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
         "POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
         "PUT /api/v1/apps/{appId}/policies/{policyId}",
+        "POST /api/v1/apps/{appId}/desktop-mfa/secret",
     };
 
     private static byte[] Hex(string hex) => Convert.FromHexString(hex);

@@ -86,6 +86,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
     private static readonly HashSet<string> NotLists = new(StringComparer.Ordinal)
     {
         "/api/v1/sessions/me", "/api/v1/users/{userId}/roles", "/api/v1/groups/{groupId}/roles",
+        // One document: the Desktop MFA app's configuration profile (docs/desktop-mfa.md).
+        "/api/v1/apps/{appId}/desktop-mfa/profile",
         // The real service answers these whole, without paging (a dozen authenticators, a user's few factors).
         "/api/v1/authenticators", "/api/v1/authenticators/{authenticatorId}/methods", "/api/v1/users/{userId}/factors",
         "/api/v1/users/{userId}/factors/catalog",

@@ -55,7 +55,8 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
 
     private List<Route> ApiRoutes() =>
         server.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1", StringComparison.OrdinalIgnoreCase) == true)
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1", StringComparison.OrdinalIgnoreCase) == true
+                || e.RoutePattern.RawText?.StartsWith(Features.DesktopMfa.DesktopMfaApi.SettingsPrefix, StringComparison.OrdinalIgnoreCase) == true)
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => new Route(m, e.RoutePattern.RawText!.TrimEnd('/'), e)))
             .OrderBy(r => r.Pattern, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal).ToList();
 
@@ -176,13 +177,18 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
     }
 
     [Fact]
-    public void A_read_only_admin_may_call_every_get_route_and_no_other_but_revoking_their_own_token_and_simulating_policies()
+    public void A_read_only_admin_may_call_every_get_route_but_the_secret_bearing_profile_and_no_other_but_revoking_their_own_token_and_simulating_policies()
     {
         var readOnly = AdminPermissions.Of(AdminRole.ReadOnlyAdmin);
         foreach (var route in GuardedRoutes())
         {
             var allowed = Required(route).All(readOnly.Contains);
-            if (route.Method == "GET")
+            if (route.ToString() == "GET /api/v1/apps/{appId}/desktop-mfa/profile")
+            {
+                // The profile holds the Desktop MFA app's client secret: reading it takes managing apps.
+                Assert.False(allowed, $"{route} is allowed to READ_ONLY_ADMIN");
+            }
+            else if (route.Method == "GET")
             {
                 Assert.True(allowed, $"{route} is refused to READ_ONLY_ADMIN");
             }

@@ -132,6 +132,13 @@ public static class EventTypes
     /// <summary>An authenticator verified in a sign-in (the Identity Engine logs it for primary and second factors): FastPass answers, SUCCESS or FAILURE with the reason.</summary>
     public static readonly EventType AuthViaMfa = new("user.authentication.auth_via_mfa", "Authentication of user via MFA");
 
+    /// <summary>An OAuth client's secret was shown: the Desktop MFA configuration profile downloaded with it.</summary>
+    public static readonly EventType OAuthClientReadSecret = new("app.oauth2.client.read_client_secret", "Read OAuth client's secret");
+    /// <summary>A new client secret replaced the old one (the old one stops working at once).</summary>
+    public static readonly EventType OAuthCredentialsCreate = new("app.oauth2.credentials.lifecycle.create", "Create OAuth client credentials");
+    /// <summary>An org-wide Desktop MFA setting changed (recovery PIN, number matching), the change in the target's details.</summary>
+    public static readonly EventType DesktopMfaConfigurationUpdate = new("device.desktop_mfa.configuration.update", "Desktop MFA configuration updated");
+
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);
     public static readonly EventType RequestBlocked = new("security.request.blocked", "Request blocked", LogSeverity.Warn);
 

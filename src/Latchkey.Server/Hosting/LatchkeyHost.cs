@@ -1,6 +1,7 @@
 using Latchkey.Core.Errors;
 using Latchkey.Core.Security;
 using Latchkey.Server.Api;
+using Latchkey.Server.Features.DesktopMfa;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.AuthenticatorApp;
 using Latchkey.Server.Features.Authenticators;
@@ -110,10 +111,12 @@ public static partial class LatchkeyHost
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
         services.AddScoped<Features.Policies.SignOnPolicy>();
+        services.AddScoped<DesktopMfaGate>();
         services.AddScoped<SecondFactors>();
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();
         services.AddSingleton<Features.DeviceIntegrations.DeviceIntegrationCaKeys>();
+        services.AddSingleton<Features.DesktopMfa.DesktopMfaSecrets>();
         services.AddScoped<Features.Factors.TotpFactors>();
         services.AddScoped<Features.WebAuthn.WebAuthnUserStore>();
         services.AddScoped<Features.WebAuthn.WebAuthnUserManager>();
@@ -181,7 +184,7 @@ public static partial class LatchkeyHost
         app.UseRequestIds();
         app.UseServerDate();
         app.UseLatchkeyStaticFiles();
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1"), api =>
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1") || c.Request.Path.StartsWithSegments(Features.DesktopMfa.DesktopMfaApi.SettingsPrefix), api =>
         {
             api.UseMiddleware<ApiErrorHandling>();
             api.UseMiddleware<ApiTokenAuthentication>();
@@ -190,6 +193,7 @@ public static partial class LatchkeyHost
         });
         app.UseWhen(c => Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path), channel => channel.UseMiddleware<ApiErrorHandling>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments(Features.WebAuthn.WebAuthnEndpoints.Prefix), webAuthn => webAuthn.UseMiddleware<ApiErrorHandling>());
+        app.UseWhen(c => DesktopMfaAgent.IsAgent(c.Request.Path), agent => agent.UseMiddleware<ApiErrorHandling>());
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/idp/idx") && !Features.AuthenticatorApp.AppChannelEndpoints.IsChannel(c.Request.Path),
             idx => idx.UseMiddleware<IdxErrorHandling>());
         app.UseWhen(c => SignInBlocklist.Guards(c.Request), signIn => signIn.UseMiddleware<SignInBlocklist>());
@@ -211,6 +215,9 @@ public static partial class LatchkeyHost
         v1.MapSessionsApi();
         v1.MapAuthnApi();
         v1.MapNetworkZonesApi();
+        v1.MapDesktopMfaApi();
+        app.MapDesktopMfaSettings();
+        app.MapDesktopMfaAgent();
         app.UseLatchkeyWeb();
         app.MapIdxEndpoints();
         app.MapAuthenticatorAppEndpoints();

@@ -9,6 +9,8 @@ public sealed class OrgEntity
     public required string Id { get; set; }
     public required string Name { get; set; }
     public DateTimeOffset Created { get; set; }
+    /// <summary>Org-wide settings as JSON (Desktop MFA: <c>desktopMFARecoveryPinEnabled</c>, <c>desktopMFAEnforceNumberMatchingChallengeEnabled</c>); null: defaults.</summary>
+    public string? SettingsJson { get; set; }
 }
 
 public sealed class UserEntity
@@ -80,6 +82,20 @@ public sealed class AppEntity
     public required string BodyJson { get; set; }
     public required string AccessPolicyId { get; set; }
     public required string AppLinkId { get; set; }
+}
+
+/// <summary>
+/// The OAuth client credentials of an app that has them (the Desktop MFA app): its client id is the app id, as the real
+/// service's; the secret is kept as its SHA-256 (checked in constant time) and sealed (<see cref="RowSealer"/>) so the
+/// admin can download it again in the configuration profile.
+/// </summary>
+public sealed class AppClientEntity
+{
+    public required string AppId { get; set; }
+    public required string OrgId { get; set; }
+    public required string SecretHash { get; set; }
+    public required string SealedSecret { get; set; }
+    public DateTimeOffset SecretCreated { get; set; }
 }
 
 public sealed class AppUserEntity

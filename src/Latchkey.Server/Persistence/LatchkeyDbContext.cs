@@ -16,6 +16,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<GroupMemberEntity> GroupMembers => Set<GroupMemberEntity>();
     public DbSet<AppEntity> Apps => Set<AppEntity>();
     public DbSet<AppUserEntity> AppUsers => Set<AppUserEntity>();
+    public DbSet<AppClientEntity> AppClients => Set<AppClientEntity>();
     public DbSet<AppGroupEntity> AppGroups => Set<AppGroupEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
@@ -92,6 +93,14 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => new { x.OrgId, x.Id });
             e.HasIndex(x => new { x.OrgId, x.LabelKey });
             e.HasIndex(x => x.AccessPolicyId); // the apps bound to a policy (listed, and checked before it is deleted)
+        });
+
+        modelBuilder.Entity<AppClientEntity>(e =>
+        {
+            e.HasKey(x => x.AppId);
+            e.Property(x => x.AppId).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.SecretHash).HasMaxLength(64);
         });
 
         modelBuilder.Entity<AppUserEntity>(e =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Latchkey.Core.Errors;
 using Latchkey.Server.Api;
+using Latchkey.Server.Features.DesktopMfa;
 
 namespace Latchkey.Server.Features.Apps;
 
@@ -30,16 +31,26 @@ public static class AppDefinitions
             failures.Add(("label", "The field is too long (maximum 100 characters)"));
         }
 
-        if (string.IsNullOrWhiteSpace(signOnMode))
+        name ??= existingName ?? "bookmark";
+        var desktopMfa = name == DesktopMfaApp.Name;
+        if (desktopMfa)
+        {
+            // A catalog app: its sign-on mode follows from its name.
+            signOnMode ??= DesktopMfaApp.SignOnMode;
+            if (signOnMode != DesktopMfaApp.SignOnMode)
+            {
+                failures.Add(("signOnMode", $"The Desktop MFA app ({DesktopMfaApp.Name}) signs on with {DesktopMfaApp.SignOnMode}."));
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(signOnMode))
         {
             failures.Add(("signOnMode", "The field cannot be left blank"));
         }
         else if (signOnMode != Bookmark)
         {
-            failures.Add(("signOnMode", $"The sign-on mode {signOnMode} is not supported yet; supported: {Bookmark}."));
+            failures.Add(("signOnMode", $"The sign-on mode {signOnMode} is not supported yet; supported: {Bookmark}, and the catalog app {DesktopMfaApp.Name}."));
         }
 
-        name ??= existingName ?? "bookmark";
         if (signOnMode == Bookmark && name != "bookmark")
         {
             failures.Add(("name", "A BOOKMARK app has the catalog name \"bookmark\"."));
@@ -70,12 +81,17 @@ public static class AppDefinitions
             }
         }
 
+        var body = Defaults();
+        if (desktopMfa)
+        {
+            DesktopMfaApp.Defaults(body);
+        }
+
         if (failures.Count > 0)
         {
             throw new ApiException(ApiErrors.Validation(failures));
         }
 
-        var body = Defaults();
         foreach (var key in Configurable)
         {
             if (input[key] is JsonObject given)
@@ -89,7 +105,19 @@ public static class AppDefinitions
         }
 
         var app = (JsonObject)((JsonObject)body["settings"]!)["app"]!;
-        app["requestIntegration"] ??= false;
+        if (desktopMfa)
+        {
+            DesktopMfaApp.ReadSettings(app, failures);
+            if (failures.Count > 0)
+            {
+                throw new ApiException(ApiErrors.Validation(failures.Select(f => ($"settings.app.{f.Item1}", f.Item2)).ToList()));
+            }
+        }
+        else
+        {
+            app["requestIntegration"] ??= false;
+        }
+
         return new Definition(name, label!, signOnMode!, body);
     }
 

@@ -36,6 +36,12 @@ public static class AppResources
         }
 
         result["signOnMode"] = app.SignOnMode;
+        if (result["credentials"]?["oauthClient"] is JsonObject client)
+        {
+            // An OAuth client's id is its app's id, as the real service's.
+            client["client_id"] = app.Id;
+        }
+
         if (embeddedUser is not null)
         {
             result["_embedded"] = new JsonObject { ["user"] = embeddedUser };

@@ -8,6 +8,7 @@ using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
+using Latchkey.Server.Features.DesktopMfa;
 using Latchkey.Server.Features.Policies;
 using Latchkey.Server.Features.Roles;
 using Latchkey.Server.Features.SystemLog;
@@ -42,17 +43,28 @@ public static class AppsApi
         apps.MapAppAssignmentsApi();
     }
 
-    private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
+    private static async Task<IResult> Create(HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time,
+        DesktopMfaSecrets secrets)
     {
         var activate = JsonBody.QueryBool(context.Request, "activate", true);
-        var app = await CreateAsync(ApiCaller.Required(context), await JsonBody.ReadObjectAsync(context.Request), activate, db, write, log, time,
-            context.RequestAborted);
-        return ApiResponses.Json(AppResources.ToResource(app, ApiUrls.ApiBase(context.Request)));
+        var created = await CreateAsync(ApiCaller.Required(context), await JsonBody.ReadObjectAsync(context.Request), activate, db, write, log, time,
+            secrets, context.RequestAborted);
+        var resource = AppResources.ToResource(created.App, ApiUrls.ApiBase(context.Request));
+        if (created.ClientSecret is { } secret)
+        {
+            // Shown in this answer (and in the Desktop MFA profile download), never in a GET.
+            resource["credentials"]!["oauthClient"]!["client_secret"] = secret;
+        }
+
+        return ApiResponses.Json(resource);
     }
 
+    /// <summary>An app just created, with the client secret of an app that has one (the only time the API shows it).</summary>
+    public sealed record CreatedApp(AppEntity App, string? ClientSecret);
+
     /// <summary>Creates an app from an Application body with the rules of <c>POST /apps</c> (the API and the console's "Add app").</summary>
-    public static async Task<AppEntity> CreateAsync(ApiCaller caller, JsonObject body, bool activate, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time, CancellationToken ct)
+    public static async Task<CreatedApp> CreateAsync(ApiCaller caller, JsonObject body, bool activate, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, DesktopMfaSecrets secrets, CancellationToken ct)
     {
         var definition = AppDefinitions.Read(body);
         var now = IsoTime.Truncate(time.GetUtcNow());
@@ -74,7 +86,8 @@ public static class AppsApi
                 log.Stage(EventTypes.AppActivate, [AppResources.Target(app)]);
             }
 
-            return app;
+            var secret = app.Name == DesktopMfaApp.Name ? await DesktopMfaApp.ProvisionAsync(db, log, secrets, app, now, ct) : null;
+            return new CreatedApp(app, secret);
         }, ct);
     }
 
@@ -223,6 +236,7 @@ public static class AppsApi
 
             await db.AppUsers.Where(a => a.AppId == app.Id).ExecuteDeleteAsync(ct);
             await db.AppGroups.Where(a => a.AppId == app.Id).ExecuteDeleteAsync(ct);
+            await db.AppClients.Where(a => a.AppId == app.Id).ExecuteDeleteAsync(ct);
             db.Apps.Remove(app);
             log.Stage(EventTypes.AppDelete, [AppResources.Target(app)]);
         }, ct);

@@ -30,7 +30,14 @@ public static class PushStatus
 }
 
 /// <summary>Where a sign-in that sent a push came from, shown on the device so the person can tell it is theirs.</summary>
-public sealed record PushOrigin(string? IpAddress, string? UserAgent, string AppName);
+public sealed record PushOrigin(string? IpAddress, string? UserAgent, string AppName)
+{
+    /// <summary>The OAuth client that asked for the push (the Desktop MFA app), kept so only it can follow the push.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The computer the sign-in is on, as its agent names it (Desktop MFA), shown on the device.</summary>
+    public string? Computer { get; init; }
+}
 
 /// <summary>
 /// Push challenges (docs/authenticator-app.md §4-6): sent to one device enrollment, answered by the device with a JWS
@@ -74,11 +81,7 @@ public sealed class PushChallenges(LatchkeyDbContext db, OrgWrite write, SystemL
         {
             Id = RandomIds.NewId(IdPrefix.PushTransaction, now), OrgId = orgId, UserId = user.Id, FactorId = factor.Id, EnrollmentId = enrollment.Id,
             Nonce = RandomIds.NewBase62(32), CorrectAnswer = number ? RandomNumberGenerator.GetInt32(10, 100) : null, Status = PushStatus.Waiting,
-            ContextJson = new JsonObject
-            {
-                ["login"] = user.Login, ["ipAddress"] = origin.IpAddress, ["userAgent"] = origin.UserAgent,
-                ["browser"] = UserAgents.Browser(origin.UserAgent), ["os"] = UserAgents.Os(origin.UserAgent), ["appName"] = origin.AppName,
-            }.ToJsonString(),
+            ContextJson = Context(user, origin).ToJsonString(),
             Created = now, ExpiresAt = now.AddMinutes(options.Value.Factors.PushMinutes),
         };
         await write.RunAsync(orgId, () =>
@@ -91,6 +94,26 @@ public sealed class PushChallenges(LatchkeyDbContext db, OrgWrite write, SystemL
         }, ct);
         signals.Notify(enrollment.Id);
         return push;
+    }
+
+    private static JsonObject Context(UserEntity user, PushOrigin origin)
+    {
+        var context = new JsonObject
+        {
+            ["login"] = user.Login, ["ipAddress"] = origin.IpAddress, ["userAgent"] = origin.UserAgent,
+            ["browser"] = UserAgents.Browser(origin.UserAgent), ["os"] = UserAgents.Os(origin.UserAgent), ["appName"] = origin.AppName,
+        };
+        if (origin.ClientId is not null)
+        {
+            context["clientId"] = origin.ClientId;
+        }
+
+        if (origin.Computer is not null)
+        {
+            context["computer"] = origin.Computer;
+        }
+
+        return context;
     }
 
     /// <summary>The push as a poller sees it: a waiting push past its expiry reads as <c>TIMEOUT</c>.</summary>
@@ -249,6 +272,8 @@ public sealed class PushChallenges(LatchkeyDbContext db, OrgWrite write, SystemL
                         actor: Actor(user), debugData: debug);
                 }
 
+                DesktopMfa.DesktopMfaLog.PushAnswered(log, push, user, result == PushStatus.Success ? null
+                    : wrongNumber ? DesktopMfa.DesktopMfaReasons.WrongNumber : DesktopMfa.DesktopMfaReasons.PushRejected);
                 return Task.CompletedTask;
             }, ct);
         }

@@ -112,28 +112,36 @@ public static class PoliciesApi
     public static async Task<PolicyEntity> CreateAsync(ApiCaller caller, JsonObject body, bool activate, LatchkeyDbContext db, OrgWrite write,
         SystemLogWriter log, TimeProvider time, CancellationToken ct)
     {
-        var input = PolicyBodies.ReadPolicy(body, existing: null);
+        _ = PolicyBodies.ReadPolicy(body, existing: null); // a bad body is refused before the write turn is taken
         var now = IsoTime.Truncate(time.GetUtcNow());
-        return await write.RunAsync(caller.OrgId, async () =>
-        {
-            var policy = new PolicyEntity
-            {
-                Id = RandomIds.NewId(PolicyTypes.IdPrefixOf(input.Type), now), OrgId = caller.OrgId, Type = input.Type, Name = input.Name,
-                Description = input.Description, Status = input.Status ?? (activate ? PolicyStatus.Active : PolicyStatus.Inactive),
-                Created = now, LastUpdated = now, ConditionsJson = input.Conditions?.ToJsonString(), SettingsJson = input.Settings?.ToJsonString(),
-            };
-            await EnsureNameFreeAsync(db, policy, ct: ct);
-            await PlaceAsync(db, policy, input.Priority, ct);
-            db.Policies.Add(policy);
-            db.PolicyRules.Add(DefaultPolicies.SystemRule(policy, ordinaryRules: 0, now));
-            log.Stage(EventTypes.PolicyCreate, [PolicyResources.Target(policy)]);
-            if (policy.Status == PolicyStatus.Active)
-            {
-                log.Stage(EventTypes.PolicyActivate, [PolicyResources.Target(policy)]);
-            }
+        return await write.RunAsync(caller.OrgId, () => AddAsync(db, log, caller.OrgId, body, activate, now, ct), ct);
+    }
 
-            return policy;
-        }, ct);
+    /// <summary>
+    /// Adds the policy <paramref name="body"/> describes (validated as <c>POST /api/v1/policies</c> does), with its system
+    /// rule and log events, inside the caller's write turn (an app that comes with its own policy creates both in one).
+    /// </summary>
+    public static async Task<PolicyEntity> AddAsync(LatchkeyDbContext db, SystemLogWriter log, string orgId, JsonObject body, bool activate,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var input = PolicyBodies.ReadPolicy(body, existing: null);
+        var policy = new PolicyEntity
+        {
+            Id = RandomIds.NewId(PolicyTypes.IdPrefixOf(input.Type), now), OrgId = orgId, Type = input.Type, Name = input.Name,
+            Description = input.Description, Status = input.Status ?? (activate ? PolicyStatus.Active : PolicyStatus.Inactive),
+            Created = now, LastUpdated = now, ConditionsJson = input.Conditions?.ToJsonString(), SettingsJson = input.Settings?.ToJsonString(),
+        };
+        await EnsureNameFreeAsync(db, policy, ct: ct);
+        await PlaceAsync(db, policy, input.Priority, ct);
+        db.Policies.Add(policy);
+        db.PolicyRules.Add(DefaultPolicies.SystemRule(policy, ordinaryRules: 0, now));
+        log.Stage(EventTypes.PolicyCreate, [PolicyResources.Target(policy)]);
+        if (policy.Status == PolicyStatus.Active)
+        {
+            log.Stage(EventTypes.PolicyActivate, [PolicyResources.Target(policy)]);
+        }
+
+        return policy;
     }
 
     private static async Task<IResult> Get(string policyId, HttpContext context, LatchkeyDbContext db)

@@ -12,7 +12,7 @@ namespace Latchkey.Server.Features.Apps.Pages;
 /// The app catalog: what can be added (a Bookmark app today; later issues add their integrations here). Adding goes through
 /// the same code as <c>POST /api/v1/apps</c>, so a bad label or URL is refused with the API's causes.
 /// </summary>
-public sealed class CatalogPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time) : ConsolePage
+public sealed class CatalogPageModel(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time, DesktopMfa.DesktopMfaSecrets secrets) : ConsolePage
 {
     public override AdminPermission Reads => AdminPermission.AppsRead;
     public override string Section => ConsoleNavigation.Applications;
@@ -30,8 +30,8 @@ public sealed class CatalogPageModel(LatchkeyDbContext db, OrgWrite write, Syste
         (AppLabel, AppUrl) = (label, url);
         return await AddAsync(async () =>
         {
-            var app = await AppsApi.CreateAsync(Caller, Bookmark(label?.Trim(), url?.Trim()), activate: true, db, write, log, time,
-                HttpContext.RequestAborted);
+            var app = (await AppsApi.CreateAsync(Caller, Bookmark(label?.Trim(), url?.Trim()), activate: true, db, write, log, time, secrets,
+                HttpContext.RequestAborted)).App;
             return ($"Added {app.Label}. Assign it to people or groups so it shows on their dashboards.", $"/admin/apps/{app.Id}");
         });
     }

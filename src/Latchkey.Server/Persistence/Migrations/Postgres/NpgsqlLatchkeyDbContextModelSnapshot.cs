@@ -71,6 +71,38 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("ApiTokens");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.AppClientEntity", b =>
+                {
+                    b.Property<string>("AppId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("SealedSecret")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<long>("SecretCreated")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("AppId");
+
+                    b.ToTable("AppClients");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.AppEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -837,6 +869,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.Property<string>("Name")
                         .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("text");
+
+                    b.Property<string>("SettingsJson")
                         .IsUnicode(true)
                         .HasColumnType("text");
 

@@ -66,6 +66,38 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("ApiTokens");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.AppClientEntity", b =>
+                {
+                    b.Property<string>("AppId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SealedSecret")
+                        .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SecretCreated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AppId");
+
+                    b.ToTable("AppClients");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.AppEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -832,6 +864,10 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.Property<string>("Name")
                         .IsRequired()
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SettingsJson")
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,292 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Latchkey.Core.Authenticators.Totp;
+using Latchkey.Core.Policies;
+using Latchkey.Core.Security;
+using Latchkey.Core.SystemLog;
+using Latchkey.Core.Time;
+using Latchkey.Core.Users;
+using Latchkey.Server.Api;
+using Latchkey.Server.Features.Apps;
+using Latchkey.Server.Features.AuthenticatorApp;
+using Latchkey.Server.Features.Authenticators;
+using Latchkey.Server.Features.Factors;
+using Latchkey.Server.Features.NetworkZones;
+using Latchkey.Server.Features.Org;
+using Latchkey.Server.Features.Policies;
+using Latchkey.Server.Features.SystemLog;
+using Latchkey.Server.Features.Users;
+using Latchkey.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latchkey.Server.Features.DesktopMfa;
+
+/// <summary>Why the server refused a Desktop MFA request: a reason code the agent maps to plain words, the words, and the HTTP status.</summary>
+public sealed record DesktopMfaRefusal(int Status, string Reason, string Description)
+{
+    public long? RetryAfterSeconds { get; init; }
+    public string? Rule { get; init; }
+
+    /// <summary>The app whose request it was (null: the client was not recognised), and what is known of the attempt, for the log.</summary>
+    public AppEntity? App { get; init; }
+    public UserEntity? User { get; init; }
+    public string? Method { get; init; }
+    public string? Computer { get; init; }
+
+    public IResult ToResult()
+    {
+        var body = new JsonObject { ["error"] = Reason, ["error_description"] = Description };
+        if (RetryAfterSeconds is { } wait)
+        {
+            body["retryAfterSeconds"] = wait;
+        }
+
+        if (Rule is not null)
+        {
+            body["rule"] = Rule;
+        }
+
+        return Results.Json(body, statusCode: Status);
+    }
+}
+
+/// <summary>Carries a <see cref="DesktopMfaRefusal"/> out of the checks to the endpoint, which logs and answers it.</summary>
+public sealed class DesktopMfaException(DesktopMfaRefusal refusal) : Exception(refusal.Description)
+{
+    public DesktopMfaRefusal Refusal { get; } = refusal;
+
+    /// <summary>A refusal before the client is known (nothing to log it against).</summary>
+    public static DesktopMfaException Of(int status, string reason, string description) => new(new DesktopMfaRefusal(status, reason, description));
+}
+
+/// <summary>The refusal reasons of the Desktop MFA protocol (docs/desktop-mfa.md lists them with what the agent says).</summary>
+public static class DesktopMfaReasons
+{
+    public const string InvalidClient = "invalid_client";
+    public const string InvalidRequest = "invalid_request";
+    public const string UserNotAssigned = "user_not_assigned";
+    public const string UserLocked = "user_locked";
+    public const string UserSuspended = "user_suspended";
+    public const string UserNotActive = "user_not_active";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string PolicyDenied = "policy_denied";
+    public const string FactorNotEnrolled = "factor_not_enrolled";
+    public const string PushNotEnabled = "push_not_enabled";
+    public const string InvalidCode = "invalid_code";
+    public const string CodeAlreadyUsed = "code_already_used";
+    public const string FactorLocked = "factor_locked";
+    public const string PushRejected = "push_rejected";
+    public const string PushExpired = "push_expired";
+    public const string WrongNumber = "wrong_number";
+}
+
+/// <summary>
+/// The online side of Desktop MFA (issue 13 item 3, docs/desktop-mfa.md "The protocol"): the agent authenticates as
+/// the Desktop MFA app with HTTP Basic (the profile's client id and secret) and asks for a user on a computer which
+/// methods work, sends a push (number matching when the org enforces it) and follows it, or checks a code from the
+/// authenticator app's org account. Every refusal carries a precise reason and is logged as
+/// <c>user.authentication.auth_via_mfa</c> FAILURE with it; a success is logged as SUCCESS.
+/// </summary>
+public static class DesktopMfaAgent
+{
+    public const string Prefix = "/device-access/desktop-mfa/v1";
+    private const int MaxField = 255;
+
+    public static void MapDesktopMfaAgent(this IEndpointRouteBuilder app)
+    {
+        var agent = app.MapGroup(Prefix);
+        agent.MapPost("/methods", (HttpContext c, DesktopMfaGate gate) => Handle(c, gate, Methods));
+        agent.MapPost("/push", (HttpContext c, DesktopMfaGate gate, PushChallenges pushes) => Handle(c, gate, (r, g) => SendPush(r, g, pushes)));
+        agent.MapGet("/push/{challengeId}", (string challengeId, HttpContext c, DesktopMfaGate gate, PushChallenges pushes) =>
+            HandleWithoutBody(c, gate, g => PollPush(challengeId, g, pushes)));
+        agent.MapPost("/code", (HttpContext c, DesktopMfaGate gate, TotpFactors totp) => Handle(c, gate, (r, g) => CheckCode(r, g, totp)));
+    }
+
+    public static bool IsAgent(PathString path) => path.StartsWithSegments(Prefix);
+
+    private static async Task<IResult> Handle(HttpContext context, DesktopMfaGate gate, Func<AgentRequest, DesktopMfaGate, Task<IResult>> handler)
+    {
+        try
+        {
+            await gate.AuthenticateAsync(context);
+            var request = await AgentRequest.ReadAsync(context);
+            return await handler(request, gate);
+        }
+        catch (DesktopMfaException e)
+        {
+            await gate.LogRefusalAsync(e.Refusal);
+            return e.Refusal.ToResult();
+        }
+    }
+
+    private static async Task<IResult> HandleWithoutBody(HttpContext context, DesktopMfaGate gate, Func<DesktopMfaGate, Task<IResult>> handler)
+    {
+        try
+        {
+            await gate.AuthenticateAsync(context);
+            return await handler(gate);
+        }
+        catch (DesktopMfaException e)
+        {
+            await gate.LogRefusalAsync(e.Refusal);
+            return e.Refusal.ToResult();
+        }
+    }
+
+    /// <summary>Which methods the person can use now on this computer, in the profile's order, each with why not when it cannot.</summary>
+    private static async Task<IResult> Methods(AgentRequest request, DesktopMfaGate gate)
+    {
+        var user = await gate.AdmitAsync(request, method: null);
+        var methods = new JsonArray();
+        foreach (var factor in gate.AllowedFactors)
+        {
+            var why = factor switch
+            {
+                "OV_Push" => await gate.PushUnavailableAsync(user),
+                "OV_TOTP" => await gate.CodeUnavailableAsync(user),
+                _ => "Set up on this computer; checked by the agent (offline methods).",
+            };
+            var entry = new JsonObject { ["factor"] = factor, ["available"] = why is null || factor is "Offline_TOTP" or "FIDO2_USB_key" };
+            if (why is not null && factor is "OV_Push" or "OV_TOTP")
+            {
+                entry["reason"] = why;
+            }
+
+            methods.Add(entry);
+        }
+
+        return Results.Json(new JsonObject
+        {
+            ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
+            ["numberMatching"] = await gate.NumberMatchingAsync(),
+            ["methods"] = methods,
+        });
+    }
+
+    private static async Task<IResult> SendPush(AgentRequest request, DesktopMfaGate gate, PushChallenges pushes)
+    {
+        var user = await gate.AdmitAsync(request, "OV_Push");
+        var factor = await gate.PushFactorAsync(user, request);
+        var push = await pushes.SendAsync(user, factor, await gate.NumberMatchingAsync(),
+            new PushOrigin(gate.Http.Connection.RemoteIpAddress?.ToString(), gate.Http.Request.Headers.UserAgent.ToString(), gate.App.Label)
+            {
+                ClientId = gate.App.Id, Computer = request.Computer.Describe(),
+            }, SignInEventsActor(user), gate.Http.RequestAborted);
+        var body = new JsonObject
+        {
+            ["challengeId"] = push.Id, ["status"] = pushes.StatusOf(push), ["expiresAt"] = IsoTime.Write(push.ExpiresAt),
+        };
+        if (push.CorrectAnswer is { } number)
+        {
+            body["correctAnswer"] = number;
+        }
+
+        return Results.Json(body, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> PollPush(string challengeId, DesktopMfaGate gate, PushChallenges pushes)
+    {
+        var push = challengeId.Length > 20 ? null
+            : await gate.Db.PushChallenges.AsNoTracking().FirstOrDefaultAsync(p => p.Id == challengeId && p.OrgId == gate.App.OrgId, gate.Http.RequestAborted);
+        if (push is null || (string?)JsonNode.Parse(push.ContextJson)?["clientId"] != gate.App.Id)
+        {
+            throw DesktopMfaException.Of(404, DesktopMfaReasons.InvalidRequest, $"No push {challengeId} was sent for this Desktop MFA app.");
+        }
+
+        var status = pushes.StatusOf(push);
+        var body = new JsonObject { ["challengeId"] = push.Id, ["status"] = status };
+        if (status == PushStatus.Rejected)
+        {
+            body["error"] = DesktopMfaReasons.PushRejected;
+            body["error_description"] = "The push was denied on the phone (or the wrong number was chosen).";
+        }
+        else if (status is PushStatus.Timeout or PushStatus.Cancelled)
+        {
+            body["error"] = DesktopMfaReasons.PushExpired;
+            body["error_description"] = "Nobody answered the push in time; send a new one.";
+        }
+
+        return Results.Json(body);
+    }
+
+    private static async Task<IResult> CheckCode(AgentRequest request, DesktopMfaGate gate, TotpFactors totp)
+    {
+        if (request.Code is not { } code)
+        {
+            throw gate.Refuse(400, DesktopMfaReasons.InvalidRequest, "code: the six digits from the authenticator app's org account.");
+        }
+
+        var user = await gate.AdmitAsync(request, "OV_TOTP");
+        var factors = await gate.CodeFactorsAsync(user, request);
+        TotpAnswer? last = null;
+        foreach (var factor in factors)
+        {
+            last = await totp.AnswerAsync(user, factor.Id, code, activating: false, SignInEventsActor(user), gate.Http.RequestAborted);
+            if (last.Outcome is TotpOutcome.Accepted)
+            {
+                await gate.LogSuccessAsync(user, "OV_TOTP", request.Computer.Describe());
+                return Results.Json(new JsonObject { ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login } });
+            }
+
+            if (last.Outcome is TotpOutcome.Replayed or TotpOutcome.Locked)
+            {
+                break;
+            }
+        }
+
+        var (reason, words) = last?.Outcome switch
+        {
+            TotpOutcome.Replayed => (DesktopMfaReasons.CodeAlreadyUsed, "This code was already used; wait for the next one in the authenticator app."),
+            TotpOutcome.Locked => (DesktopMfaReasons.FactorLocked, "Too many wrong codes: the code factor is locked for a while. Use a push, or wait and try again."),
+            _ => (DesktopMfaReasons.InvalidCode, "The code is not right. Use the code of your org account in the authenticator app (not a device access code)."),
+        };
+        throw gate.Refuse(401, reason, words, user, "OV_TOTP", request.Computer.Describe());
+    }
+
+    private static LogActor SignInEventsActor(UserEntity user) => SignIn.SignInEvents.Actor(user);
+}
+
+/// <summary>What the agent sent: the person's login, the computer, and a code when it checks one.</summary>
+public sealed record AgentRequest(string Login, AgentComputer Computer, string? Code)
+{
+    public static async Task<AgentRequest> ReadAsync(HttpContext context)
+    {
+        JsonObject body;
+        try
+        {
+            body = await JsonBody.ReadObjectAsync(context.Request);
+        }
+        catch (Core.Errors.ApiException e)
+        {
+            throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, e.Error.Summary);
+        }
+
+        string? Text(JsonNode? node, string field, bool required)
+        {
+            if (node is null)
+            {
+                return required ? throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, $"{field}: missing.") : null;
+            }
+
+            return node is JsonValue v && v.TryGetValue<string>(out var s) && s.Length is > 0 and <= 255
+                ? s : throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, $"{field}: a string of 1 to 255 characters.");
+        }
+
+        var login = Text(body["login"], "login", required: true)!;
+        var computer = body["computer"] as JsonObject ?? throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, "computer: an object with its name (and serial number).");
+        var code = Text(body["code"], "code", required: false);
+        if (code is not null && (code.Length > 10 || !code.All(char.IsAsciiDigit)))
+        {
+            throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, "code: the digits of the code, nothing else.");
+        }
+
+        return new AgentRequest(login.Trim(), new AgentComputer(Text(computer["name"], "computer.name", required: true)!,
+            Text(computer["serialNumber"], "computer.serialNumber", required: false), Text(computer["platform"], "computer.platform", required: false)), code);
+    }
+}
+
+public sealed record AgentComputer(string Name, string? SerialNumber, string? Platform)
+{
+    public string Describe() => SerialNumber is null ? Name : $"{Name} ({SerialNumber})";
+}
