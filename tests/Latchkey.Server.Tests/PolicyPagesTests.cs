@@ -17,35 +17,11 @@ namespace Latchkey.Server.Tests;
 /// </summary>
 public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<ConsoleFixture>
 {
-    private async Task<PageClient> SignedInAsync(string login)
-    {
-        var browser = new PageClient(server);
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(login, ServerFixture.Password)).Status);
-        return browser;
-    }
+    private Task<PageClient> SignedInAsync(string login) => server.SignedInAsync(login);
 
     private Task<PageClient> AdminAsync() => SignedInAsync(server.Admin.Login);
 
-    /// <summary>A new user with a password, holding <paramref name="role"/> (a RoleAssignments row, as the role service writes it).</summary>
-    private async Task<(string Id, string Login)> UserWithRoleAsync(string? role)
-    {
-        var user = await server.CreateUserAsync();
-        if (role is not null)
-        {
-            await server.WithDbAsync(async db =>
-            {
-                var now = DateTimeOffset.UtcNow;
-                db.RoleAssignments.Add(new RoleAssignmentEntity
-                {
-                    Id = RandomIds.NewId(IdPrefix.RoleAssignment, now), OrgId = (await db.Orgs.SingleAsync()).Id, AssigneeType = "USER",
-                    AssigneeId = ServerFixture.Id(user), Type = role, Created = now, LastUpdated = now,
-                });
-                return await db.SaveChangesAsync();
-            });
-        }
-
-        return (ServerFixture.Id(user), (string)user["profile"]!["login"]!);
-    }
+    private Task<(string Id, string Login)> UserWithRoleAsync(string? role) => server.UserWithRoleAsync(role);
 
     /// <summary>B1 through the Policies API (the pages' own B1 test builds it through the pages).</summary>
     private async Task<(string PolicyId, string AppLabel, string UserLogin)> RequireManagedDeviceByApiAsync()
@@ -314,9 +290,9 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
                      ($"/admin/policies/{policyId}?handler=AddRule", [("Form.Name", "Forged"), ("Form.Access", "ALLOW")]),
                      ($"/admin/policies/{policyId}?handler=Move", [("ruleId", "x"), ("direction", "up")]),
                      ($"/admin/policies/{policyId}?handler=Rename", [("name", "Forged " + ServerFixture.Unique())]),
-                     ($"/admin/policies/{policyId}?handler=Deactivate", []),
+                     ($"/admin/policies/{policyId}?handler=Status", [("status", "INACTIVE")]),
                      ($"/admin/policies/{policyId}?handler=Delete", [("confirm", "yes")]),
-                     ($"/admin/policies/{policyId}?handler=DeactivateRule", [("ruleId", "x")]),
+                     ($"/admin/policies/{policyId}?handler=RuleStatus", [("ruleId", "x"), ("status", "INACTIVE")]),
                  })
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsync(path, page, fields)).Status);
@@ -355,11 +331,11 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
         Assert.Contains("The field cannot be left blank", page.Alert, StringComparison.Ordinal);
         Assert.Contains($"<h1>{renamed}</h1>", page.Html, StringComparison.Ordinal);
 
-        page = await admin.SubmitAsync($"{path}?handler=Deactivate", page);
+        page = await admin.SubmitAsync($"{path}?handler=Status", page, ("status", "INACTIVE"));
         Assert.Contains($"{renamed} is inactive.", page.StatusMessage, StringComparison.Ordinal);
         Assert.True(page.HasButton("Activate policy") && !page.HasButton("Deactivate policy"));
         Assert.Equal(1, await EventCountAsync("policy.lifecycle.deactivate", policyId));
-        page = await admin.SubmitAsync($"{path}?handler=Activate", page);
+        page = await admin.SubmitAsync($"{path}?handler=Status", page, ("status", "ACTIVE"));
         Assert.Contains($"{renamed} is active.", page.StatusMessage, StringComparison.Ordinal);
         Assert.Equal(2, await EventCountAsync("policy.lifecycle.activate", policyId));
 
@@ -394,7 +370,7 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
 
         page = await admin.SubmitAsync($"{path}?handler=Delete", page, ("confirm", "yes"));
         Assert.Contains("is a system policy and cannot be deleted", page.Alert, StringComparison.Ordinal);
-        page = await admin.SubmitAsync($"{path}?handler=Deactivate", page);
+        page = await admin.SubmitAsync($"{path}?handler=Status", page, ("status", "INACTIVE"));
         Assert.Contains("is a system policy and cannot be deactivated", page.Alert, StringComparison.Ordinal);
         page = await admin.SubmitAsync($"{path}?handler=Rename", page, ("name", "Not the default " + ServerFixture.Unique()));
         Assert.Contains("The name of a system policy cannot be changed", page.Alert, StringComparison.Ordinal);
@@ -452,16 +428,16 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
         var (pilot, catchAll) = (ids[0], ids[1]);
         Assert.True(page.HasButton("Deactivate") && !page.Html.Contains("aria-label=\"Deactivate Catch-all Rule\"", StringComparison.Ordinal));
 
-        page = await admin.SubmitAsync($"{path}?handler=DeactivateRule", page, ("ruleId", pilot));
+        page = await admin.SubmitAsync($"{path}?handler=RuleStatus", page, ("ruleId", pilot), ("status", "INACTIVE"));
         Assert.Contains("The rule Pilot is inactive", page.StatusMessage, StringComparison.Ordinal);
         Assert.Matches(@"<td>Pilot\s*<span class=""muted"">\(INACTIVE\)</span>", page.Html);
         Assert.Contains("aria-label=\"Activate Pilot\"", page.Html, StringComparison.Ordinal);
         Assert.Equal(1, await EventCountAsync("policy.rule.deactivate", pilot));
-        page = await admin.SubmitAsync($"{path}?handler=ActivateRule", page, ("ruleId", pilot));
+        page = await admin.SubmitAsync($"{path}?handler=RuleStatus", page, ("ruleId", pilot), ("status", "ACTIVE"));
         Assert.Contains("The rule Pilot is active.", page.StatusMessage, StringComparison.Ordinal);
         Assert.Equal(2, await EventCountAsync("policy.rule.activate", pilot));
 
-        page = await admin.SubmitAsync($"{path}?handler=DeactivateRule", page, ("ruleId", catchAll));
+        page = await admin.SubmitAsync($"{path}?handler=RuleStatus", page, ("ruleId", catchAll), ("status", "INACTIVE"));
         Assert.Contains("cannot be deactivated", page.Alert, StringComparison.Ordinal);
         Assert.Equal("ACTIVE", await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().Where(r => r.Id == catchAll).Select(r => r.Status).SingleAsync()));
         Assert.Equal(0, await EventCountAsync("policy.rule.deactivate", catchAll));

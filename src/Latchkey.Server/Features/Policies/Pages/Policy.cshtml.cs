@@ -296,28 +296,24 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
         return $"The rule {rule.Name} was deleted.";
     }, Here);
 
+    /// <summary>Activates (<paramref name="status"/> ACTIVE) or deactivates (anything else) a rule, as its <c>lifecycle/...</c> routes do.</summary>
     [Requires(AdminPermission.PoliciesManage)]
-    public Task<IActionResult> OnPostActivateRuleAsync([FromForm] string? ruleId) => SetRuleStatusAsync(ruleId, PolicyStatus.Active);
-
-    [Requires(AdminPermission.PoliciesManage)]
-    public Task<IActionResult> OnPostDeactivateRuleAsync([FromForm] string? ruleId) => SetRuleStatusAsync(ruleId, PolicyStatus.Inactive);
-
-    private Task<IActionResult> SetRuleStatusAsync(string? ruleId, string status) => ChangeAsync(async () =>
+    public Task<IActionResult> OnPostRuleStatusAsync([FromForm] string? ruleId, [FromForm] string? status) => ChangeAsync(async () =>
     {
-        var rule = await PolicyRulesApi.SetStatusAsync(Caller, PolicyId, ruleId ?? "", status, db, write, log, time, HttpContext.RequestAborted);
-        return status == PolicyStatus.Active ? $"The rule {rule.Name} is active." : $"The rule {rule.Name} is inactive: it is skipped until activated.";
+        var active = status == PolicyStatus.Active;
+        var rule = await PolicyRulesApi.SetStatusAsync(Caller, PolicyId, ruleId ?? "", active ? PolicyStatus.Active : PolicyStatus.Inactive, db, write, log,
+            time, HttpContext.RequestAborted);
+        return active ? $"The rule {rule.Name} is active." : $"The rule {rule.Name} is inactive: it is skipped until activated.";
     }, Here);
 
+    /// <summary>Activates (<paramref name="status"/> ACTIVE) or deactivates (anything else) the policy, as its <c>lifecycle/...</c> routes do.</summary>
     [Requires(AdminPermission.PoliciesManage)]
-    public Task<IActionResult> OnPostActivateAsync() => SetPolicyStatusAsync(PolicyStatus.Active);
-
-    [Requires(AdminPermission.PoliciesManage)]
-    public Task<IActionResult> OnPostDeactivateAsync() => SetPolicyStatusAsync(PolicyStatus.Inactive);
-
-    private Task<IActionResult> SetPolicyStatusAsync(string status) => ChangeAsync(async () =>
+    public Task<IActionResult> OnPostStatusAsync([FromForm] string? status) => ChangeAsync(async () =>
     {
-        var policy = await PoliciesApi.SetStatusAsync(Caller, PolicyId, status, db, write, log, time, HttpContext.RequestAborted);
-        return status == PolicyStatus.Active ? $"{policy.Name} is active." : $"{policy.Name} is inactive.";
+        var active = status == PolicyStatus.Active;
+        var policy = await PoliciesApi.SetStatusAsync(Caller, PolicyId, active ? PolicyStatus.Active : PolicyStatus.Inactive, db, write, log, time,
+            HttpContext.RequestAborted);
+        return active ? $"{policy.Name} is active." : $"{policy.Name} is inactive.";
     }, Here);
 
     /// <summary>Rename: the name and description through <c>PUT /api/v1/policies/{id}</c>'s code, everything else kept.</summary>
