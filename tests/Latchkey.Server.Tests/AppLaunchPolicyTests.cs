@@ -215,4 +215,21 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
         Assert.Contains("<dt>Decision</dt><dd><span class=\"badge DENY\">DENY</span></dd>", test.Html, StringComparison.Ordinal);
         Assert.Contains("<dt>Matched rule</dt><dd>Catch-all Rule</dd>", test.Html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_sign_in_page_for_an_app_link_lets_its_forms_redirect_to_that_app_s_origin_and_no_other()
+    {
+        var (appId, launch, _, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        var url = new Uri((string)(await Api.GetAsync($"/api/v1/apps/{appId}")).Expect(HttpStatusCode.OK).Object["settings"]!["app"]!["url"]!);
+
+        static string FormAction(PageResponse page) =>
+            page.Headers.GetValues("Content-Security-Policy").Single().Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("form-action", StringComparison.Ordinal));
+
+        var forApp = await person.GetAsync("/?prompt=login&fromURI=" + Uri.EscapeDataString(launch));
+        Assert.Equal(HttpStatusCode.OK, forApp.Status);
+        Assert.Equal($"form-action 'self' {url.GetLeftPart(UriPartial.Authority)}", FormAction(forApp));
+        Assert.Equal("form-action 'self'", FormAction(await person.GetAsync("/?prompt=login&fromURI=%2Fapp%2FUserHome")));
+        Assert.Equal("form-action 'self'", FormAction(await person.GetAsync("/?prompt=login&fromURI=" + Uri.EscapeDataString("/home/bookmark/0oaNoSuchApp/0ua1"))));
+    }
 }
