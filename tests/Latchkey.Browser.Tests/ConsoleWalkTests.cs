@@ -31,46 +31,11 @@ public sealed class ConsoleWalkTests(DemoServer server, BrowserFixture browser) 
         await SignInAsync(Server.Admin, "/admin");
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
 
-        // People: add a person with a password, active at once.
-        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Admin console" }).GetByRole(AriaRole.Link, new() { Name = "People" }).ClickAsync();
-        await Page.GetByLabel("First name").FillAsync("Walker");
-        await Page.GetByLabel("Last name").FillAsync("Through");
-        await Page.GetByLabel("Username").FillAsync(login);
-        await Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
-        await Expect(Page.Locator("#alert")).ToBeHiddenAsync();
-        await Expect(Page.GetByText(login).First).ToBeVisibleAsync();
-
-        // Groups: create one and add the person.
-        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Admin console" }).GetByRole(AriaRole.Link, new() { Name = "Groups" }).ClickAsync();
-        await Page.GetByLabel("Name", new() { Exact = true }).FillAsync(groupName);
-        await Page.GetByLabel("Description").FillAsync("People walking through the console");
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
-        if (!CurrentPath.StartsWith("/admin/groups/", StringComparison.Ordinal) || CurrentPath.Length <= "/admin/groups/".Length)
-        {
-            await Page.GetByRole(AriaRole.Link, new() { Name = groupName }).ClickAsync();
-        }
-
-        await Page.GetByLabel("Username").FillAsync(login);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Add member" }).ClickAsync();
-        await Expect(Page.Locator("#alert")).ToBeHiddenAsync();
-        await Expect(Page.GetByText(login).First).ToBeVisibleAsync();
-
-        // Applications: add a Bookmark app from the catalog and assign it to the group.
-        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Admin console" }).GetByRole(AriaRole.Link, new() { Name = "Applications" }).ClickAsync();
-        await Page.GetByRole(AriaRole.Link, new() { Name = "Browse app catalog" }).ClickAsync();
-        await Page.GetByLabel("Label").FillAsync(appLabel);
-        await Page.GetByLabel("URL").FillAsync(AppUrl);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Add app" }).ClickAsync();
-        if (!CurrentPath.StartsWith("/admin/apps/0oa", StringComparison.Ordinal))
-        {
-            await Page.GetByRole(AriaRole.Link, new() { Name = appLabel }).ClickAsync();
-        }
-
-        await Page.GetByLabel("Group name").FillAsync(groupName);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Assign" }).Last.ClickAsync();
-        await Expect(Page.Locator("#alert")).ToBeHiddenAsync();
-        await Expect(Page.GetByText(groupName).First).ToBeVisibleAsync();
+        // People: add a person with a password, active at once; Groups: create one and add the person; Applications: add a
+        // Bookmark app from the catalog and assign it to the group.
+        await ConsoleSteps.AddPersonAsync(Page, "Walker", "Through", login, password);
+        await ConsoleSteps.CreateGroupWithMemberAsync(Page, groupName, "People walking through the console", login);
+        await ConsoleSteps.AddBookmarkAppForGroupAsync(Page, appLabel, AppUrl, groupName);
 
         // Sign out: back to the sign-in page.
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).First.ClickAsync();

@@ -86,6 +86,8 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
         Assert.Contains("Denied by the rule \"Catch-all Rule\"", refused.Alert, StringComparison.Ordinal);
         Assert.Contains("\"Managed Device Allowed\" did not apply", refused.Alert, StringComparison.Ordinal);
         Assert.Contains("no device the org knows", refused.Alert, StringComparison.Ordinal);
+        Assert.Contains("tell your administrator what this page says", refused.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("/admin/access-testing", refused.Html, StringComparison.Ordinal);
 
         var evaluation = await LastEventAsync("policy.evaluate_sign_on", userId);
         Assert.Equal("DENY", (string?)evaluation["outcome"]!["result"]);
@@ -188,5 +190,46 @@ public sealed class AppLaunchPolicyTests(ServerFixture server) : IClassFixture<S
         var refused = await visitor.GetAsync("/api/v1/users/me/appLinks");
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Equal("E0000005", (string?)JsonNode.Parse(refused.Html)!["errorCode"]);
+    }
+
+    [Fact]
+    public async Task An_admin_refused_an_app_gets_a_link_to_access_testing_filled_in_with_them_and_the_app_and_an_end_user_does_not()
+    {
+        var (appId, launch, userId, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        await PolicyAsync(appId, "DENY", null);
+        var asUser = await person.GetAsync(launch);
+        Assert.Equal("DENY", asUser.Headers.GetValues("Latchkey-Access").Single());
+        Assert.DoesNotContain("Access testing", asUser.Html, StringComparison.Ordinal);
+
+        (await Api.PostAsync($"/api/v1/users/{userId}/roles", new JsonObject { ["type"] = "READ_ONLY_ADMIN" })).Expect(HttpStatusCode.Created);
+        var asAdmin = await person.GetAsync(launch);
+        Assert.Equal(HttpStatusCode.Forbidden, asAdmin.Status);
+        var href = System.Text.RegularExpressions.Regex.Match(asAdmin.Html, @"<a href=""(/admin/access-testing[^""]*)"">Test this in Access testing</a>").Groups[1].Value;
+        Assert.StartsWith("/admin/access-testing?user=", href, StringComparison.Ordinal);
+        Assert.Contains($"&amp;app={appId}", href, StringComparison.Ordinal);
+        Assert.DoesNotContain("registered=true", href, StringComparison.Ordinal);
+
+        var test = await person.GetAsync(WebUtility.HtmlDecode(href));
+        Assert.Equal(HttpStatusCode.OK, test.Status);
+        Assert.Contains("<dt>Decision</dt><dd><span class=\"badge DENY\">DENY</span></dd>", test.Html, StringComparison.Ordinal);
+        Assert.Contains("<dt>Matched rule</dt><dd>Catch-all Rule</dd>", test.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_for_an_app_link_lets_its_forms_redirect_to_that_app_s_origin_and_no_other()
+    {
+        var (appId, launch, _, person) = await AssignedBookmarkAsync();
+        using var _ = person;
+        var url = new Uri((string)(await Api.GetAsync($"/api/v1/apps/{appId}")).Expect(HttpStatusCode.OK).Object["settings"]!["app"]!["url"]!);
+
+        static string FormAction(PageResponse page) =>
+            page.Headers.GetValues("Content-Security-Policy").Single().Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("form-action", StringComparison.Ordinal));
+
+        var forApp = await person.GetAsync("/?prompt=login&fromURI=" + Uri.EscapeDataString(launch));
+        Assert.Equal(HttpStatusCode.OK, forApp.Status);
+        Assert.Equal($"form-action 'self' {url.GetLeftPart(UriPartial.Authority)}", FormAction(forApp));
+        Assert.Equal("form-action 'self'", FormAction(await person.GetAsync("/?prompt=login&fromURI=%2Fapp%2FUserHome")));
+        Assert.Equal("form-action 'self'", FormAction(await person.GetAsync("/?prompt=login&fromURI=" + Uri.EscapeDataString("/home/bookmark/0oaNoSuchApp/0ua1"))));
     }
 }

@@ -19,6 +19,35 @@ public sealed class ConsoleFixture : ServerFixture, IAsyncLifetime
         var body = new JsonObject { ["credentials"] = new JsonObject { ["password"] = new JsonObject { ["value"] = Password } } };
         (await Api.PostAsync($"/api/v1/users/{Admin.Id}", body)).Expect(HttpStatusCode.OK);
     }
+
+    /// <summary>A page client signed in as <paramref name="login"/> (whose password is <see cref="ServerFixture.Password"/>).</summary>
+    public async Task<PageClient> SignedInAsync(string login)
+    {
+        var browser = new PageClient(this);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(login, Password)).Status);
+        return browser;
+    }
+
+    /// <summary>A new user with a password, holding <paramref name="role"/> (a RoleAssignments row, as the role service writes it).</summary>
+    public async Task<(string Id, string Login)> UserWithRoleAsync(string? role)
+    {
+        var user = await CreateUserAsync();
+        if (role is not null)
+        {
+            await WithDbAsync(async db =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                db.RoleAssignments.Add(new RoleAssignmentEntity
+                {
+                    Id = RandomIds.NewId(IdPrefix.RoleAssignment, now), OrgId = (await db.Orgs.SingleAsync()).Id, AssigneeType = "USER",
+                    AssigneeId = Id(user), Type = role, Created = now, LastUpdated = now,
+                });
+                return await db.SaveChangesAsync();
+            });
+        }
+
+        return (Id(user), (string)user["profile"]!["login"]!);
+    }
 }
 
 /// <summary>
@@ -28,40 +57,11 @@ public sealed class ConsoleFixture : ServerFixture, IAsyncLifetime
 /// </summary>
 public sealed class ConsolePagesTests(ConsoleFixture server) : IClassFixture<ConsoleFixture>
 {
-    private async Task<PageClient> AdminAsync()
-    {
-        var browser = new PageClient(server);
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(server.Admin.Login, ServerFixture.Password)).Status);
-        return browser;
-    }
+    private Task<PageClient> AdminAsync() => server.SignedInAsync(server.Admin.Login);
 
-    /// <summary>A new user with a password, holding <paramref name="role"/> (a RoleAssignments row, as the role service writes it).</summary>
-    private async Task<(string Id, string Login)> UserWithRoleAsync(string? role)
-    {
-        var user = await server.CreateUserAsync();
-        if (role is not null)
-        {
-            await server.WithDbAsync(async db =>
-            {
-                var now = DateTimeOffset.UtcNow;
-                db.RoleAssignments.Add(new RoleAssignmentEntity
-                {
-                    Id = RandomIds.NewId(IdPrefix.RoleAssignment, now), OrgId = (await db.Orgs.SingleAsync()).Id, AssigneeType = "USER",
-                    AssigneeId = ServerFixture.Id(user), Type = role, Created = now, LastUpdated = now,
-                });
-                return await db.SaveChangesAsync();
-            });
-        }
+    private Task<(string Id, string Login)> UserWithRoleAsync(string? role) => server.UserWithRoleAsync(role);
 
-        return (ServerFixture.Id(user), (string)user["profile"]!["login"]!);
-    }
-
-    private async Task<PageClient> SignedInAsync(string login)
-    {
-        var browser = new PageClient(server);
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(login, ServerFixture.Password)).Status);
-        return browser;
-    }
+    private Task<PageClient> SignedInAsync(string login) => server.SignedInAsync(login);
 
     private Task<List<LogEventEntity>> EventsAsync(string eventType, string targetId) => server.WithDbAsync(db =>
         db.LogEvents.AsNoTracking().Where(e => e.EventType == eventType && e.Json.Contains(targetId)).ToListAsync());

@@ -17,35 +17,11 @@ namespace Latchkey.Server.Tests;
 /// </summary>
 public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<ConsoleFixture>
 {
-    private async Task<PageClient> SignedInAsync(string login)
-    {
-        var browser = new PageClient(server);
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(login, ServerFixture.Password)).Status);
-        return browser;
-    }
+    private Task<PageClient> SignedInAsync(string login) => server.SignedInAsync(login);
 
     private Task<PageClient> AdminAsync() => SignedInAsync(server.Admin.Login);
 
-    /// <summary>A new user with a password, holding <paramref name="role"/> (a RoleAssignments row, as the role service writes it).</summary>
-    private async Task<(string Id, string Login)> UserWithRoleAsync(string? role)
-    {
-        var user = await server.CreateUserAsync();
-        if (role is not null)
-        {
-            await server.WithDbAsync(async db =>
-            {
-                var now = DateTimeOffset.UtcNow;
-                db.RoleAssignments.Add(new RoleAssignmentEntity
-                {
-                    Id = RandomIds.NewId(IdPrefix.RoleAssignment, now), OrgId = (await db.Orgs.SingleAsync()).Id, AssigneeType = "USER",
-                    AssigneeId = ServerFixture.Id(user), Type = role, Created = now, LastUpdated = now,
-                });
-                return await db.SaveChangesAsync();
-            });
-        }
-
-        return (ServerFixture.Id(user), (string)user["profile"]!["login"]!);
-    }
+    private Task<(string Id, string Login)> UserWithRoleAsync(string? role) => server.UserWithRoleAsync(role);
 
     /// <summary>B1 through the Policies API (the pages' own B1 test builds it through the pages).</summary>
     private async Task<(string PolicyId, string AppLabel, string UserLogin)> RequireManagedDeviceByApiAsync()
@@ -313,12 +289,157 @@ public sealed class PolicyPagesTests(ConsoleFixture server) : IClassFixture<Cons
                      ("/admin/policies?handler=Create", [("Name", "Forged " + ServerFixture.Unique())]),
                      ($"/admin/policies/{policyId}?handler=AddRule", [("Form.Name", "Forged"), ("Form.Access", "ALLOW")]),
                      ($"/admin/policies/{policyId}?handler=Move", [("ruleId", "x"), ("direction", "up")]),
+                     ($"/admin/policies/{policyId}?handler=Rename", [("name", "Forged " + ServerFixture.Unique())]),
+                     ($"/admin/policies/{policyId}?handler=Status", [("status", "INACTIVE")]),
+                     ($"/admin/policies/{policyId}?handler=Delete", [("confirm", "yes")]),
+                     ($"/admin/policies/{policyId}?handler=RuleStatus", [("ruleId", "x"), ("status", "INACTIVE")]),
                  })
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsync(path, page, fields)).Status);
         }
 
         Assert.Equal(rules, await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().Where(r => r.PolicyId == policyId).CountAsync()));
+        var policy = await server.WithDbAsync(db => db.Policies.AsNoTracking().SingleAsync(p => p.Id == policyId));
+        Assert.Equal(("ACTIVE", true), (policy.Status, policy.Name.StartsWith("Require Managed Device", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync("/admin/policies/nosuchpolicy")).Status);
+    }
+
+    private static async Task<(string Path, string PolicyId, PageResponse Page)> NewPolicyAsync(PageClient admin, string name)
+    {
+        var list = await admin.GetAsync("/admin/policies");
+        var created = await admin.PostAsync("/admin/policies?handler=Create", list, ("Name", name));
+        Assert.Equal(HttpStatusCode.Redirect, created.Status);
+        return (created.Location!, created.Location!.Split('/')[^1], await admin.FollowAsync(created));
+    }
+
+    [Fact]
+    public async Task A_policy_is_renamed_deactivated_activated_and_deleted_only_once_confirmed_and_unused_with_the_api_s_log_events()
+    {
+        using var admin = await AdminAsync();
+        var (path, policyId, page) = await NewPolicyAsync(admin, "Lifecycle " + ServerFixture.Unique());
+        Assert.Contains("<span class=\"badge ACTIVE\">ACTIVE</span>", page.Html, StringComparison.Ordinal);
+        Assert.True(page.HasButton("Deactivate policy") && page.HasButton("Delete policy") && page.HasButton("Save name and description"));
+        Assert.True(page.HasLabel("Description") && page.HasLabel($"Yes, delete {Regex.Match(page.Html, "<h1>([^<]+)</h1>").Groups[1].Value} and its rules"));
+
+        var renamed = "Renamed " + ServerFixture.Unique();
+        page = await admin.SubmitAsync($"{path}?handler=Rename", page, ("name", renamed), ("description", "Only for the pilot"));
+        Assert.Contains($"Saved the name and description of {renamed}.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Contains($"<h1>{renamed}</h1>", page.Html, StringComparison.Ordinal);
+        Assert.Contains("<p>Only for the pilot</p>", page.Html, StringComparison.Ordinal);
+        Assert.Equal(1, await EventCountAsync("policy.lifecycle.update", policyId));
+        page = await admin.SubmitAsync($"{path}?handler=Rename", page, ("name", " "));
+        Assert.Contains("The field cannot be left blank", page.Alert, StringComparison.Ordinal);
+        Assert.Contains($"<h1>{renamed}</h1>", page.Html, StringComparison.Ordinal);
+
+        page = await admin.SubmitAsync($"{path}?handler=Status", page, ("status", "INACTIVE"));
+        Assert.Contains($"{renamed} is inactive.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.True(page.HasButton("Activate policy") && !page.HasButton("Deactivate policy"));
+        Assert.Equal(1, await EventCountAsync("policy.lifecycle.deactivate", policyId));
+        page = await admin.SubmitAsync($"{path}?handler=Status", page, ("status", "ACTIVE"));
+        Assert.Contains($"{renamed} is active.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Equal(2, await EventCountAsync("policy.lifecycle.activate", policyId));
+
+        page = await admin.SubmitAsync($"{path}?handler=Delete", page);
+        Assert.Contains("Tick the box to confirm", page.Alert, StringComparison.Ordinal);
+        var app = ServerFixture.Id(await server.CreateBookmarkAppAsync("Lifecycle app " + ServerFixture.Unique()));
+        page = await admin.SubmitAsync($"{path}?handler=Bind", page, ("appId", app));
+        page = await admin.SubmitAsync($"{path}?handler=Delete", page, ("confirm", "yes"));
+        Assert.Contains("is the access policy of 1 app(s)", page.Alert, StringComparison.Ordinal);
+        Assert.Equal(0, await EventCountAsync("policy.lifecycle.delete", policyId));
+        Assert.True(await server.WithDbAsync(db => db.Policies.AnyAsync(p => p.Id == policyId)));
+
+        var (other, otherId, otherPage) = await NewPolicyAsync(admin, "Throwaway " + ServerFixture.Unique());
+        var deleted = await admin.PostAsync($"{other}?handler=Delete", otherPage, ("confirm", "yes"));
+        Assert.Equal("/admin/policies", deleted.Location);
+        var list = await admin.FollowAsync(deleted);
+        Assert.Contains("was deleted.", list.StatusMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherId, list.Html, StringComparison.Ordinal);
+        Assert.Equal(1, await EventCountAsync("policy.lifecycle.delete", otherId));
+        Assert.False(await server.WithDbAsync(db => db.PolicyRules.AnyAsync(r => r.PolicyId == otherId)));
+    }
+
+    [Fact]
+    public async Task The_default_policy_offers_no_deactivate_or_delete_and_forged_ones_are_refused_by_the_api_s_rules()
+    {
+        using var admin = await AdminAsync();
+        var defaultId = await server.WithDbAsync(db => db.Policies.AsNoTracking().Where(p => p.IsSystem && p.Type == "ACCESS_POLICY").Select(p => p.Id).SingleAsync());
+        var path = $"/admin/policies/{defaultId}";
+        var page = await admin.GetAsync(path);
+        Assert.False(page.HasButton("Deactivate policy") || page.HasButton("Delete policy"));
+        Assert.True(page.HasButton("Save name and description"));
+
+        page = await admin.SubmitAsync($"{path}?handler=Delete", page, ("confirm", "yes"));
+        Assert.Contains("is a system policy and cannot be deleted", page.Alert, StringComparison.Ordinal);
+        page = await admin.SubmitAsync($"{path}?handler=Status", page, ("status", "INACTIVE"));
+        Assert.Contains("is a system policy and cannot be deactivated", page.Alert, StringComparison.Ordinal);
+        page = await admin.SubmitAsync($"{path}?handler=Rename", page, ("name", "Not the default " + ServerFixture.Unique()));
+        Assert.Contains("The name of a system policy cannot be changed", page.Alert, StringComparison.Ordinal);
+        var policy = await server.WithDbAsync(db => db.Policies.AsNoTracking().SingleAsync(p => p.Id == defaultId));
+        Assert.Equal("ACTIVE", policy.Status);
+        Assert.DoesNotContain("Not the default", policy.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rule_s_conditions_are_edited_after_creation_keeping_the_conditions_the_page_does_not_show()
+    {
+        using var admin = await AdminAsync();
+        var (path, policyId, page) = await NewPolicyAsync(admin, "Edit conditions " + ServerFixture.Unique());
+        var rule = JsonNode.Parse("""
+            {"type":"ACCESS_POLICY","name":"Linux only","conditions":{"platform":{"include":[{"type":"DESKTOP","os":{"type":"LINUX"}}]}},
+             "actions":{"appSignOn":{"access":"ALLOW","verificationMethod":{"type":"ASSURANCE","factorMode":"1FA","reauthenticateIn":"PT0S","constraints":[]}}}}
+            """)!;
+        var ruleId = ServerFixture.Id((await server.Api.PostAsync($"/api/v1/policies/{policyId}/rules", rule)).Expect(HttpStatusCode.OK).Object);
+        page = await admin.GetAsync(path);
+        foreach (var label in new[] { "Groups for Linux only (names or ids, separated by commas)", "Access for Linux only" })
+        {
+            Assert.True(page.HasLabel(label), label);
+        }
+
+        var group = await server.CreateGroupAsync();
+        var groupName = (string)group["profile"]!["name"]!;
+        page = await admin.SubmitAsync($"{path}?handler=EditRule", page, ("ruleId", ruleId), ("Form.People", "groups"), ("Form.Groups", groupName),
+            ("Form.Device", "registered"), ("Form.Management", "managed"), ("Form.Methods", "any"), ("Form.Prompt", "every"), ("Form.Access", "ALLOW"));
+        Assert.Contains("The rule Linux only was saved.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Matches($@"<td>Linux only\s*</td>\s*<td>Groups: {Regex.Escape(groupName)}</td>\s*<td>Registered</td>\s*<td>Managed</td>", page.Html);
+        Assert.Contains($"value=\"{groupName}\"", page.Html, StringComparison.Ordinal);
+        var saved = await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().SingleAsync(r => r.Id == ruleId));
+        Assert.Contains("\"LINUX\"", saved.ConditionsJson, StringComparison.Ordinal);
+        Assert.Contains(ServerFixture.Id(group), saved.ConditionsJson, StringComparison.Ordinal);
+        Assert.Equal(1, await EventCountAsync("policy.rule.update", ruleId));
+
+        page = await admin.SubmitAsync($"{path}?handler=EditRule", page, ("ruleId", ruleId), ("Form.People", "anyone"), ("Form.Device", "registered"),
+            ("Form.Management", "any"), ("Form.Methods", "any"), ("Form.Prompt", "every"), ("Form.Access", "ALLOW"));
+        Assert.Matches(@"<td>Linux only\s*</td>\s*<td>Anyone</td>\s*<td>Registered</td>\s*<td>Any</td>", page.Html);
+        page = await admin.SubmitAsync($"{path}?handler=EditRule", page, ("ruleId", ruleId), ("Form.People", "anyone"), ("Form.Device", "any"),
+            ("Form.Management", "managed"), ("Form.Methods", "any"), ("Form.Prompt", "every"), ("Form.Access", "ALLOW"));
+        Assert.Contains("A managed device must also be registered", page.Alert, StringComparison.Ordinal);
+        saved = await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().SingleAsync(r => r.Id == ruleId));
+        Assert.Contains("\"registered\":true", saved.ConditionsJson, StringComparison.Ordinal);
+        Assert.Contains("\"LINUX\"", saved.ConditionsJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rule_is_deactivated_and_activated_but_the_catch_all_never_with_the_api_s_log_events()
+    {
+        using var admin = await AdminAsync();
+        var (path, _, page) = await NewPolicyAsync(admin, "Rule status " + ServerFixture.Unique());
+        page = await admin.SubmitAsync($"{path}?handler=AddRule", page, ("Form.Name", "Pilot"), ("Form.Access", "ALLOW"), ("Form.Prompt", "every"));
+        var ids = Regex.Matches(page.Html, @"name=""ruleId"" value=""([^""]+)""").Select(m => m.Groups[1].Value).Distinct().ToList();
+        var (pilot, catchAll) = (ids[0], ids[1]);
+        Assert.True(page.HasButton("Deactivate") && !page.Html.Contains("aria-label=\"Deactivate Catch-all Rule\"", StringComparison.Ordinal));
+
+        page = await admin.SubmitAsync($"{path}?handler=RuleStatus", page, ("ruleId", pilot), ("status", "INACTIVE"));
+        Assert.Contains("The rule Pilot is inactive", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Matches(@"<td>Pilot\s*<span class=""muted"">\(INACTIVE\)</span>", page.Html);
+        Assert.Contains("aria-label=\"Activate Pilot\"", page.Html, StringComparison.Ordinal);
+        Assert.Equal(1, await EventCountAsync("policy.rule.deactivate", pilot));
+        page = await admin.SubmitAsync($"{path}?handler=RuleStatus", page, ("ruleId", pilot), ("status", "ACTIVE"));
+        Assert.Contains("The rule Pilot is active.", page.StatusMessage, StringComparison.Ordinal);
+        Assert.Equal(2, await EventCountAsync("policy.rule.activate", pilot));
+
+        page = await admin.SubmitAsync($"{path}?handler=RuleStatus", page, ("ruleId", catchAll), ("status", "INACTIVE"));
+        Assert.Contains("cannot be deactivated", page.Alert, StringComparison.Ordinal);
+        Assert.Equal("ACTIVE", await server.WithDbAsync(db => db.PolicyRules.AsNoTracking().Where(r => r.Id == catchAll).Select(r => r.Status).SingleAsync()));
+        Assert.Equal(0, await EventCountAsync("policy.rule.deactivate", catchAll));
     }
 }

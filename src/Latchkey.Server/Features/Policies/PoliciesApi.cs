@@ -154,13 +154,17 @@ public static class PoliciesApi
     }
 
     private static async Task<IResult> Replace(string policyId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
-        TimeProvider time)
+        TimeProvider time) =>
+        ApiResponses.Json(PolicyResources.ToResource(await ReplaceAsync(ApiCaller.Required(context), policyId,
+            await JsonBody.ReadObjectAsync(context.Request), db, write, log, time, context.RequestAborted), ApiUrls.ApiBase(context.Request)));
+
+    /// <summary><c>PUT /api/v1/policies/{policyId}</c>'s validation, write and log event (the console's policy page calls it too).</summary>
+    public static async Task<PolicyEntity> ReplaceAsync(ApiCaller caller, string policyId, JsonObject body, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, CancellationToken ct)
     {
-        var caller = ApiCaller.Required(context);
-        var body = await JsonBody.ReadObjectAsync(context.Request);
-        var policy = await write.RunAsync(caller.OrgId, async () =>
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var policy = await FindAsync(db, caller.OrgId, policyId, context.RequestAborted, track: true);
+            var policy = await FindAsync(db, caller.OrgId, policyId, ct, track: true);
             var input = PolicyBodies.ReadPolicy(body, policy);
             if (policy.IsSystem && input.Status == PolicyStatus.Inactive)
             {
@@ -175,51 +179,65 @@ public static class PoliciesApi
                 policy.Status = status;
             }
 
-            await EnsureNameFreeAsync(db, policy, context.RequestAborted);
+            await EnsureNameFreeAsync(db, policy, ct);
             if (!policy.IsSystem && input.Priority is { } priority && priority != policy.Priority)
             {
-                await PlaceAsync(db, policy, priority, context.RequestAborted);
+                await PlaceAsync(db, policy, priority, ct);
             }
 
             policy.LastUpdated = IsoTime.Truncate(time.GetUtcNow());
             log.Stage(EventTypes.PolicyUpdate, [PolicyResources.Target(policy)]);
             return policy;
-        }, context.RequestAborted);
-        return ApiResponses.Json(PolicyResources.ToResource(policy, ApiUrls.ApiBase(context.Request)));
+        }, ct);
     }
 
     private static async Task<IResult> Delete(string policyId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
     {
-        var caller = ApiCaller.Required(context);
-        await write.RunAsync(caller.OrgId, async () =>
+        await DeleteAsync(ApiCaller.Required(context), policyId, db, write, log, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary><c>DELETE /api/v1/policies/{policyId}</c>'s checks, write and log event (the console's policy page calls it too).</summary>
+    public static async Task<PolicyEntity> DeleteAsync(ApiCaller caller, string policyId, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        CancellationToken ct)
+    {
+        return await write.RunAsync(caller.OrgId, async () =>
         {
-            var policy = await FindAsync(db, caller.OrgId, policyId, context.RequestAborted, track: true);
+            var policy = await FindAsync(db, caller.OrgId, policyId, ct, track: true);
             if (policy.IsSystem)
             {
                 throw new ApiException(SystemPolicyRefusal(policy, "deleted"));
             }
 
-            var bound = await db.Apps.CountAsync(a => a.AccessPolicyId == policy.Id, context.RequestAborted);
+            var bound = await db.Apps.CountAsync(a => a.AccessPolicyId == policy.Id, ct);
             if (bound > 0)
             {
                 throw new ApiException(ApiErrors.Precondition("policy",
                     $"The policy is the access policy of {bound} app(s): bind them to another policy first (PUT /api/v1/apps/{{appId}}/policies/{{policyId}})."));
             }
 
-            await db.PolicyRules.Where(r => r.PolicyId == policy.Id).ExecuteDeleteAsync(context.RequestAborted);
+            await db.PolicyRules.Where(r => r.PolicyId == policy.Id).ExecuteDeleteAsync(ct);
             db.Policies.Remove(policy);
-            var others = await SiblingsAsync(db, policy, context.RequestAborted);
+            var others = await SiblingsAsync(db, policy, ct);
             PolicyPriorities.Renumber(others.Ordinary, others.System, (p, n) => p.Priority = n);
             log.Stage(EventTypes.PolicyDelete, [PolicyResources.Target(policy)]);
-        }, context.RequestAborted);
+            return policy;
+        }, ct);
+    }
+
+    private static async Task<IResult> SetStatus(string policyId, string status, HttpContext context, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time)
+    {
+        await SetStatusAsync(ApiCaller.Required(context), policyId, status, db, write, log, time, context.RequestAborted);
         return ApiResponses.NoContent();
     }
 
-    private static Task<IResult> SetStatus(string policyId, string status, HttpContext context, LatchkeyDbContext db, OrgWrite write,
-        SystemLogWriter log, TimeProvider time) =>
-        PolicyLifecycle.SetStatusAsync(context, write, log, time, status,
-            (orgId, ct) => FindAsync(db, orgId, policyId, ct, track: true), policy => SystemPolicyRefusal(policy, "deactivated"),
-            EventTypes.PolicyActivate, EventTypes.PolicyDeactivate, PolicyResources.Target);
+    /// <summary><c>lifecycle/activate</c> and <c>lifecycle/deactivate</c> of a policy (the console's policy page calls it too).</summary>
+    public static Task<PolicyEntity> SetStatusAsync(ApiCaller caller, string policyId, string status, LatchkeyDbContext db, OrgWrite write,
+        SystemLogWriter log, TimeProvider time, CancellationToken ct) =>
+        PolicyLifecycle.SetStatusAsync(caller, write, log, time, status,
+            (orgId, c) => FindAsync(db, orgId, policyId, c, track: true), policy => SystemPolicyRefusal(policy, "deactivated"),
+            EventTypes.PolicyActivate, EventTypes.PolicyDeactivate, PolicyResources.Target, ct);
 
     private static async Task<IResult> Apps(string policyId, HttpContext context, LatchkeyDbContext db)
     {

@@ -162,11 +162,19 @@ public static class PolicyRulesApi
         }, ct);
     }
 
-    private static Task<IResult> SetStatus(string policyId, string ruleId, string status, HttpContext context, LatchkeyDbContext db,
-        OrgWrite write, SystemLogWriter log, TimeProvider time) =>
-        PolicyLifecycle.SetStatusAsync(context, write, log, time, status,
-            (orgId, ct) => FindAsync(db, orgId, policyId, ruleId, track: true, ct), rule => SystemRuleRefusal(rule, "deactivated"),
-            EventTypes.PolicyRuleActivate, EventTypes.PolicyRuleDeactivate, PolicyResources.Target);
+    private static async Task<IResult> SetStatus(string policyId, string ruleId, string status, HttpContext context, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time)
+    {
+        await SetStatusAsync(ApiCaller.Required(context), policyId, ruleId, status, db, write, log, time, context.RequestAborted);
+        return ApiResponses.NoContent();
+    }
+
+    /// <summary><c>lifecycle/activate</c> and <c>lifecycle/deactivate</c> of a rule (the console's policy page calls it too).</summary>
+    public static Task<PolicyRuleEntity> SetStatusAsync(ApiCaller caller, string policyId, string ruleId, string status, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, TimeProvider time, CancellationToken ct) =>
+        PolicyLifecycle.SetStatusAsync(caller, write, log, time, status,
+            (orgId, c) => FindAsync(db, orgId, policyId, ruleId, track: true, c), rule => SystemRuleRefusal(rule, "deactivated"),
+            EventTypes.PolicyRuleActivate, EventTypes.PolicyRuleDeactivate, PolicyResources.Target, ct);
 
     private static async Task<PolicyRuleEntity> FindAsync(LatchkeyDbContext db, string orgId, string policyId, string ruleId, bool track, CancellationToken ct)
     {

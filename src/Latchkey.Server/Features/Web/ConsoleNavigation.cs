@@ -7,7 +7,7 @@ public sealed record ConsoleLink(string Section, string Group, string Label, str
 
 /// <summary>
 /// The admin console's navigation, in order. Each capability adds its section here when it brings its pages
-/// (Authentication Policies, Device Integrations, Desktop MFA come with their issues).
+/// (Desktop MFA comes with its issue).
 /// </summary>
 public static class ConsoleNavigation
 {
@@ -21,6 +21,7 @@ public static class ConsoleNavigation
     public const string SystemLog = "system-log";
     public const string AccessTesting = "access-testing";
     public const string Policies = "policies";
+    public const string DeviceIntegrations = "device-integrations";
 
     public static readonly IReadOnlyList<ConsoleLink> Links =
     [
@@ -32,6 +33,7 @@ public static class ConsoleNavigation
         new(Authenticators, "Security", "Authenticators", "/admin/security/authenticators", AdminPermission.SecurityRead),
         new(Policies, "Security", "Authentication Policies", "/admin/policies", AdminPermission.PoliciesRead),
         new(AccessTesting, "Security", "Access testing", "/admin/access-testing", AdminPermission.PoliciesRead),
+        new(DeviceIntegrations, "Security", "Device Integrations", "/admin/security/device-integrations", AdminPermission.SecurityRead),
         new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
         new(SystemLog, "Reports", "System Log", "/admin/system-log", AdminPermission.LogsRead),
     ];

@@ -1,3 +1,4 @@
+using Latchkey.Core.Admin;
 using Latchkey.Core.SystemLog;
 using Latchkey.Server.Features.Apps;
 using Latchkey.Server.Features.Policies;
@@ -22,6 +23,9 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
 {
     /// <summary>Why the app was refused and what to do, for the page; null: not assigned or not found.</summary>
     public AppAccessResult? Refusal { get; private set; }
+
+    /// <summary>For an admin who may read policies, Access testing with this person, app and device filled in; null for anyone else.</summary>
+    public string? AccessTestingHref { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string appName, string appId, string linkId)
     {
@@ -68,11 +72,31 @@ public sealed class LaunchPageModel(LatchkeyDbContext db, OrgWrite write, System
             {
                 stepUp.Begin(HttpContext, app!.Id);
             }
+            else if (decision is not null && Me.Grant.Allows(AdminPermission.AccessConsole) && Me.Grant.Allows(AdminPermission.PoliciesRead))
+            {
+                AccessTestingHref = await AccessTestingHrefAsync(app!, ct);
+            }
 
             return Page();
         }
 
         stepUp.End(HttpContext);
         return Redirect(target);
+    }
+
+    /// <summary>The Access testing page's query for this launch: the person, the app, and what the session's device was.</summary>
+    private async Task<string> AccessTestingHrefAsync(AppEntity app, CancellationToken ct)
+    {
+        var device = await (from d in db.Devices.AsNoTracking()
+                            join link in db.DeviceUsers.AsNoTracking() on d.Id equals link.DeviceId
+                            where d.Id == Me.Session.DeviceId && link.UserId == Me.User.Id
+                            select new { Active = d.Status == "ACTIVE", d.Platform, Managed = link.ManagementStatus == "MANAGED" }).FirstOrDefaultAsync(ct);
+        var query = $"?user={Uri.EscapeDataString(Me.User.Login)}&app={Uri.EscapeDataString(app.Id)}";
+        if (device is { Active: true })
+        {
+            query += "&registered=true" + (device.Managed ? "&managed=true" : "");
+        }
+
+        return "/admin/access-testing" + query + (device?.Platform is { } platform ? "&platform=" + Uri.EscapeDataString(platform) : "");
     }
 }

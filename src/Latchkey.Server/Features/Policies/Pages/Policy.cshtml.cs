@@ -15,6 +15,9 @@ public sealed record RuleRow(PolicyRuleEntity Rule, string People, string Device
 {
     /// <summary>The N of a rule that prompts every N hours (PT{N}H), to fill its edit form.</summary>
     public int? Hours { get; init; }
+
+    /// <summary>The names of the groups the rule includes, separated by commas, to fill its edit form.</summary>
+    public string Groups { get; init; } = "";
 }
 
 /// <summary>The fields of the add-rule and edit-rule forms (SCENARIOS.md B1's vocabulary).</summary>
@@ -85,7 +88,8 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
     {
         var conditions = PolicyResources.Parse(rule.ConditionsJson);
         var includes = (conditions?["people"]?["groups"]?["include"] as JsonArray ?? []).Select(g => (string?)g ?? "").ToList();
-        var people = includes.Count == 0 ? "Anyone" : "Groups: " + string.Join(", ", includes.Select(g => groups.GetValueOrDefault(g, g)));
+        var names = string.Join(", ", includes.Select(g => groups.GetValueOrDefault(g, g)));
+        var people = includes.Count == 0 ? "Anyone" : "Groups: " + names;
         var device = conditions?["device"];
         var sign = PolicyResources.Parse(rule.ActionsJson)?["appSignOn"];
         var method = sign?["verificationMethod"];
@@ -101,6 +105,7 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
             (string?)sign?["access"] ?? "ALLOW")
         {
             Hours = reauth is ['P', 'T', .. var n, 'H'] && int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var hours) ? hours : null,
+            Groups = names,
         };
     }
 
@@ -112,34 +117,10 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
         {
             body["conditions"] = null;
         }
-        else if (existing is not null)
-        {
-            body["conditions"] = PolicyResources.Parse(existing.ConditionsJson);
-        }
         else
         {
-            var conditions = new JsonObject();
-            if (form.People == "groups")
-            {
-                conditions["people"] = new JsonObject { ["groups"] = new JsonObject { ["include"] = await GroupIdsAsync(form.Groups) } };
-            }
-
-            var device = new JsonObject();
-            if (form.Device == "registered" || form.Management == "managed")
-            {
-                device["registered"] = form.Device == "registered";
-            }
-
-            if (form.Management == "managed")
-            {
-                device["managed"] = true;
-            }
-
-            if (device.Count > 0)
-            {
-                conditions["device"] = device;
-            }
-
+            var conditions = PolicyResources.Parse(existing?.ConditionsJson) as JsonObject ?? [];
+            await ApplyConditionsAsync(form, conditions);
             body["conditions"] = conditions.Count > 0 ? conditions : null;
         }
 
@@ -175,6 +156,62 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
             },
         };
         return body;
+    }
+
+    /// <summary>
+    /// The B1 conditions of the form on a rule's conditions (a new rule's, or a copy of an existing rule's): a field the form
+    /// did not send leaves its condition as it was, and conditions the form does not show (zones, platforms, users) stay.
+    /// </summary>
+    private async Task ApplyConditionsAsync(RuleForm form, JsonObject conditions)
+    {
+        if (form.People is not null)
+        {
+            var people = conditions["people"] as JsonObject ?? [];
+            var groupCondition = people["groups"] as JsonObject ?? [];
+            if (form.People == "groups")
+            {
+                groupCondition["include"] = await GroupIdsAsync(form.Groups);
+            }
+            else
+            {
+                groupCondition.Remove("include");
+            }
+
+            Set(people, "groups", groupCondition);
+            Set(conditions, "people", people);
+        }
+
+        if (form.Device is null && form.Management is null)
+        {
+            return;
+        }
+
+        var device = conditions["device"] as JsonObject ?? [];
+        var registered = form.Device is null ? (bool?)device["registered"] == true : form.Device == "registered";
+        var managed = form.Management is null ? (bool?)device["managed"] == true : form.Management == "managed";
+        device.Remove("registered");
+        device.Remove("managed");
+        if (registered || managed)
+        {
+            device["registered"] = registered;
+        }
+
+        if (managed)
+        {
+            device["managed"] = true;
+        }
+
+        Set(conditions, "device", device);
+    }
+
+    /// <summary>Puts <paramref name="value"/> under <paramref name="key"/>, or removes the key when it holds nothing.</summary>
+    private static void Set(JsonObject parent, string key, JsonObject value)
+    {
+        parent.Remove(key);
+        if (value.Count > 0)
+        {
+            parent[key] = value;
+        }
     }
 
     /// <summary>The groups named in the field (names or ids, separated by commas), as ids; an unknown one is refused by name.</summary>
@@ -258,6 +295,64 @@ public sealed class PolicyPageModel(LatchkeyDbContext db, OrgWrite write, System
         var rule = await PolicyRulesApi.DeleteAsync(Caller, PolicyId, ruleId ?? "", db, write, log, HttpContext.RequestAborted);
         return $"The rule {rule.Name} was deleted.";
     }, Here);
+
+    /// <summary>Activates (<paramref name="status"/> ACTIVE) or deactivates (anything else) a rule, as its <c>lifecycle/...</c> routes do.</summary>
+    [Requires(AdminPermission.PoliciesManage)]
+    public Task<IActionResult> OnPostRuleStatusAsync([FromForm] string? ruleId, [FromForm] string? status) => ChangeAsync(async () =>
+    {
+        var active = status == PolicyStatus.Active;
+        var rule = await PolicyRulesApi.SetStatusAsync(Caller, PolicyId, ruleId ?? "", active ? PolicyStatus.Active : PolicyStatus.Inactive, db, write, log,
+            time, HttpContext.RequestAborted);
+        return active ? $"The rule {rule.Name} is active." : $"The rule {rule.Name} is inactive: it is skipped until activated.";
+    }, Here);
+
+    /// <summary>Activates (<paramref name="status"/> ACTIVE) or deactivates (anything else) the policy, as its <c>lifecycle/...</c> routes do.</summary>
+    [Requires(AdminPermission.PoliciesManage)]
+    public Task<IActionResult> OnPostStatusAsync([FromForm] string? status) => ChangeAsync(async () =>
+    {
+        var active = status == PolicyStatus.Active;
+        var policy = await PoliciesApi.SetStatusAsync(Caller, PolicyId, active ? PolicyStatus.Active : PolicyStatus.Inactive, db, write, log, time,
+            HttpContext.RequestAborted);
+        return active ? $"{policy.Name} is active." : $"{policy.Name} is inactive.";
+    }, Here);
+
+    /// <summary>Rename: the name and description through <c>PUT /api/v1/policies/{id}</c>'s code, everything else kept.</summary>
+    [Requires(AdminPermission.PoliciesManage)]
+    public Task<IActionResult> OnPostRenameAsync([FromForm] string? name, [FromForm] string? description) => ChangeAsync(async () =>
+    {
+        var policy = await PoliciesApi.FindAsync(db, Me.OrgId, PolicyId, HttpContext.RequestAborted);
+        var body = new JsonObject
+        {
+            ["type"] = policy.Type, ["name"] = name?.Trim() ?? "", ["conditions"] = PolicyResources.Parse(policy.ConditionsJson),
+            ["settings"] = PolicyResources.Parse(policy.SettingsJson),
+        };
+        if (!string.IsNullOrWhiteSpace(description))
+        {
+            body["description"] = description.Trim();
+        }
+
+        var saved = await PoliciesApi.ReplaceAsync(Caller, PolicyId, body, db, write, log, time, HttpContext.RequestAborted);
+        return $"Saved the name and description of {saved.Name}.";
+    }, Here);
+
+    /// <summary>Delete, after the confirm box is ticked; the API refuses the system policy and a policy an app still uses.</summary>
+    [Requires(AdminPermission.PoliciesManage)]
+    public async Task<IActionResult> OnPostDeleteAsync([FromForm] string? confirm)
+    {
+        var deleted = false;
+        var result = await ChangeAsync(async () =>
+        {
+            if (confirm != "yes")
+            {
+                throw new ApiException(ApiErrors.Validation("confirm", "Tick the box to confirm the deletion; nothing was deleted"));
+            }
+
+            var policy = await PoliciesApi.DeleteAsync(Caller, PolicyId, db, write, log, HttpContext.RequestAborted);
+            deleted = true;
+            return $"{policy.Name} was deleted.";
+        }, Here);
+        return deleted ? LocalRedirect("/admin/policies") : result;
+    }
 
     /// <summary>Binding changes the app, so (as in the API) it also needs the apps' permission.</summary>
     [Requires(AdminPermission.PoliciesManage)]

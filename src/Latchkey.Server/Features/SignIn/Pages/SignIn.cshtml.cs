@@ -4,6 +4,7 @@ using Latchkey.Server.Features.Org;
 using Latchkey.Server.Features.Web;
 using Latchkey.Server.Persistence;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Latchkey.Server.Features.SignIn.Pages;
@@ -43,6 +44,13 @@ public sealed class SignInPageModel(SignInEngine engine, LatchkeyDbContext db, W
     /// <summary>OpenID Connect's <c>prompt=login</c>: sign in again even with a session (an app's step-up asks for it).</summary>
     [BindProperty(SupportsGet = true, Name = "prompt")]
     public string? Prompt { get; set; }
+
+    /// <summary>After any handler: a sign-in for an app link lets its forms' redirect chain reach that app (<see cref="Dashboard.LaunchFormAction"/>).</summary>
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        await next();
+        await Dashboard.LaunchFormAction.AllowAppOfAsync(Response, db, FromUri, HttpContext.RequestAborted);
+    }
 
     public async Task<IActionResult> OnGetAsync()
     {
