@@ -12,6 +12,7 @@ namespace Latchkey.Browser.Tests;
 /// it the org-signed challenge and continues to the dashboard once it answered. With no app listening, the page says
 /// so plainly and the other ways stay open.
 /// </summary>
+[Collection(LoopbackPorts.Collection)]
 public sealed class FastPassSignInTests(DemoServer server, BrowserFixture browser) : BrowserTest(server, browser), IClassFixture<BrowserFixture>
 {
     private const string DeviceName = "Test laptop";

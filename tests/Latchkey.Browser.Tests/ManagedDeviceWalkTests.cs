@@ -22,6 +22,7 @@ public sealed class ManagedDeviceDemoServer : DemoServer;
 /// installed it, the next FastPass sign-in proves management and the tile opens the bookmark. Devices says Managed, and
 /// Access testing names the matched rule.
 /// </summary>
+[Collection(LoopbackPorts.Collection)]
 public sealed class ManagedDeviceWalkTests(ManagedDeviceDemoServer server, BrowserFixture browser)
     : BrowserTest(server, browser), IClassFixture<BrowserFixture>, IClassFixture<ManagedDeviceDemoServer>
 {
