@@ -131,8 +131,8 @@ public sealed class ConventionsTests(ServerFixture server) : IClassFixture<Serve
     }
 
     [Theory]
-    [InlineData("GET", "/device-access/api/v1/desktop-mfa/no-such-setting")]
-    [InlineData("PUT", "/device-access/api/v1/no-such-thing")]
+    [InlineData("GET", "/device-access/no-such-thing")]
+    [InlineData("PUT", "/device-access/desktop-mfa/no-such-version")]
     [InlineData("GET", "/no/such/page")]
     [InlineData("GET", "/favicon.ico")]
     [InlineData("POST", "/no/such/page")]

@@ -240,4 +240,72 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
         Refused(await CallAsync(app, "/code", For(login, new string('1', 5000))), HttpStatusCode.BadRequest, "invalid_request");
         Refused(await CallAsync(app, "/code", new JsonObject { ["login"] = login }), HttpStatusCode.BadRequest, "invalid_request");
     }
+
+    /// <summary>A person assigned to <paramref name="app"/> with an active Google Authenticator factor; returns its secret.</summary>
+    private async Task<(string Login, string UserId, string Secret)> WithCodeFactorAsync(DesktopApp app)
+    {
+        var (login, userId) = await AssignedUserAsync(app);
+        var factor = (await server.Api.PostAsync($"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "GOOGLE" }))
+            .Expect(HttpStatusCode.OK).Object;
+        var secret = (string)factor["_embedded"]!["activation"]!["sharedSecret"]!;
+        (await server.Api.PostAsync($"/api/v1/users/{userId}/factors/{ServerFixture.Id(factor)}/lifecycle/activate", new JsonObject { ["passCode"] = CodeNow(secret) }))
+            .Expect(HttpStatusCode.OK);
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+        return (login, userId, secret);
+    }
+
+    [Fact]
+    public async Task A3_a_device_access_code_is_registered_after_an_online_sign_in_confirmed_with_one_code_and_recognised_when_typed_online()
+    {
+        var app = await AppAsync();
+        var (login, userId, orgSecret) = await WithCodeFactorAsync(app);
+        var offlineSecret = Base32Encoding.ToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+        JsonObject Register(string? token) => new()
+        {
+            ["login"] = login, ["computer"] = Computer.DeepClone(), ["secret"] = offlineSecret, ["loginToken"] = token,
+        };
+
+        Refused(await CallAsync(app, "/offline-enrollments", Register(null)), HttpStatusCode.Unauthorized, "login_required");
+        var online = (await CallAsync(app, "/code", For(login, CodeNow(orgSecret)))).Expect(HttpStatusCode.OK).Object;
+        var token = (string)online["loginToken"]!;
+        var other = new JsonObject { ["login"] = login, ["computer"] = new JsonObject { ["name"] = "Other Mac" }, ["secret"] = offlineSecret, ["loginToken"] = token };
+        Refused(await CallAsync(app, "/offline-enrollments", other), HttpStatusCode.Unauthorized, "login_required");
+
+        var pending = (await CallAsync(app, "/offline-enrollments", Register(token))).Expect(HttpStatusCode.Created).Object;
+        Assert.Equal("PENDING", (string?)pending["status"]);
+        Assert.Equal("Device access code (C02XK1)", (string?)pending["label"]);
+        var id = (string)pending["id"]!;
+        var stored = await server.WithDbAsync(db => Task.FromResult(db.DesktopMfaEnrollments.Single(e => e.Id == id)));
+        Assert.DoesNotContain(offlineSecret, stored.SealedSecret, StringComparison.Ordinal);
+
+        Refused(await CallAsync(app, $"/offline-enrollments/{id}/confirm", For(login, CodeNow(orgSecret))), HttpStatusCode.Unauthorized, "invalid_code");
+        var confirmed = (await CallAsync(app, $"/offline-enrollments/{id}/confirm", For(login, CodeNow(offlineSecret)))).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal("ACTIVE", (string?)confirmed["status"]);
+        var until = Uri.EscapeDataString(server.Time.GetUtcNow().AddSeconds(1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+        var created = (await server.Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode($"eventType eq \"device.desktop_mfa.enrollment.create\" and actor.id eq \"{userId}\"")}&until={until}"))
+            .Expect(HttpStatusCode.OK).Array.Single()!;
+        Assert.Contains(created["target"]!.AsArray(), t => (string?)t!["id"] == id);
+
+        // A2: the device access code typed where the org account's code is expected.
+        server.Time.Advance(TimeSpan.FromSeconds(30));
+        var wrongAccount = Refused(await CallAsync(app, "/code", For(login, CodeNow(offlineSecret))), HttpStatusCode.Unauthorized, "device_access_code_used_online");
+        Assert.Contains("device access code of Build Mac (C02XK1)", (string)wrongAccount["error_description"]!, StringComparison.Ordinal);
+        Assert.Contains("org account", (string)wrongAccount["error_description"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A3_an_offline_enrollment_not_confirmed_within_five_minutes_expires()
+    {
+        var app = await AppAsync();
+        var (login, _, orgSecret) = await WithCodeFactorAsync(app);
+        var token = (string)(await CallAsync(app, "/code", For(login, CodeNow(orgSecret)))).Expect(HttpStatusCode.OK).Object["loginToken"]!;
+        var secret = Base32Encoding.ToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+        var body = new JsonObject { ["login"] = login, ["computer"] = Computer.DeepClone(), ["secret"] = secret, ["loginToken"] = token };
+        var id = (string)(await CallAsync(app, "/offline-enrollments", body)).Expect(HttpStatusCode.Created).Object["id"]!;
+        server.Time.Advance(TimeSpan.FromMinutes(5));
+        Refused(await CallAsync(app, $"/offline-enrollments/{id}/confirm", For(login, CodeNow(secret))), HttpStatusCode.Gone, "enrollment_expired");
+        var tooShort = new JsonObject { ["login"] = login, ["computer"] = Computer.DeepClone(), ["secret"] = "JBSWY3DP", ["loginToken"] = token };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CallAsync(app, "/offline-enrollments", tooShort)).Status); // the token expired with the five minutes too
+    }
 }
+

@@ -131,11 +131,23 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
     public async Task Invalid_utf8_in_any_value_or_name_is_400_E0000003_on_every_write_route_and_nothing_is_stored(string hex)
     {
         var fill = await RouteFillerAsync();
+        // The Desktop MFA agent's routes take the Desktop MFA app's client credentials (HTTP Basic), not an API token.
+        var desktop = (await Api.PostAsync("/api/v1/apps", new JsonObject { ["name"] = "desktop_mfa", ["label"] = $"Hostile {Guid.NewGuid():N}" })).Expect(HttpStatusCode.OK).Object;
+        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{desktop["id"]}:{desktop["credentials"]!["oauthClient"]!["client_secret"]}"));
         var before = await EventCountAsync();
         foreach (var (method, pattern) in WriteRoutes().Where(r => !RoutesWithoutBody.Contains($"{r.Method} {r.Pattern}")))
         {
             foreach (var inName in new[] { false, true })
             {
+                if (pattern.StartsWith("/device-access/desktop-mfa/", StringComparison.Ordinal))
+                {
+                    // The agent protocol answers in OAuth's error shape (docs/desktop-mfa.md).
+                    var refused = await Api.SendBytesAsync(new HttpMethod(method), fill(pattern), BodyWith(Hex(hex), inName), authorization: basic);
+                    refused.Expect(HttpStatusCode.BadRequest);
+                    Assert.Equal("invalid_request", (string?)refused.Object["error"]);
+                    continue;
+                }
+
                 var response = await Api.SendBytesAsync(new HttpMethod(method), fill(pattern), BodyWith(Hex(hex), inName));
                 // The authenticator app's answers to a push (.../transactions/{id}/verify) use the API's error shape (docs/authenticator-app.md).
                 if (pattern.StartsWith("/idp/idx/", StringComparison.Ordinal) && !pattern.Contains("/transactions/", StringComparison.Ordinal))

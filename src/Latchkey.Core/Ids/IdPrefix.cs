@@ -39,4 +39,6 @@ public static class IdPrefix
     public const string DeviceCertificate = "dmc";
     /// <summary>A FastPass device challenge (the <c>transactionId</c> of a <c>signed_nonce</c> challenge).</summary>
     public const string DeviceChallenge = "ftx";
+    /// <summary>A Desktop MFA device access code enrollment (one person on one computer): Latchkey's own prefix.</summary>
+    public const string DesktopMfaEnrollment = "dma";
 }

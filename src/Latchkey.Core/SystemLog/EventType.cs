@@ -137,6 +137,8 @@ public static class EventTypes
     /// <summary>A new client secret replaced the old one (the old one stops working at once).</summary>
     public static readonly EventType OAuthCredentialsCreate = new("app.oauth2.credentials.lifecycle.create", "Create OAuth client credentials");
     /// <summary>An org-wide Desktop MFA setting changed (recovery PIN, number matching), the change in the target's details.</summary>
+    /// <summary>A computer's device access code for a person was registered and confirmed (the agent checked one code of it).</summary>
+    public static readonly EventType DesktopMfaEnrollmentCreate = new("device.desktop_mfa.enrollment.create", "Desktop MFA enrollment registered");
     public static readonly EventType DesktopMfaConfigurationUpdate = new("device.desktop_mfa.configuration.update", "Desktop MFA configuration updated");
 
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);

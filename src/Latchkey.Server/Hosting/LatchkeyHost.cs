@@ -117,6 +117,7 @@ public static partial class LatchkeyHost
         services.AddSingleton<Features.Factors.FactorSecrets>();
         services.AddSingleton<Features.DeviceIntegrations.DeviceIntegrationCaKeys>();
         services.AddSingleton<Features.DesktopMfa.DesktopMfaSecrets>();
+        services.AddSingleton<Features.DesktopMfa.DesktopMfaLoginTokens>();
         services.AddScoped<Features.Factors.TotpFactors>();
         services.AddScoped<Features.WebAuthn.WebAuthnUserStore>();
         services.AddScoped<Features.WebAuthn.WebAuthnUserManager>();

@@ -85,6 +85,27 @@ public sealed class AppEntity
 }
 
 /// <summary>
+/// A Desktop MFA device access code: the offline TOTP secret a computer's agent made for one person, registered after
+/// that person's online sign-in there (<c>PENDING</c> until the agent confirms one code of it, at most 5 minutes; then
+/// <c>ACTIVE</c>). The server keeps it sealed, to tell a person who types it where the org account's code is expected.
+/// </summary>
+public sealed class DesktopMfaEnrollmentEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string AppId { get; set; }
+    public required string UserId { get; set; }
+    public required string ComputerName { get; set; }
+    public string? SerialNumber { get; set; }
+    public string? Platform { get; set; }
+    public required string SealedSecret { get; set; }
+    public required string Status { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? Activated { get; set; }
+}
+
+/// <summary>
 /// The OAuth client credentials of an app that has them (the Desktop MFA app): its client id is the app id, as the real
 /// service's; the secret is kept as its SHA-256 (checked in constant time) and sealed (<see cref="RowSealer"/>) so the
 /// admin can download it again in the configuration profile.

@@ -17,6 +17,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<AppEntity> Apps => Set<AppEntity>();
     public DbSet<AppUserEntity> AppUsers => Set<AppUserEntity>();
     public DbSet<AppClientEntity> AppClients => Set<AppClientEntity>();
+    public DbSet<DesktopMfaEnrollmentEntity> DesktopMfaEnrollments => Set<DesktopMfaEnrollmentEntity>();
     public DbSet<AppGroupEntity> AppGroups => Set<AppGroupEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
@@ -101,6 +102,20 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.AppId).HasMaxLength(20);
             e.Property(x => x.OrgId).HasMaxLength(20);
             e.Property(x => x.SecretHash).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<DesktopMfaEnrollmentEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.AppId).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.ComputerName).HasMaxLength(255);
+            e.Property(x => x.SerialNumber).HasMaxLength(255);
+            e.Property(x => x.Platform).HasMaxLength(20);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.HasIndex(x => new { x.UserId, x.Status });
         });
 
         modelBuilder.Entity<AppUserEntity>(e =>

@@ -61,12 +61,13 @@ public sealed class ApiClient(HttpClient http, string token)
     }
 
     /// <summary>Sends <paramref name="body"/> byte for byte with the given <c>Content-Type</c> (null: none), with the token.</summary>
-    public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[] body, string? contentType = "application/json")
+    public async Task<ApiResponse> SendBytesAsync(HttpMethod method, string path, byte[] body, string? contentType = "application/json",
+        string? authorization = null)
     {
         var uri = new Uri(BaseAddress, path);
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.TryAddWithoutValidation("Authorization", $"SSWS {Token}");
+        request.Headers.TryAddWithoutValidation("Authorization", authorization ?? $"SSWS {Token}");
         request.Content = new ByteArrayContent(body);
         if (contentType is not null)
         {

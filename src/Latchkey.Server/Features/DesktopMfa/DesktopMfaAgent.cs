@@ -79,6 +79,9 @@ public static class DesktopMfaReasons
     public const string PushRejected = "push_rejected";
     public const string PushExpired = "push_expired";
     public const string WrongNumber = "wrong_number";
+    public const string DeviceAccessCode = "device_access_code_used_online";
+    public const string LoginRequired = "login_required";
+    public const string EnrollmentExpired = "enrollment_expired";
 }
 
 /// <summary>
@@ -98,14 +101,16 @@ public static class DesktopMfaAgent
         var agent = app.MapGroup(Prefix);
         agent.MapPost("/methods", (HttpContext c, DesktopMfaGate gate) => Handle(c, gate, Methods));
         agent.MapPost("/push", (HttpContext c, DesktopMfaGate gate, PushChallenges pushes) => Handle(c, gate, (r, g) => SendPush(r, g, pushes)));
-        agent.MapGet("/push/{challengeId}", (string challengeId, HttpContext c, DesktopMfaGate gate, PushChallenges pushes) =>
-            HandleWithoutBody(c, gate, g => PollPush(challengeId, g, pushes)));
-        agent.MapPost("/code", (HttpContext c, DesktopMfaGate gate, TotpFactors totp) => Handle(c, gate, (r, g) => CheckCode(r, g, totp)));
+        agent.MapGet("/push/{challengeId}", (string challengeId, HttpContext c, DesktopMfaGate gate, PushChallenges pushes, DesktopMfaLoginTokens tokens) =>
+            HandleWithoutBody(c, gate, g => PollPush(challengeId, g, pushes, tokens)));
+        agent.MapPost("/code", (HttpContext c, DesktopMfaGate gate, TotpFactors totp, DesktopMfaSecrets secrets, DesktopMfaLoginTokens tokens, TimeProvider time) =>
+            Handle(c, gate, (r, g) => CheckCode(r, g, totp, secrets, tokens, time)));
+        agent.MapDesktopMfaOffline();
     }
 
     public static bool IsAgent(PathString path) => path.StartsWithSegments(Prefix);
 
-    private static async Task<IResult> Handle(HttpContext context, DesktopMfaGate gate, Func<AgentRequest, DesktopMfaGate, Task<IResult>> handler)
+    public static async Task<IResult> Handle(HttpContext context, DesktopMfaGate gate, Func<AgentRequest, DesktopMfaGate, Task<IResult>> handler)
     {
         try
         {
@@ -185,7 +190,7 @@ public static class DesktopMfaAgent
         return Results.Json(body, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> PollPush(string challengeId, DesktopMfaGate gate, PushChallenges pushes)
+    private static async Task<IResult> PollPush(string challengeId, DesktopMfaGate gate, PushChallenges pushes, DesktopMfaLoginTokens tokens)
     {
         var push = challengeId.Length > 20 ? null
             : await gate.Db.PushChallenges.AsNoTracking().FirstOrDefaultAsync(p => p.Id == challengeId && p.OrgId == gate.App.OrgId, gate.Http.RequestAborted);
@@ -196,7 +201,11 @@ public static class DesktopMfaAgent
 
         var status = pushes.StatusOf(push);
         var body = new JsonObject { ["challengeId"] = push.Id, ["status"] = status };
-        if (status == PushStatus.Rejected)
+        if (status == PushStatus.Success)
+        {
+            body["loginToken"] = tokens.Issue(gate.App.Id, push.UserId, (string?)JsonNode.Parse(push.ContextJson)?["computer"] ?? "");
+        }
+        else if (status == PushStatus.Rejected)
         {
             body["error"] = DesktopMfaReasons.PushRejected;
             body["error_description"] = "The push was denied on the phone (or the wrong number was chosen).";
@@ -210,7 +219,8 @@ public static class DesktopMfaAgent
         return Results.Json(body);
     }
 
-    private static async Task<IResult> CheckCode(AgentRequest request, DesktopMfaGate gate, TotpFactors totp)
+    private static async Task<IResult> CheckCode(AgentRequest request, DesktopMfaGate gate, TotpFactors totp, DesktopMfaSecrets secrets,
+        DesktopMfaLoginTokens tokens, TimeProvider time)
     {
         if (request.Code is not { } code)
         {
@@ -226,13 +236,25 @@ public static class DesktopMfaAgent
             if (last.Outcome is TotpOutcome.Accepted)
             {
                 await gate.LogSuccessAsync(user, "OV_TOTP", request.Computer.Describe());
-                return Results.Json(new JsonObject { ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login } });
+                return Results.Json(new JsonObject
+                {
+                    ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
+                    ["loginToken"] = tokens.Issue(gate.App.Id, user.Id, request.Computer.Describe()),
+                });
             }
 
             if (last.Outcome is TotpOutcome.Replayed or TotpOutcome.Locked)
             {
                 break;
             }
+        }
+
+        if (last?.Outcome == TotpOutcome.Invalid
+            && await DesktopMfaOffline.DeviceAccessCodeOfAsync(gate.Db, secrets, user, code, time.GetUtcNow(), gate.Http.RequestAborted) is { } computer)
+        {
+            throw gate.Refuse(401, DesktopMfaReasons.DeviceAccessCode,
+                $"This is the device access code of {computer}, which works only offline on that computer. Use the code of your org account in the authenticator app.",
+                user, "OV_TOTP", request.Computer.Describe());
         }
 
         var (reason, words) = last?.Outcome switch
@@ -250,6 +272,9 @@ public static class DesktopMfaAgent
 /// <summary>What the agent sent: the person's login, the computer, and a code when it checks one.</summary>
 public sealed record AgentRequest(string Login, AgentComputer Computer, string? Code)
 {
+    public string? LoginToken { get; init; }
+    public string? Secret { get; init; }
+
     public static async Task<AgentRequest> ReadAsync(HttpContext context)
     {
         JsonObject body;
@@ -282,7 +307,11 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
         }
 
         return new AgentRequest(login.Trim(), new AgentComputer(Text(computer["name"], "computer.name", required: true)!,
-            Text(computer["serialNumber"], "computer.serialNumber", required: false), Text(computer["platform"], "computer.platform", required: false)), code);
+            Text(computer["serialNumber"], "computer.serialNumber", required: false), Text(computer["platform"], "computer.platform", required: false)), code)
+        {
+            LoginToken = body["loginToken"] is JsonValue t && t.TryGetValue<string>(out var token) ? token : null,
+            Secret = Text(body["secret"], "secret", required: false),
+        };
     }
 }
 

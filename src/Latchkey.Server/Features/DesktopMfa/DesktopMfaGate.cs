@@ -219,6 +219,13 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
         return Task.CompletedTask;
     }, Http.RequestAborted);
 
+    /// <summary>Runs <paramref name="change"/> in the org's write turn (with whatever it stages in the log).</summary>
+    public Task WriteAsync(Action change) => write.RunAsync(App.OrgId, () =>
+    {
+        change();
+        return Task.CompletedTask;
+    }, Http.RequestAborted);
+
     private static LogActor ClientActor(AppEntity app) => new(app.Id, "PublicClientApp", app.Name, app.Label);
 }
 
