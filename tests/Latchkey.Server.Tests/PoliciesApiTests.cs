@@ -391,6 +391,33 @@ public sealed class PoliciesApiTests(ServerFixture server) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_policy_s_rules_page_with_limit_and_after_in_evaluation_order_the_catch_all_on_the_last_page()
+    {
+        var policy = ServerFixture.Id(await CreatePolicyAsync());
+        foreach (var name in new[] { "First", "Second" })
+        {
+            (await Api.PostAsync($"/api/v1/policies/{policy}/rules", AccessRule(name))).Expect(HttpStatusCode.OK);
+        }
+
+        var whole = (await Api.GetAsync($"/api/v1/policies/{policy}/rules")).Expect(HttpStatusCode.OK);
+        Assert.Equal(["First", "Second", "Catch-all Rule"], whole.Array.Select(r => (string)r!["name"]!));
+        Assert.Null(whole.Next);
+        Assert.EndsWith($"/api/v1/policies/{policy}/rules", whole.Link("self"), StringComparison.Ordinal);
+
+        var first = (await Api.GetAsync($"/api/v1/policies/{policy}/rules?limit=2")).Expect(HttpStatusCode.OK);
+        Assert.Equal(["First", "Second"], first.Array.Select(r => (string)r!["name"]!));
+        Assert.Contains("limit=2", first.Next, StringComparison.Ordinal);
+        var last = (await Api.GetAsync(first.Next!)).Expect(HttpStatusCode.OK);
+        Assert.Equal(["Catch-all Rule"], last.Array.Select(r => (string)r!["name"]!));
+        Assert.Null(last.Next);
+
+        // A cursor of the policies list is not one of a rules list.
+        var policies = (await Api.GetAsync("/api/v1/policies?type=ACCESS_POLICY&limit=1")).Expect(HttpStatusCode.OK);
+        var foreign = System.Web.HttpUtility.ParseQueryString(new Uri(policies.Next!).Query)["after"];
+        (await Api.GetAsync($"/api/v1/policies/{policy}/rules?after={ServerFixture.Encode(foreign!)}")).Expect(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Latchkey_simulate_prints_the_decision_the_matched_rule_and_each_condition_and_fails_with_a_reason()
     {
         var (_, app, user) = await RequireManagedDeviceAsync();

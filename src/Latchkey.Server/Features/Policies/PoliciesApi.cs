@@ -84,9 +84,7 @@ public static class PoliciesApi
             ordered.Reverse();
         }
 
-        var offset = paging.Offset();
-        var page = ordered.Skip(offset).Take(paging.Limit).ToList();
-        Paging.WriteLinks(context, offset + page.Count < ordered.Count ? Paging.OffsetPosition(offset + page.Count) : null);
+        var page = Paging.OffsetPage(context, ordered);
 
         var apiBase = ApiUrls.ApiBase(request);
         ILookup<string, PolicyRuleEntity>? rules = null;
