@@ -126,5 +126,5 @@ public static class DeviceResources
     /// The link's id (<c>lnk...</c>). A link is stored by its device and user alone, so its id is derived from them: the
     /// same link always has the same id, and a link made again after a deactivation gets it again.
     /// </summary>
-    public static string DeviceUserId(DeviceUserEntity link) => Core.Ids.DerivedIds.Of("lnk", $"{link.DeviceId}/{link.UserId}");
+    public static string DeviceUserId(DeviceUserEntity link) => Core.Security.DerivedIds.Of("lnk", $"{link.DeviceId}/{link.UserId}");
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Latchkey.Core.Admin;
 using Latchkey.Core.Errors;
 using Latchkey.Core.Ids;
+using Latchkey.Core.Security;
 using Latchkey.Server.Api;
 using Latchkey.Server.Features.ApiTokens;
 using Latchkey.Server.Features.Roles;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Latchkey.Core.Ids;
+namespace Latchkey.Core.Security;
 
 /// <summary>
 /// Ids of things stored by what they join rather than as rows of their own (a device's link to a user, an app's mapping to
