@@ -48,6 +48,7 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         "POST /api/v1/policies/{policyId}/lifecycle/deactivate",
         "POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
         "POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
+        "POST /api/v1/policies/{policyId}/clone",
         "PUT /api/v1/apps/{appId}/policies/{policyId}",
         "POST /api/v1/apps/{appId}/desktop-mfa/secret",
     };

@@ -69,13 +69,19 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
             await this.SeedDeviceAsync([first]);
             await this.SeedDeviceAsync([second]);
 
-            // A second access policy (a new org has one of each type).
-            (await Api.PostAsync("/api/v1/policies", new JsonObject { ["type"] = "ACCESS_POLICY", ["name"] = "Second policy" })).Expect(HttpStatusCode.OK);
+            // A second access policy (a new org has one of each type), with a rule before its catch-all.
+            var policy = Id((await Api.PostAsync("/api/v1/policies", new JsonObject { ["type"] = "ACCESS_POLICY", ["name"] = "Second policy" }))
+                .Expect(HttpStatusCode.OK).Object);
+            (await Api.PostAsync($"/api/v1/policies/{policy}/rules", new JsonObject
+            {
+                ["type"] = "ACCESS_POLICY", ["name"] = "Deny everyone", ["actions"] = new JsonObject { ["appSignOn"] = new JsonObject { ["access"] = "DENY" } },
+            })).Expect(HttpStatusCode.OK);
 
             RouteValues["id"] = first;
             RouteValues["userId"] = first;
             RouteValues["groupId"] = group;
             RouteValues["appId"] = app;
+            RouteValues["policyId"] = policy;
         }
     }
 
@@ -97,8 +103,8 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
         "/api/v1/authenticators/{authenticatorId}/aaguids",
         // Latchkey's own (docs/device-integrations.md): an org's few MDMs, and (not paged yet) the certificates one issued.
         "/api/v1/device-integrations", "/api/v1/device-integrations/{integrationId}/certificates",
-        // A policy's rules (a few, always answered whole with the catch-all last) and the apps bound to a policy (docs/policies.md).
-        "/api/v1/policies/{policyId}/rules", "/api/v1/policies/{policyId}/app",
+        // The apps bound to a policy, and its mappings (the spec gives them no paging parameters; docs/policies.md).
+        "/api/v1/policies/{policyId}/app", "/api/v1/policies/{policyId}/mappings",
         // The signed-in person's app links (the spec's listAppLinks has no paging parameters; a dashboard's tiles).
         "/api/v1/users/me/appLinks",
     };

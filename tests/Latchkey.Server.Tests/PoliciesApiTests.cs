@@ -53,6 +53,10 @@ public sealed class PoliciesApiTests(ServerFixture server) : IClassFixture<Serve
     private async Task<JsonArray> RulesAsync(string policyId) =>
         (await Api.GetAsync($"/api/v1/policies/{policyId}/rules")).Expect(HttpStatusCode.OK).Array;
 
+    /// <summary>The org's default access policy (last of the list, which this class's tests make long).</summary>
+    private async Task<JsonNode> SystemAccessPolicyAsync() =>
+        (await Api.GetAsync("/api/v1/policies?type=ACCESS_POLICY&limit=200")).Expect(HttpStatusCode.OK).Array.Single(p => (bool)p!["system"]!)!;
+
     private async Task<JsonObject> CatchAllAsync(string policyId) => (JsonObject)(await RulesAsync(policyId)).Single(r => (bool)r!["system"]!)!;
 
     [Fact]
@@ -73,7 +77,7 @@ public sealed class PoliciesApiTests(ServerFixture server) : IClassFixture<Serve
             Wire.AssertId((string)catchAll["id"]!, "rul");
         }
 
-        var access = (await Api.GetAsync("/api/v1/policies?type=ACCESS_POLICY")).Array.Single(p => (bool)p!["system"]!)!;
+        var access = await SystemAccessPolicyAsync();
         var rule = await CatchAllAsync((string)access["id"]!);
         Assert.Equal("Catch-all Rule", (string?)rule["name"]);
         Assert.Null(rule["conditions"]);
@@ -123,7 +127,7 @@ public sealed class PoliciesApiTests(ServerFixture server) : IClassFixture<Serve
     [Fact]
     public async Task The_system_default_policy_cannot_be_deleted_or_deactivated_and_a_policy_bound_to_an_app_cannot_be_deleted()
     {
-        var system = (await Api.GetAsync("/api/v1/policies?type=ACCESS_POLICY")).Array.Single(p => (bool)p!["system"]!)!;
+        var system = await SystemAccessPolicyAsync();
         var refusal = (await Api.DeleteAsync($"/api/v1/policies/{system["id"]}")).ExpectError(HttpStatusCode.BadRequest, "E0000001");
         Assert.Contains("system policy", ApiResponse.Causes(refusal)[0], StringComparison.Ordinal);
         (await Api.PostAsync($"/api/v1/policies/{system["id"]}/lifecycle/deactivate")).ExpectError(HttpStatusCode.BadRequest, "E0000001");
@@ -151,6 +155,89 @@ public sealed class PoliciesApiTests(ServerFixture server) : IClassFixture<Serve
         var wrong = (await Api.PutAsync($"/api/v1/apps/{appId}/policies/{password["id"]}")).ExpectError(HttpStatusCode.BadRequest, "E0000001");
         Assert.Equal("Api validation failed: policyId", (string?)wrong["errorSummary"]);
         (await Api.PutAsync($"/api/v1/apps/{appId}/policies/rstNoSuchPolicy00000")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+    }
+
+    [Fact]
+    public async Task An_access_policy_s_mappings_are_its_apps_read_by_id_and_deleting_one_gives_the_app_back_to_the_default_policy()
+    {
+        var policy = ServerFixture.Id(await CreatePolicyAsync());
+        var app = ServerFixture.Id(await server.CreateBookmarkAppAsync());
+        Assert.Empty((await Api.GetAsync($"/api/v1/policies/{policy}/mappings")).Expect(HttpStatusCode.OK).Array);
+        (await Api.PutAsync($"/api/v1/apps/{app}/policies/{policy}")).Expect(HttpStatusCode.NoContent);
+
+        var mapping = (await Api.GetAsync($"/api/v1/policies/{policy}/mappings")).Expect(HttpStatusCode.OK).Array.Single()!;
+        var mappingId = (string)mapping["id"]!;
+        Wire.AssertId(mappingId, "map");
+        Assert.Equal(new Uri(Api.BaseAddress, $"/api/v1/apps/{app}").ToString(), (string?)mapping["_links"]!["application"]!["href"]);
+        Assert.Equal(new Uri(Api.BaseAddress, $"/api/v1/policies/{policy}").ToString(), (string?)mapping["_links"]!["policy"]!["href"]);
+        Wire.AssertSelf((JsonObject)mapping, Api.BaseAddress, $"/api/v1/policies/{policy}/mappings/{mappingId}");
+        var got = (await Api.GetAsync($"/api/v1/policies/{policy}/mappings/{mappingId}")).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal(mapping.ToJsonString(), got.ToJsonString());
+
+        // Another policy's mapping id, or a made-up one: 404.
+        var other = ServerFixture.Id(await CreatePolicyAsync());
+        (await Api.GetAsync($"/api/v1/policies/{other}/mappings/{mappingId}")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+        (await Api.DeleteAsync($"/api/v1/policies/{policy}/mappings/mapNoSuchMapping0000")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+
+        (await Api.DeleteAsync($"/api/v1/policies/{policy}/mappings/{mappingId}")).Expect(HttpStatusCode.NoContent);
+        Assert.Empty((await Api.GetAsync($"/api/v1/policies/{policy}/mappings")).Expect(HttpStatusCode.OK).Array);
+        var system = (string)(await SystemAccessPolicyAsync())["id"]!;
+        var reread = (await Api.GetAsync($"/api/v1/apps/{app}")).Expect(HttpStatusCode.OK).Object;
+        Assert.Equal(new Uri(Api.BaseAddress, $"/api/v1/policies/{system}").ToString(), (string?)reread["_links"]!["accessPolicy"]!["href"]);
+        (await Api.GetAsync($"/api/v1/policies/{policy}/mappings/{mappingId}")).ExpectError(HttpStatusCode.NotFound, "E0000007");
+
+        // The default policy's mapping of the app is listed, and cannot be deleted: every app has an access policy.
+        var back = (await Api.GetAsync($"/api/v1/policies/{system}/mappings")).Expect(HttpStatusCode.OK).Array
+            .Single(m => ((string?)m!["_links"]!["application"]!["href"])!.EndsWith(app, StringComparison.Ordinal))!;
+        var refused = (await Api.DeleteAsync($"/api/v1/policies/{system}/mappings/{back["id"]}")).ExpectError(HttpStatusCode.BadRequest, "E0000001");
+        Assert.Equal("Api validation failed: mapping", (string?)refused["errorSummary"]);
+
+        var events = (await Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode($"eventType eq \"policy.mapping.create\" and target.id eq \"{app}\"")}"))
+            .Expect(HttpStatusCode.OK).Array;
+        Assert.Equal([policy, system], events.Select(e => (string)e!["target"]!.AsArray().First(t => (string?)t!["type"] == "Policy")!["id"]!));
+    }
+
+    [Fact]
+    public async Task A_policy_is_cloned_with_its_rules_as_Copy_of_its_name_and_a_clone_of_the_default_policy_is_an_ordinary_policy()
+    {
+        var source = await CreatePolicyAsync();
+        var sourceId = ServerFixture.Id(source);
+        (await Api.PostAsync($"/api/v1/policies/{sourceId}/rules", AccessRule("Managed", conditions: ManagedDevice()))).Expect(HttpStatusCode.OK);
+        (await Api.PostAsync($"/api/v1/policies/{sourceId}/rules?activate=false", AccessRule("Nobody", "DENY"))).Expect(HttpStatusCode.OK);
+        var catchAll = await CatchAllAsync(sourceId);
+        catchAll["actions"]!["appSignOn"]!["access"] = "DENY";
+        (await Api.PutAsync($"/api/v1/policies/{sourceId}/rules/{catchAll["id"]}", catchAll)).Expect(HttpStatusCode.OK);
+
+        var clone = (await Api.PostAsync($"/api/v1/policies/{sourceId}/clone")).Expect(HttpStatusCode.OK).Object;
+        var cloneId = ServerFixture.Id(clone);
+        Wire.AssertId(cloneId, "rst");
+        Assert.NotEqual(sourceId, cloneId);
+        Assert.Equal($"Copy of {source["name"]}", (string?)clone["name"]);
+        Assert.Equal(("ACCESS_POLICY", "ACTIVE", "made by a test", false),
+            ((string?)clone["type"], (string?)clone["status"], (string?)clone["description"], (bool)clone["system"]!));
+        static string Shape(JsonNode r) =>
+            $"{r["name"]} {r["priority"]} {r["status"]} {r["system"]} {r["conditions"]?.ToJsonString()} {r["actions"]!.ToJsonString()}";
+        var sourceRules = await RulesAsync(sourceId);
+        var cloneRules = await RulesAsync(cloneId);
+        Assert.Equal(sourceRules.Select(r => Shape(r!)), cloneRules.Select(r => Shape(r!)));
+        Assert.Empty(cloneRules.Select(r => (string)r!["id"]!).Intersect(sourceRules.Select(r => (string)r!["id"]!)));
+        Assert.Empty((await Api.GetAsync($"/api/v1/policies/{cloneId}/mappings")).Expect(HttpStatusCode.OK).Array);
+
+        // The clone is a policy of its own: editing it leaves the source alone.
+        (await Api.DeleteAsync($"/api/v1/policies/{cloneId}/rules/{cloneRules[0]!["id"]}")).Expect(HttpStatusCode.NoContent);
+        Assert.Equal(3, (await RulesAsync(sourceId)).Count);
+
+        Assert.Equal($"Copy of {source["name"]} (2)", (string?)(await Api.PostAsync($"/api/v1/policies/{sourceId}/clone")).Expect(HttpStatusCode.OK).Object["name"]);
+        var events = (await Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode($"target.id eq \"{cloneId}\"")}")).Expect(HttpStatusCode.OK).Array;
+        Assert.Equal("policy.lifecycle.create", (string?)events[0]!["eventType"]);
+
+        // A copy of the default policy (a system one) can be changed and deleted like any other.
+        var system = await SystemAccessPolicyAsync();
+        var copy = (await Api.PostAsync($"/api/v1/policies/{system["id"]}/clone")).Expect(HttpStatusCode.OK).Object;
+        Assert.False((bool)copy["system"]!);
+        Assert.Equal(ServerFixture.Id(copy), (string?)(await Api.GetAsync("/api/v1/policies?type=ACCESS_POLICY&limit=200")).Array[^2]!["id"]);
+        (await Api.DeleteAsync($"/api/v1/policies/{copy["id"]}")).Expect(HttpStatusCode.NoContent);
+        (await Api.PostAsync("/api/v1/policies/rstNoSuchPolicy00000/clone")).ExpectError(HttpStatusCode.NotFound, "E0000007");
     }
 
     [Fact]
@@ -388,6 +475,33 @@ public sealed class PoliciesApiTests(ServerFixture server) : IClassFixture<Serve
         Assert.Null(second.Next);
         var byName = (await Api.GetAsync($"/api/v1/policies?type=ACCESS_POLICY&q={ServerFixture.Encode(prefix)}&sortBy=name")).Expect(HttpStatusCode.OK);
         Assert.Equal([$"{prefix} a", $"{prefix} b", $"{prefix} c"], byName.Array.Select(p => (string)p!["name"]!));
+    }
+
+    [Fact]
+    public async Task A_policy_s_rules_page_with_limit_and_after_in_evaluation_order_the_catch_all_on_the_last_page()
+    {
+        var policy = ServerFixture.Id(await CreatePolicyAsync());
+        foreach (var name in new[] { "First", "Second" })
+        {
+            (await Api.PostAsync($"/api/v1/policies/{policy}/rules", AccessRule(name))).Expect(HttpStatusCode.OK);
+        }
+
+        var whole = (await Api.GetAsync($"/api/v1/policies/{policy}/rules")).Expect(HttpStatusCode.OK);
+        Assert.Equal(["First", "Second", "Catch-all Rule"], whole.Array.Select(r => (string)r!["name"]!));
+        Assert.Null(whole.Next);
+        Assert.EndsWith($"/api/v1/policies/{policy}/rules", whole.Link("self"), StringComparison.Ordinal);
+
+        var first = (await Api.GetAsync($"/api/v1/policies/{policy}/rules?limit=2")).Expect(HttpStatusCode.OK);
+        Assert.Equal(["First", "Second"], first.Array.Select(r => (string)r!["name"]!));
+        Assert.Contains("limit=2", first.Next, StringComparison.Ordinal);
+        var last = (await Api.GetAsync(first.Next!)).Expect(HttpStatusCode.OK);
+        Assert.Equal(["Catch-all Rule"], last.Array.Select(r => (string)r!["name"]!));
+        Assert.Null(last.Next);
+
+        // A cursor of the policies list is not one of a rules list.
+        var policies = (await Api.GetAsync("/api/v1/policies?type=ACCESS_POLICY&limit=1")).Expect(HttpStatusCode.OK);
+        var foreign = System.Web.HttpUtility.ParseQueryString(new Uri(policies.Next!).Query)["after"];
+        (await Api.GetAsync($"/api/v1/policies/{policy}/rules?after={ServerFixture.Encode(foreign!)}")).Expect(HttpStatusCode.BadRequest);
     }
 
     [Fact]

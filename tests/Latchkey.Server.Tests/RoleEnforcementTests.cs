@@ -50,7 +50,7 @@ public sealed class RoleEnforcementTests(RoleEnforcementTests.Fixture server) : 
         ["integrationId"] = "dinNoSuchIntegration", ["certificateId"] = "dmcNoSuchCertificate",
         ["zoneId"] = "nzoNoSuchZone0000000",
         ["deviceId"] = "guoNoSuchDevice00000", ["policyId"] = "rstNoSuchPolicy00000", ["ruleId"] = "rulNoSuchRule0000000",
-        ["aaguid"] = "00000000-0000-0000-0000-000000000001",
+        ["mappingId"] = "mapNoSuchMapping0000", ["aaguid"] = "00000000-0000-0000-0000-000000000001",
     };
 
     private List<Route> ApiRoutes() =>

@@ -19,6 +19,8 @@ public static class IdPrefix
     public const string Authenticator = "aut";
     public const string RoleAssignment = "irb";
     public const string NetworkZone = "nzo";
+    /// <summary>An app's mapping to its access policy (<c>/api/v1/policies/{policyId}/mappings</c>; derived, <see cref="Security.DerivedIds"/>).</summary>
+    public const string PolicyMapping = "map";
 
     /// <summary>Factors: the real service's prefixes per type and provider (Okta Verify TOTP, Google Authenticator, ...).</summary>
     public const string OktaTotpFactor = "ost";

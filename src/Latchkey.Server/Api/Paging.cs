@@ -144,6 +144,19 @@ public static class Paging
             _ => throw new ApiException(NotIssued()),
         };
 
+    /// <summary>
+    /// The page of <paramref name="ordered"/> (a whole list in memory) that this request's offset cursor asks for, with
+    /// the <c>Link</c> headers written (<c>next</c> while rows are left).
+    /// </summary>
+    public static List<T> OffsetPage<T>(HttpContext context, IReadOnlyList<T> ordered)
+    {
+        var paging = Of(context);
+        var offset = paging.Offset();
+        var page = ordered.Skip(offset).Take(paging.Limit).ToList();
+        WriteLinks(context, offset + page.Count < ordered.Count ? OffsetPosition(offset + page.Count) : null);
+        return page;
+    }
+
     /// <summary>Pages are read one row long: drops that extra row and says whether there was one (a next page).</summary>
     public static bool Trim<T>(List<T> rows, int pageSize)
     {

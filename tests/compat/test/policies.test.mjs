@@ -98,6 +98,65 @@ describe('policies and rules through policyApi', { timeout: 60_000 }, () => {
   });
 });
 
+describe('clone, mappings and rule pages through policyApi', { timeout: 60_000 }, () => {
+  it('clonePolicy copies the policy and its rules as "Copy of <name>"', async () => {
+    const source = await policies.createPolicy({ policy: accessPolicy() });
+    await policies.createPolicyRule({ policyId: source.id, policyRule: accessRule('Managed', 'ALLOW', { device: { registered: true, managed: true } }) });
+    const clone = await policies.clonePolicy({ policyId: source.id });
+    assert.equal(sdk.last().url, `${server.url}/api/v1/policies/${source.id}/clone`);
+    assert.equal(sdk.last().method, 'POST');
+    assertId(clone.id, 'rst', 'clone id');
+    assert.notEqual(clone.id, source.id);
+    assert.equal(clone.name, `Copy of ${source.name}`);
+    assert.equal(clone.type, 'ACCESS_POLICY');
+    assert.equal(clone.system, false);
+    const rules = await collect(await policies.listPolicyRules({ policyId: clone.id }));
+    assert.deepEqual(rules.map((r) => [r.name, r.priority, r.system]), [['Managed', 1, false], ['Catch-all Rule', 2, true]]);
+    assert.deepEqual({ ...rules[0].conditions.device }, { ...(await collect(await policies.listPolicyRules({ policyId: source.id })))[0].conditions.device });
+    await expectOktaError(() => policies.clonePolicy({ policyId: 'rstNoSuchPolicy00000' }), { status: 404, errorCode: 'E0000007' });
+  });
+
+  it('listPolicyMappings, getPolicyMapping and deletePolicyResourceMapping read and undo an app binding', async () => {
+    const policy = await policies.createPolicy({ policy: accessPolicy() });
+    const app = await sdk.client.applicationApi.createApplication({
+      application: { name: 'bookmark', label: `Mapped ${uniq()}`, signOnMode: 'BOOKMARK', settings: { app: { url: 'https://example.com/mapped' } } },
+    });
+    await sdk.client.applicationApi.assignApplicationPolicy({ appId: app.id, policyId: policy.id });
+    const mappings = await collect(await policies.listPolicyMappings({ policyId: policy.id }));
+    assert.equal(sdk.last().url, `${server.url}/api/v1/policies/${policy.id}/mappings`);
+    assert.equal(mappings.length, 1);
+    const [mapping] = mappings;
+    assertId(mapping.id, 'map', 'mapping id');
+    assert.equal(mapping._links.application.href, `${server.url}/api/v1/apps/${app.id}`);
+    assert.equal(mapping._links.policy.href, `${server.url}/api/v1/policies/${policy.id}`);
+    const got = await policies.getPolicyMapping({ policyId: policy.id, mappingId: mapping.id });
+    assert.equal(got.id, mapping.id);
+    assert.equal(got._links.self.href, `${server.url}/api/v1/policies/${policy.id}/mappings/${mapping.id}`);
+
+    await policies.deletePolicyResourceMapping({ policyId: policy.id, mappingId: mapping.id });
+    assert.equal(sdk.last().method, 'DELETE');
+    assert.equal(sdk.last().status, 204);
+    assert.deepEqual(await collect(await policies.listPolicyMappings({ policyId: policy.id })), []);
+    const unbound = await sdk.client.applicationApi.getApplication({ appId: app.id });
+    const defaultPolicy = (await collect(await policies.listPolicies({ type: 'ACCESS_POLICY', limit: '200' }))).find((p) => p.system);
+    assert.equal(unbound._links.accessPolicy.href, `${server.url}/api/v1/policies/${defaultPolicy.id}`, 'the app is back on the default policy');
+    await expectOktaError(() => policies.getPolicyMapping({ policyId: policy.id, mappingId: mapping.id }), { status: 404, errorCode: 'E0000007' });
+  });
+
+  it('listPolicyRules with limit follows the Link next header to the catch-all', async () => {
+    const policy = await policies.createPolicy({ policy: accessPolicy() });
+    for (const name of ['One', 'Two']) {
+      await policies.createPolicyRule({ policyId: policy.id, policyRule: accessRule(name) });
+    }
+    const paged = await collect(await policies.listPolicyRules({ policyId: policy.id, limit: '1' }));
+    assert.deepEqual(paged.map((r) => r.name), ['One', 'Two', 'Catch-all Rule']);
+    const pages = sdk.exchanges.filter((e) => e.url.includes(`/policies/${policy.id}/rules?`) && e.url.includes('limit=1'));
+    assert.equal(pages.length, 3, 'one page a rule');
+    assert.ok(pages.slice(1).every((e) => new URL(e.url).searchParams.get('after')), 'later pages carry after');
+    assertAllExchangesWellFormed(sdk.exchanges);
+  });
+});
+
 describe('simulation (SCENARIOS.md B1)', { timeout: 60_000 }, () => {
   it('a registered-only device is denied, a managed one allowed', async () => {
     const policy = await policies.createPolicy({ policy: accessPolicy(`Require Managed Device ${uniq()}`) });

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Latchkey.Core.SystemLog;
@@ -128,16 +126,5 @@ public static class DeviceResources
     /// The link's id (<c>lnk...</c>). A link is stored by its device and user alone, so its id is derived from them: the
     /// same link always has the same id, and a link made again after a deactivation gets it again.
     /// </summary>
-    public static string DeviceUserId(DeviceUserEntity link)
-    {
-        const string base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{link.DeviceId}/{link.UserId}"));
-        var id = new StringBuilder("lnk", 20);
-        for (var i = 0; id.Length < 20; i++)
-        {
-            id.Append(base62[hash[i] % 62]);
-        }
-
-        return id.ToString();
-    }
+    public static string DeviceUserId(DeviceUserEntity link) => Core.Security.DerivedIds.Of("lnk", $"{link.DeviceId}/{link.UserId}");
 }

@@ -41,7 +41,9 @@ public static class PoliciesApi
         policies.MapPost("/{policyId}/lifecycle/deactivate", (string policyId, HttpContext c, LatchkeyDbContext db, OrgWrite w, SystemLogWriter l, TimeProvider t) =>
             SetStatus(policyId, PolicyStatus.Inactive, c, db, w, l, t)).Requires(AdminPermission.PoliciesManage);
         policies.MapGet("/{policyId}/app", Apps).Requires(AdminPermission.PoliciesRead).Requires(AdminPermission.AppsRead);
+        policies.MapPost("/{policyId}/clone", Clone).Requires(AdminPermission.PoliciesManage);
         policies.MapPolicyRulesApi();
+        policies.MapPolicyMappingsApi();
 
         // Under the app, as the spec has it: binding changes the app, so it is the apps' permission.
         api.MapPut("/apps/{appId}/policies/{policyId}", Bind).Requires(AdminPermission.AppsManage);
@@ -84,9 +86,7 @@ public static class PoliciesApi
             ordered.Reverse();
         }
 
-        var offset = paging.Offset();
-        var page = ordered.Skip(offset).Take(paging.Limit).ToList();
-        Paging.WriteLinks(context, offset + page.Count < ordered.Count ? Paging.OffsetPosition(offset + page.Count) : null);
+        var page = Paging.OffsetPage(context, ordered);
 
         var apiBase = ApiUrls.ApiBase(request);
         ILookup<string, PolicyRuleEntity>? rules = null;
@@ -135,13 +135,72 @@ public static class PoliciesApi
         await PlaceAsync(db, policy, input.Priority, ct);
         db.Policies.Add(policy);
         db.PolicyRules.Add(DefaultPolicies.SystemRule(policy, ordinaryRules: 0, now));
+        StageCreated(log, policy);
+        return policy;
+    }
+
+    private static void StageCreated(SystemLogWriter log, PolicyEntity policy)
+    {
         log.Stage(EventTypes.PolicyCreate, [PolicyResources.Target(policy)]);
         if (policy.Status == PolicyStatus.Active)
         {
             log.Stage(EventTypes.PolicyActivate, [PolicyResources.Target(policy)]);
         }
+    }
 
-        return policy;
+    /// <summary>
+    /// <c>POST /policies/{policyId}/clone</c>: a new policy of the same type, named "Copy of &lt;name&gt;" (with " (2)", " (3)"...
+    /// while that is taken), with the source's description, conditions, settings and status, placed last among the type's
+    /// policies (before the default one), and a copy of every rule, the catch-all included, with its priority and status.
+    /// A clone is never a system policy, so a copy of a default policy can be edited and deleted; no app is bound to it.
+    /// </summary>
+    private static async Task<IResult> Clone(string policyId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        TimeProvider time)
+    {
+        var caller = ApiCaller.Required(context);
+        var ct = context.RequestAborted;
+        var clone = await write.RunAsync(caller.OrgId, async () =>
+        {
+            var source = await FindAsync(db, caller.OrgId, policyId, ct);
+            var now = IsoTime.Truncate(time.GetUtcNow());
+            var taken = (await db.Policies.Where(p => p.OrgId == caller.OrgId && p.Type == source.Type).Select(p => p.Name).ToListAsync(ct))
+                .ToHashSet(StringComparer.Ordinal);
+            var name = CopyName(source.Name, 1);
+            for (var n = 2; taken.Contains(name); n++)
+            {
+                name = CopyName(source.Name, n);
+            }
+
+            var policy = new PolicyEntity
+            {
+                Id = RandomIds.NewId(PolicyTypes.IdPrefixOf(source.Type), now), OrgId = caller.OrgId, Type = source.Type, Name = name,
+                Description = source.Description, Status = source.Status, Created = now, LastUpdated = now,
+                ConditionsJson = source.ConditionsJson, SettingsJson = source.SettingsJson,
+            };
+            await PlaceAsync(db, policy, priority: null, ct);
+            db.Policies.Add(policy);
+            foreach (var rule in await PolicyRulesApi.RulesOfAsync(db, source.Id, track: false, ct))
+            {
+                db.PolicyRules.Add(new PolicyRuleEntity
+                {
+                    Id = RandomIds.NewId(Core.Ids.IdPrefix.PolicyRule, now), OrgId = caller.OrgId, PolicyId = policy.Id, Type = rule.Type, Name = rule.Name,
+                    Status = rule.Status, Priority = rule.Priority, IsSystem = rule.IsSystem, Created = now, LastUpdated = now,
+                    ConditionsJson = rule.ConditionsJson, ActionsJson = rule.ActionsJson,
+                });
+            }
+
+            StageCreated(log, policy);
+            return policy;
+        }, ct);
+        return ApiResponses.Json(PolicyResources.ToResource(clone, ApiUrls.ApiBase(context.Request)));
+    }
+
+    /// <summary>"Copy of &lt;name&gt;", and " (n)" from the second copy on, within the 255 characters a name may have.</summary>
+    private static string CopyName(string name, int n)
+    {
+        var suffix = n == 1 ? "" : $" ({n})";
+        var copy = "Copy of " + name;
+        return copy.Length + suffix.Length <= 255 ? copy + suffix : copy[..(255 - suffix.Length)] + suffix;
     }
 
     private static async Task<IResult> Get(string policyId, HttpContext context, LatchkeyDbContext db)

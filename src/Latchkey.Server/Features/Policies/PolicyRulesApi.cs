@@ -14,15 +14,21 @@ using Microsoft.EntityFrameworkCore;
 namespace Latchkey.Server.Features.Policies;
 
 /// <summary>
-/// <c>/api/v1/policies/{policyId}/rules</c>: list (by priority, the system rule last), create (<c>activate</c>, default
+/// <c>/api/v1/policies/{policyId}/rules</c>: list (by priority, the system rule last; <c>limit</c> and <c>after</c>), create (<c>activate</c>, default
 /// true), get, replace, delete, activate, deactivate. The system rule (the catch-all) can be edited (its actions) but not
 /// deleted, deactivated, renamed or moved.
 /// </summary>
 public static class PolicyRulesApi
 {
+    /// <summary>
+    /// A policy's rules, in evaluation order: 200 a page unless <c>limit</c> says fewer (the spec's <c>limitParameter</c>),
+    /// so a client that reads one page still sees the catch-all of any policy a person would write.
+    /// </summary>
+    private static readonly ListSpec RulesList = new("policy-rules", new PageLimits(200, 200));
+
     public static void MapPolicyRulesApi(this RouteGroupBuilder policies)
     {
-        policies.MapGet("/{policyId}/rules", List).Requires(AdminPermission.PoliciesRead);
+        policies.MapGet("/{policyId}/rules", List).AsList(RulesList).Requires(AdminPermission.PoliciesRead);
         policies.MapPost("/{policyId}/rules", Create).Requires(AdminPermission.PoliciesManage);
         policies.MapGet("/{policyId}/rules/{ruleId}", Get).Requires(AdminPermission.PoliciesRead);
         policies.MapPut("/{policyId}/rules/{ruleId}", Replace).Requires(AdminPermission.PoliciesManage);
@@ -48,7 +54,7 @@ public static class PolicyRulesApi
         var caller = ApiCaller.Required(context);
         var policy = await PoliciesApi.FindAsync(db, caller.OrgId, policyId, context.RequestAborted);
         var apiBase = ApiUrls.ApiBase(context.Request);
-        var rules = await RulesOfAsync(db, policy.Id, track: false, context.RequestAborted);
+        var rules = Paging.OffsetPage(context, await RulesOfAsync(db, policy.Id, track: false, context.RequestAborted));
         return ApiResponses.Json(new JsonArray(rules.Select(r => (JsonNode)PolicyResources.ToRule(r, apiBase)).ToArray()));
     }
 
