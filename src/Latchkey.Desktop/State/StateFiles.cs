@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+
+namespace Latchkey.Desktop.State;
+
+/// <summary>
+/// The files of a state directory on disk: private modes (directories 0700, files 0600), the directory's exclusive
+/// lock, and atomic replacement (a temporary file in the same directory, flushed to disk, renamed over the old one), so
+/// a crash leaves the old file or the new one and never a half-written one.
+/// </summary>
+internal static class StateFiles
+{
+    public const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OpenToOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    public static bool IsOpenToOthers(string path) => !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OpenToOthers) != 0;
+
+    public static string Mode(string path) => OperatingSystem.IsWindows() ? "" : Convert.ToString((int)File.GetUnixFileMode(path), 8).PadLeft(4, '0');
+
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, PrivateDirectory);
+        }
+    }
+
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        var temporary = $"{path}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        try
+        {
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    public static bool IsTemporary(string name) => name.EndsWith(".tmp", StringComparison.Ordinal);
+
+    /// <summary>The open lock file: the operating system's exclusive lock lasts while it is open.</summary>
+    public static FileStream Lock(string path, TimeSpan timeout)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        var attempts = Math.Max(1, (int)(timeout.TotalMilliseconds / 50));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, options);
+            }
+            catch (IOException) when (attempt < attempts)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException e)
+            {
+                throw new DesktopException(ExitCodes.State,
+                    $"{Path.GetDirectoryName(path)} is in use by another latchkey-desktop (its lock was not released within {timeout.TotalSeconds:0} s); try again", e);
+            }
+        }
+    }
+}
