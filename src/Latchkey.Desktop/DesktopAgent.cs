@@ -25,6 +25,8 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
 {
     public const string OfflineCodeMethod = "offline-code";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Secret, ClockSkewTable Table)> skewTables = new(StringComparer.Ordinal);
+
     public DesktopProfile Profile => profile;
 
     public DesktopState State => state;
@@ -48,6 +50,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
             throw new DesktopException(ExitCodes.OfflinePeriod, window.Message);
         }
 
+        Prepare(login, user.DeviceAccessCode!.Secret);
         return window;
     }
 
@@ -59,7 +62,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         {
             var user = writer.User(login);
             var secret = DeviceAccessCodes.FromBase32(user.DeviceAccessCode!.Secret);
-            var result = OfflineCodeVerifier.Check(secret, code, time.GetUtcNow(), user.UsedSteps);
+            var result = OfflineCodeVerifier.Check(secret, code, time.GetUtcNow(), user.UsedSteps, Prepare(login, user.DeviceAccessCode.Secret));
             if (result.IsAccepted)
             {
                 user.MarkUsed(result.Step!.Value);
@@ -110,6 +113,25 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
 
         var window = OfflinePeriod.Evaluate(profile, login, user.LastOnlineSignIn, now);
         return new MethodStatus(DesktopFactor.OfflineTotp, window.Allowed, $"\"{user.DeviceAccessCode.Label}\": {window.Message}");
+    }
+
+    /// <summary>
+    /// The user's clock-skew table, built on first use (a few milliseconds) and kept, so that each code check after it
+    /// takes microseconds; a login window calls <see cref="CheckOfflineCodeReady"/> when the user is chosen.
+    /// </summary>
+    private ClockSkewTable Prepare(string login, string secret)
+    {
+        var key = DesktopState.NormalizeLogin(login);
+        var current = DeviceAccessCodes.StepAt(time.GetUtcNow());
+        var reach = (long)OfflineCodeVerifier.SkewSearch.TotalSeconds / DeviceAccessCodes.StepSeconds;
+        if (skewTables.TryGetValue(key, out var kept) && kept.Secret == secret && kept.Table.Covers(current - reach, current + reach))
+        {
+            return kept.Table;
+        }
+
+        var table = OfflineCodeVerifier.PrepareSkewTable(DeviceAccessCodes.FromBase32(secret), time.GetUtcNow());
+        skewTables[key] = (secret, table);
+        return table;
     }
 
     private OfflineUserRecord OfflineCodeUser(string login)

@@ -35,7 +35,11 @@ public static class OfflineCodeVerifier
 
     private static readonly long SkewSteps = (long)SkewSearch.TotalSeconds / DeviceAccessCodes.StepSeconds;
 
-    public static OfflineCodeCheck Check(byte[] secret, string? input, DateTimeOffset now, IReadOnlyCollection<long> usedSteps)
+    /// <summary>
+    /// Checks <paramref name="input"/>. <paramref name="skewTable"/> is the secret's <see cref="ClockSkewTable"/> when the
+    /// caller keeps one (see <see cref="PrepareSkewTable"/>); without one, or when it no longer covers the search, a new one is built.
+    /// </summary>
+    public static OfflineCodeCheck Check(byte[] secret, string? input, DateTimeOffset now, IReadOnlyCollection<long> usedSteps, ClockSkewTable? skewTable = null)
     {
         if (Malformed(input) is { } malformed)
         {
@@ -54,8 +58,13 @@ public static class OfflineCodeVerifier
                 : new OfflineCodeCheck(OfflineCodeResult.Accepted, "device access code accepted", matched);
         }
 
-        var candidates = DeviceAccessCodes.MatchingSteps(secret, int.Parse(code, CultureInfo.InvariantCulture), current - SkewSteps, current + SkewSteps)
-            .Where(s => Math.Abs(s - current) > 1)
+        if (skewTable is null || !skewTable.Covers(current - SkewSteps, current + SkewSteps))
+        {
+            skewTable = PrepareSkewTable(secret, now);
+        }
+
+        var candidates = skewTable.StepsOf(int.Parse(code, CultureInfo.InvariantCulture))
+            .Where(s => Math.Abs(s - current) > 1 && Math.Abs(s - current) <= SkewSteps)
             .OrderBy(s => Math.Abs(s - current))
             .ToList();
         if (candidates.Count > 0)
@@ -68,6 +77,10 @@ public static class OfflineCodeVerifier
             "wrong device access code: use the code of this computer's \"Device access code\" account in the authenticator app, " +
             "not the org account's code or another computer's");
     }
+
+    /// <summary>The table of the clock-skew search around <paramref name="now"/>, to build before the code is typed and pass to <see cref="Check"/>.</summary>
+    public static ClockSkewTable PrepareSkewTable(byte[] secret, DateTimeOffset now) =>
+        ClockSkewTable.Build(secret, DeviceAccessCodes.StepAt(now), SkewSteps);
 
     /// <summary>
     /// The message for a code that is right at <paramref name="offset"/> from this computer's clock: a positive offset

@@ -30,19 +30,19 @@ public static class DeviceAccessCodes
         TotpCodes.Match(secret, code, first, last, StepSeconds, Digits, TotpAlgorithm.Sha1);
 
     /// <summary>
-    /// The steps from <paramref name="first"/> to <paramref name="last"/> whose code is <paramref name="code"/> (a
-    /// number below 10^6). Every step is computed and compared, matched or not.
+    /// The code of every step from <paramref name="first"/> to <paramref name="last"/> as a number below 10^6, with one
+    /// reused HMAC key (RFC 4226 section 5.3) rather than a new Otp.NET object a step.
     /// </summary>
-    public static List<long> MatchingSteps(byte[] secret, int code, long first, long last)
+    public static int[] Codes(byte[] secret, long first, long last)
     {
-        var matches = new List<long>();
+        var codes = new int[checked((int)(last - first + 1))];
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, secret);
         Span<byte> counter = stackalloc byte[8];
         Span<byte> hash = stackalloc byte[20];
-        for (var step = first; step <= last; step++)
+        for (var i = 0; i < codes.Length; i++)
         {
             // RFC 4226 section 5.3 step 1: HS = HMAC-SHA-1(K, C), C the 8-byte big-endian counter (here the time step).
-            BinaryPrimitives.WriteInt64BigEndian(counter, step);
+            BinaryPrimitives.WriteInt64BigEndian(counter, first + i);
             hmac.AppendData(counter);
             hmac.GetHashAndReset(hash);
 
@@ -50,15 +50,11 @@ public static class DeviceAccessCodes
             var offset = hash[19] & 0x0f;
             var binary = BinaryPrimitives.ReadInt32BigEndian(hash[offset..]) & 0x7fffffff;
 
-            // Step 3: the code is that number modulo 10^Digit. This search runs only after the constant-time check of the
-            // drift window failed; what its timing could tell (that the code fits some other time) the caller says anyway.
-            if (binary % Modulus == code)
-            {
-                matches.Add(step);
-            }
+            // Step 3: the code is that number modulo 10^Digit.
+            codes[i] = binary % Modulus;
         }
 
-        return matches;
+        return codes;
     }
 
     public static string ToBase32(byte[] secret) => TotpCodes.ToBase32(secret);
