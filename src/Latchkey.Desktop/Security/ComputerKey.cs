@@ -17,17 +17,25 @@ public sealed class ComputerKey : IDisposable
 
     public static ComputerKey Generate() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));
 
-    public static ComputerKey Import(byte[] pkcs8)
+    /// <summary>The key from its PKCS#8 form in base64, or null when that is not a P-256 private key.</summary>
+    public static ComputerKey? TryImport(string pkcs8Base64)
     {
         var key = ECDsa.Create();
-        key.ImportPkcs8PrivateKey(pkcs8, out _);
-        if (key.KeySize != 256)
+        try
         {
-            key.Dispose();
-            throw new CryptographicException("the computer key is not a P-256 key");
+            key.ImportPkcs8PrivateKey(Convert.FromBase64String(pkcs8Base64), out _);
+            if (key.KeySize == 256)
+            {
+                return new ComputerKey(key);
+            }
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException)
+        {
+            // Not a key: refused below like a key of another curve.
         }
 
-        return new ComputerKey(key);
+        key.Dispose();
+        return null;
     }
 
     public byte[] ExportPrivateKey() => key.ExportPkcs8PrivateKey();

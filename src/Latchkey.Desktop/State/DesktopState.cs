@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Latchkey.Desktop.Security;
@@ -100,7 +99,7 @@ public sealed class DesktopState
     }
 
     internal static string UserFileId(string login) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NormalizeLogin(login))))[..32];
+        StateNames.UserFileId(NormalizeLogin(login));
 
     internal static string NormalizeLogin(string login) => login.Trim().ToLowerInvariant();
 
@@ -152,7 +151,7 @@ public sealed class DesktopState
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(plaintext);
+            Array.Clear(plaintext);
         }
     }
 
@@ -227,15 +226,9 @@ public sealed class DesktopState
             return null;
         }
 
-        try
-        {
-            var signing = ComputerKey.Import(Convert.FromBase64String(stored.PrivateKey));
-            return (new ComputerRecord(stored.Id, signing.PublicKey), signing);
-        }
-        catch (Exception e) when (e is FormatException or CryptographicException)
-        {
-            throw Refused($"{ComputerFile} does not hold a usable computer key ({e.Message}); it was left as it is");
-        }
+        var signing = ComputerKey.TryImport(stored.PrivateKey)
+            ?? throw Refused($"{ComputerFile} does not hold a usable P-256 computer key; it was left as it is");
+        return (new ComputerRecord(stored.Id, signing.PublicKey), signing);
     }
 
     private (ComputerRecord Record, ComputerKey Key) NewComputer(MachineKey key)

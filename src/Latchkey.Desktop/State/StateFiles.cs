@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Latchkey.Desktop.Security;
 
 namespace Latchkey.Desktop.State;
 
@@ -37,7 +37,7 @@ internal static class StateFiles
 
     public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
     {
-        var temporary = $"{path}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}.tmp";
+        var temporary = $"{path}.{StateNames.TemporarySuffix()}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
