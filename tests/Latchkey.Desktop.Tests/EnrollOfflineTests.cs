@@ -31,6 +31,24 @@ public sealed class EnrollOfflineTests : IDisposable
         Assert.Null(fixture.Agent.State.LoadUser(AgentFixture.Login));
     }
 
+    [Theory]
+    [InlineData("https://acme.example.com")]
+    [InlineData("http://127.0.0.1:8080")]
+    public async Task The_uri_imports_into_latchkey_verify_whose_codes_then_confirm_the_enrollment(string orgUrl)
+    {
+        using var local = new AgentFixture(TestFolder.ProfileJson.Replace("https://acme.example.com", orgUrl, StringComparison.Ordinal));
+        var enrollment = local.Agent.BeginOfflineEnrollment(AgentFixture.Login);
+        await enrollment.RegisterAsync(Cancel);
+
+        var imported = Latchkey.Verify.Totp.OtpAuthUri.Parse(enrollment.OtpAuthUri);
+        var code = Latchkey.Verify.Totp.TotpCode.At(imported.Settings, local.Time.GetUtcNow()).Code;
+
+        Assert.Equal(new Uri(orgUrl).Host, imported.Issuer);
+        Assert.Equal("Device access code Alice-MacBook", imported.AccountName);
+        Assert.Equal(enrollment.Secret, imported.Settings.Secret);
+        await enrollment.ConfirmAsync(code, Cancel);
+    }
+
     [Fact]
     public async Task A_code_from_the_new_account_confirms_and_seals_the_secret()
     {

@@ -61,7 +61,7 @@ public sealed class ProfileTests
     public void Loopback_http_is_allowed_for_a_local_server()
     {
         Assert.Equal(8080, ProfileReader.Parse(With("DMFAOrgURL", "\"http://127.0.0.1:8080\"")).OrgUrl.Port);
-        Assert.Equal("localhost:8080", ProfileReader.Parse(With("DMFAOrgURL", "\"http://localhost:8080/\"")).Issuer);
+        Assert.Equal("localhost", ProfileReader.Parse(With("DMFAOrgURL", "\"http://localhost:8080/\"")).Issuer);
     }
 
     [Theory]

@@ -53,8 +53,11 @@ public sealed record DesktopProfile
 
     public bool Allows(DesktopFactor factor) => AllowedFactors.Contains(factor);
 
-    /// <summary>The issuer shown in the authenticator app: the org's host (with its port when it is not the scheme's default).</summary>
-    public string Issuer => OrgUrl.IsDefaultPort ? OrgUrl.Host : $"{OrgUrl.Host}:{OrgUrl.Port}";
+    /// <summary>
+    /// The issuer shown in the authenticator app: the org's host name. Never its port: a colon in the issuer would split
+    /// the otpauth label (<c>Issuer:account</c>) in the wrong place.
+    /// </summary>
+    public string Issuer => OrgUrl.Host;
 
     public static string NameOf(DesktopFactor factor) => FactorNames.First(f => f.Factor == factor).Name;
 }
