@@ -163,6 +163,16 @@ public sealed class StateTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_directory_made_with_mkdir_is_made_private_on_the_first_write()
+    {
+        Directory.CreateDirectory(folder.StatePath, (UnixFileMode)0b111_101_101);
+
+        Enroll();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder.StatePath));
+    }
+
+    [Fact]
     public void A_directory_of_something_else_is_not_taken_over()
     {
         Directory.CreateDirectory(folder.StatePath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

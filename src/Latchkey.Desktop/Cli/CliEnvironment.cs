@@ -17,8 +17,6 @@ public sealed class CliEnvironment
 
     public required TextWriter Error { get; init; }
 
-    public bool InputIsTerminal { get; init; }
-
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public string DefaultState { get; init; } = DesktopState.DefaultDirectory;
@@ -34,7 +32,6 @@ public sealed class CliEnvironment
         In = Console.In,
         Out = Console.Out,
         Error = Console.Error,
-        InputIsTerminal = !Console.IsInputRedirected,
     };
 
     public IDesktopMfaServer ServerFor(DesktopProfile profile) => Server?.Invoke(profile) ?? new DesktopMfaServerUnavailable(profile.OrgUrl);

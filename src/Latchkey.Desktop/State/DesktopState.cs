@@ -88,6 +88,12 @@ public sealed class DesktopState
     public T Write<T>(Func<StateWriter, T> change)
     {
         StateFiles.CreatePrivateDirectory(Directory);
+        if (!OperatingSystem.IsWindows() && StateFiles.IsOpenToOthers(Directory) && !System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
+        {
+            // An empty directory made for us (e.g. by mkdir) holds nothing to protect yet: make it private.
+            File.SetUnixFileMode(Directory, StateFiles.PrivateDirectory);
+        }
+
         CheckDirectory();
         using var held = StateFiles.Lock(Path.Combine(Directory, LockFile), LockTimeout);
         var key = OpenKey(create: true)!;

@@ -25,10 +25,6 @@ public sealed class StateWriter : IDisposable
 
     public ComputerRecord Computer { get; }
 
-    /// <summary>The user's record as saved, or null; see <see cref="User"/> to create or change it.</summary>
-    public OfflineUserRecord? ExistingUser(string login) =>
-        users.TryGetValue(DesktopState.NormalizeLogin(login), out var record) ? record : state.ReadUser(key, login);
-
     /// <summary>The user's record, created when there is none; whatever is changed in it is saved at the end of the write.</summary>
     public OfflineUserRecord User(string login)
     {
