@@ -206,6 +206,26 @@ public sealed class StateTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_writers_take_turns_and_lose_nothing()
+    {
+        Enroll();
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(writer => Task.Run(() =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                folder.State().Write(w => w.Record(new OfflineEvent
+                {
+                    Id = $"w{writer}-{i}", Time = DateTimeOffset.UnixEpoch, ComputerId = w.Computer.Id, Login = "alice", Method = "offline-code", Result = "SUCCESS",
+                }));
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        Assert.Equal(20, State.LoadJournal().Select(e => e.Event.Id).Distinct().Count());
+        Assert.Empty(Directory.EnumerateFiles(folder.StatePath, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void Used_steps_are_bounded()
     {
         State.Write(writer =>
