@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Latchkey.Desktop.Profile;
 using Latchkey.Desktop.Security;
 using Latchkey.Desktop.Server;
+using Latchkey.Desktop.State;
 using Xunit;
 
 namespace Latchkey.Desktop.Tests;
@@ -23,6 +24,18 @@ public sealed class ExecutableTests : IDisposable
     private static async Task<CliRun> RunAsync(string input, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (args is ["--strace", var trace, ..])
+        {
+            // strace (Debian package; scripts/test.sh installs it) records the fsync and rename calls, with file names (-y).
+            info.FileName = "strace";
+            foreach (var arg in new[] { "-f", "-y", "-e", "trace=fsync,rename,renameat,renameat2", "-o", trace, "dotnet" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            args = args[2..];
+        }
+
         info.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
@@ -139,6 +152,30 @@ public sealed class ExecutableTests : IDisposable
         Assert.DoesNotContain("Signed in", run.Out, StringComparison.Ordinal);
         Assert.Equal(bytes, File.ReadAllBytes(file));
     }
+
+    [Fact]
+    public async Task Each_state_file_is_flushed_then_renamed_into_place_then_its_directory_is_flushed()
+    {
+        // The first write (here by enroll-offline, which then fails for want of a server) makes machine.key and computer.sealed.
+        var trace = Path.Combine(folder.StatePath + "-trace.txt");
+        var run = await RunUnderStraceAsync(trace, "enroll-offline", "--profile", folder.WriteProfile(), "--user", Login, "--state", folder.StatePath);
+        Assert.Equal(ExitCodes.Unreachable, run.Exit);
+        var calls = File.ReadAllLines(trace).Where(l => l.Contains("fsync(", StringComparison.Ordinal) || l.Contains("rename(", StringComparison.Ordinal)).ToList();
+
+        foreach (var file in new[] { DesktopState.MachineKeyFile, DesktopState.ComputerFile })
+        {
+            var rename = calls.FindIndex(l => l.Contains("rename(", StringComparison.Ordinal) && l.Contains($"/{file}\")", StringComparison.Ordinal));
+            Assert.True(rename > 0, string.Join(Environment.NewLine, calls));
+            Assert.Contains(".tmp>", calls[rename - 1], StringComparison.Ordinal);
+            Assert.Contains("fsync(", calls[rename - 1], StringComparison.Ordinal);
+            Assert.Contains($"fsync(", calls[rename + 1], StringComparison.Ordinal);
+            Assert.Contains($"<{folder.StatePath}>)", calls[rename + 1], StringComparison.Ordinal);
+            Assert.EndsWith("= 0", calls[rename + 1], StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<CliRun> RunUnderStraceAsync(string trace, params string[] args) =>
+        await RunAsync("", ["--strace", trace, .. args]);
 
     [Fact]
     public async Task Help_lists_the_commands()

@@ -53,11 +53,32 @@ internal static class StateFiles
             }
 
             File.Move(temporary, path, overwrite: true);
+            SyncDirectory(Path.GetDirectoryName(path)!);
         }
         catch
         {
             File.Delete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Flushes the directory's entries to disk (POSIX fsync on the directory), so the rename above survives a power cut
+    /// too, not only the file's content. Where the platform does not allow it the rename still stands.
+    /// </summary>
+    private static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var descriptor = NativeMethods.Open(directory, 0);
+        if (descriptor >= 0)
+        {
+            // Best effort: a file system that cannot flush a directory has still renamed the file.
+            _ = NativeMethods.Fsync(descriptor);
+            _ = NativeMethods.Close(descriptor);
         }
     }
 
@@ -90,4 +111,17 @@ internal static class StateFiles
             }
         }
     }
+}
+
+/// <summary>The three libc calls <see cref="StateFiles"/> needs to flush a directory (open read-only, fsync, close).</summary>
+internal static partial class NativeMethods
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync")]
+    internal static partial int Fsync(int descriptor);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close")]
+    internal static partial int Close(int descriptor);
 }
