@@ -116,6 +116,7 @@ export LATCHKEY_SERVER_DLL="$ROOT/src/Latchkey.Server/bin/Release/net10.0/latchk
 
 dotnet_suite core-unit tests/Latchkey.Core.Tests
 dotnet_suite verify-unit tests/Latchkey.Verify.Tests
+dotnet_suite desktop-unit tests/Latchkey.Desktop.Tests
 dotnet_suite architecture tests/Latchkey.ArchitectureTests
 dotnet_suite integration-sqlite tests/Latchkey.Server.Tests -u LATCHKEY_TEST_POSTGRES
 node_suite compat-sqlite -u LATCHKEY_TEST_POSTGRES

@@ -13,6 +13,8 @@ internal static class Assemblies
 
     public static Assembly Server { get; } = typeof(Program).Assembly;
 
+    public static Assembly Desktop { get; } = typeof(Latchkey.Desktop.DesktopAgent).Assembly;
+
     /// <summary>True when <paramref name="name"/> is <paramref name="root"/> itself or a dotted name under it.</summary>
     public static bool IsUnder(string? name, string root) =>
         name is not null && (name.Equals(root, StringComparison.OrdinalIgnoreCase) || name.StartsWith(root + ".", StringComparison.OrdinalIgnoreCase));

@@ -24,6 +24,7 @@ public sealed partial class ClockTests
         Assert.Contains("src/Latchkey.Core/Time/IsoTime.cs", files);
         Assert.Contains("src/Latchkey.Contracts/Users.cs", files);
         Assert.Contains("src/Latchkey.Server/Program.cs", files);
+        Assert.Contains("src/Latchkey.Desktop/Program.cs", files);
         Assert.DoesNotContain(files, f => f.Contains("/obj/", StringComparison.Ordinal) || f.Contains("/bin/", StringComparison.Ordinal));
     }
 

@@ -1,0 +1,38 @@
+using System.CommandLine;
+
+namespace Latchkey.Desktop.Cli;
+
+/// <summary><c>status --profile FILE [--user LOGIN]</c>: for each user (or the one given), the allowed methods, whether each works now, and until when.</summary>
+internal static class StatusCommand
+{
+    public static Command Build(CliEnvironment environment, DesktopOptions options)
+    {
+        var user = new Option<string?>("--user") { Description = "Only this user (default: every user this computer keeps offline records for)." };
+        var command = new Command("status", "Show the methods each user can use now on this computer: offline or not, and until when.") { options.Profile, user };
+        command.SetAction(DesktopCommandLine.Guarded(environment, options, (run, _) =>
+        {
+            var computer = run.Agent.State.LoadComputer();
+            environment.Out.WriteLine($"Computer: {run.Agent.ComputerName}" + (computer is null ? " (no machine state yet)" : $" ({computer.Id})"));
+            environment.Out.WriteLine($"Org: {run.Agent.Profile.OrgUrl} (offline period {run.Agent.Profile.OfflinePeriod.TotalHours:0} hours)");
+            var logins = run.Parse.GetValue(user) is { } one ? [one] : run.Agent.State.LoadUsers().Select(u => u.Login).ToList();
+            if (logins.Count == 0)
+            {
+                environment.Out.WriteLine("No user has offline records on this computer yet: sign in online, then run latchkey-desktop enroll-offline.");
+            }
+
+            foreach (var login in logins)
+            {
+                environment.Out.WriteLine($"{login}:");
+                foreach (var status in run.Agent.Status(login))
+                {
+                    environment.Out.WriteLine($"  {status.Name}: {(status.UsableNow ? "usable now" : "not usable now")}. {status.Detail}");
+                }
+            }
+
+            var pending = run.Agent.State.LoadJournal().Count;
+            environment.Out.WriteLine($"Offline events waiting for upload: {pending}");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,171 @@
+using Latchkey.Desktop.Offline;
+using Latchkey.Desktop.Profile;
+using Latchkey.Desktop.Security;
+using Latchkey.Desktop.Server;
+using Latchkey.Desktop.State;
+
+namespace Latchkey.Desktop;
+
+/// <summary>One method's state for a user now: whether it can be used, and why or until when.</summary>
+public sealed record MethodStatus(DesktopFactor Factor, bool UsableNow, string Detail)
+{
+    public string Name => DesktopProfile.NameOf(Factor);
+}
+
+/// <summary>A successful offline sign-in: the step of the code (now used) and the end of the offline period.</summary>
+public sealed record OfflineSignIn(string Login, long Step, DateTimeOffset OfflineUntil);
+
+/// <summary>
+/// The desktop MFA agent as a login-window plug-in uses it: the validated profile, the machine state, the clock and
+/// the server, with the decisions of scenario A3 (offline device access code) and the local part of offline
+/// enrollment. Refusals are <see cref="DesktopException"/>s whose message is what the person at the screen reads;
+/// offline attempts, accepted or refused, are signed into the journal for the System Log.
+/// </summary>
+public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, TimeProvider time, IDesktopMfaServer server, string computerName)
+{
+    public const string OfflineCodeMethod = "offline-code";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Secret, ClockSkewTable Table)> skewTables = new(StringComparer.Ordinal);
+
+    public DesktopProfile Profile => profile;
+
+    public DesktopState State => state;
+
+    public string ComputerName => computerName;
+
+    /// <summary>The label of the account the authenticator app shows for this computer's device access code.</summary>
+    public string AccountLabel => $"Device access code {computerName}";
+
+    /// <summary>
+    /// Checks, before asking for a code, that <paramref name="login"/> can sign in offline with a device access code
+    /// now (allowed by the profile, set up on this computer, inside the offline period); throws the reason otherwise.
+    /// </summary>
+    public OfflineWindow CheckOfflineCodeReady(string login)
+    {
+        var user = OfflineCodeUser(login);
+        var window = OfflinePeriod.Evaluate(profile, login, user.LastOnlineSignIn, time.GetUtcNow());
+        if (!window.Allowed)
+        {
+            state.Write(writer => writer.Record(Event(writer, login, "FAILURE", profile.OfflinePeriod <= TimeSpan.Zero ? "offline_not_allowed" : "offline_period_expired")));
+            throw new DesktopException(ExitCodes.OfflinePeriod, window.Message);
+        }
+
+        Prepare(login, user.DeviceAccessCode!.Secret);
+        return window;
+    }
+
+    /// <summary>Verifies a device access code with no network and, when it is right, marks its step used.</summary>
+    public OfflineSignIn SignInWithOfflineCode(string login, string? code)
+    {
+        var window = CheckOfflineCodeReady(login);
+        var check = state.Write(writer =>
+        {
+            var user = writer.User(login);
+            var secret = DeviceAccessCodes.FromBase32(user.DeviceAccessCode!.Secret);
+            var result = OfflineCodeVerifier.Check(secret, code, time.GetUtcNow(), user.UsedSteps, Prepare(login, user.DeviceAccessCode.Secret));
+            if (result.IsAccepted)
+            {
+                user.MarkUsed(result.Step!.Value);
+            }
+
+            writer.Record(Event(writer, login, result.IsAccepted ? "SUCCESS" : "FAILURE", Reason(result.Result)));
+            return result;
+        });
+        return check.Result switch
+        {
+            OfflineCodeResult.Accepted => new OfflineSignIn(DesktopState.NormalizeLogin(login), check.Step!.Value, window.Until!.Value),
+            OfflineCodeResult.ClockSkew => throw new DesktopException(ExitCodes.ClockSkew, check.Message),
+            OfflineCodeResult.Wrong => throw new DesktopException(ExitCodes.Refused,
+                $"wrong device access code: use the code of the \"{AccountLabel}\" account in the authenticator app, not the org account's code or another computer's"),
+            _ => throw new DesktopException(ExitCodes.Refused, check.Message),
+        };
+    }
+
+    /// <summary>Records an online sign-in of <paramref name="login"/> on this computer: the offline period starts again from it.</summary>
+    public void RecordOnlineSignIn(string login, DateTimeOffset at) => state.Write(writer => writer.User(login).LastOnlineSignIn = at);
+
+    /// <summary>The allowed methods in the profile's order, each with whether it works now and why or until when.</summary>
+    public IReadOnlyList<MethodStatus> Status(string login)
+    {
+        var user = state.LoadUser(login);
+        var now = time.GetUtcNow();
+        return [.. profile.AllowedFactors.Select(factor => factor switch
+        {
+            DesktopFactor.OfflineTotp => OfflineCodeStatus(login, user, now),
+            DesktopFactor.SecurityKey => new MethodStatus(factor, false,
+                $"{user?.SecurityKeys.Count ?? 0} security key(s) registered for offline use on this computer; security-key sign-in is not built into this agent yet"),
+            _ => new MethodStatus(factor, false, "online only: needs the org's server, which this agent cannot reach yet"),
+        })];
+    }
+
+    public OfflineEnrollment BeginOfflineEnrollment(string login) => OfflineEnrollment.Begin(this, login, time);
+
+    internal IDesktopMfaServer Server => server;
+
+    internal TimeProvider Time => time;
+
+    private MethodStatus OfflineCodeStatus(string login, OfflineUserRecord? user, DateTimeOffset now)
+    {
+        if (user?.DeviceAccessCode is null)
+        {
+            return new MethodStatus(DesktopFactor.OfflineTotp, false, $"not set up on this computer: sign in online, then run latchkey-desktop enroll-offline --user {login}");
+        }
+
+        var window = OfflinePeriod.Evaluate(profile, login, user.LastOnlineSignIn, now);
+        return new MethodStatus(DesktopFactor.OfflineTotp, window.Allowed, $"\"{user.DeviceAccessCode.Label}\": {window.Message}");
+    }
+
+    /// <summary>
+    /// The user's clock-skew table, built on first use (a few milliseconds) and kept, so that each code check after it
+    /// takes microseconds; a login window calls <see cref="CheckOfflineCodeReady"/> when the user is chosen.
+    /// </summary>
+    private ClockSkewTable Prepare(string login, string secret)
+    {
+        var key = DesktopState.NormalizeLogin(login);
+        var current = DeviceAccessCodes.StepAt(time.GetUtcNow());
+        var reach = (long)OfflineCodeVerifier.SkewSearch.TotalSeconds / DeviceAccessCodes.StepSeconds;
+        if (skewTables.TryGetValue(key, out var kept) && kept.Secret == secret && kept.Table.Covers(current - reach, current + reach))
+        {
+            return kept.Table;
+        }
+
+        var table = OfflineCodeVerifier.PrepareSkewTable(DeviceAccessCodes.FromBase32(secret), time.GetUtcNow());
+        skewTables[key] = (secret, table);
+        return table;
+    }
+
+    private OfflineUserRecord OfflineCodeUser(string login)
+    {
+        if (!profile.Allows(DesktopFactor.OfflineTotp))
+        {
+            throw new DesktopException(ExitCodes.Refused,
+                $"the device access code is not allowed on this computer (the configuration profile's {ProfileReader.AllowedFactorsKey}: " +
+                $"{string.Join(", ", profile.AllowedFactors.Select(DesktopProfile.NameOf))}); use one of those methods");
+        }
+
+        return state.LoadUser(login) is { DeviceAccessCode: not null } user
+            ? user
+            : throw new DesktopException(ExitCodes.NotEnrolled,
+                $"no device access code is set up for {login} on this computer: sign in online, then run latchkey-desktop enroll-offline --user {login}");
+    }
+
+    private OfflineEvent Event(StateWriter writer, string login, string result, string? reason) => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        Time = time.GetUtcNow(),
+        ComputerId = writer.Computer.Id,
+        Login = DesktopState.NormalizeLogin(login),
+        Method = OfflineCodeMethod,
+        Result = result,
+        Reason = reason,
+    };
+
+    private static string? Reason(OfflineCodeResult result) => result switch
+    {
+        OfflineCodeResult.Accepted => null,
+        OfflineCodeResult.Malformed => "malformed_code",
+        OfflineCodeResult.Replayed => "code_replayed",
+        OfflineCodeResult.ClockSkew => "clock_skew",
+        _ => "wrong_code",
+    };
+}

@@ -1,0 +1,3 @@
+using Latchkey.Desktop.Cli;
+
+return await DesktopCommandLine.RunAsync(args, CliEnvironment.FromConsole());

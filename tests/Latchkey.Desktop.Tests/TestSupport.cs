@@ -1,0 +1,124 @@
+using Latchkey.Desktop.Cli;
+using Latchkey.Desktop.Profile;
+using Latchkey.Desktop.Security;
+using Latchkey.Desktop.Server;
+using Latchkey.Desktop.State;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Latchkey.Desktop.Tests;
+
+/// <summary>A private temporary folder (deleted afterwards) holding a state directory and profiles.</summary>
+internal sealed class TestFolder : IDisposable
+{
+    public const string ProfileJson = """{"DMFAOrgURL":"https://acme.example.com","DMFAClientID":"0oa1desktop","DMFAClientSecret":"s3cret"}""";
+
+    private readonly string parent = Directory.CreateTempSubdirectory("latchkey-desktop-test-").FullName;
+
+    public string StatePath => Path.Combine(parent, "state");
+
+    public DesktopState State() => new(StatePath, TimeSpan.FromSeconds(2));
+
+    public string WriteProfile(string text = ProfileJson, string name = "profile.json")
+    {
+        var path = Path.Combine(parent, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(parent, recursive: true);
+}
+
+/// <summary>The Desktop MFA server as the agent sees it, in process: records what it was asked and can refuse.</summary>
+internal sealed class FakeDesktopMfaServer(TimeProvider time) : IDesktopMfaServer
+{
+    public List<OfflineEnrollmentRequest> Registered { get; } = [];
+
+    public List<string> Confirmed { get; } = [];
+
+    public List<SignedOfflineEvent> Uploaded { get; } = [];
+
+    public Task<OfflineEnrollmentRegistration> RegisterOfflineEnrollmentAsync(OfflineEnrollmentRequest request, CancellationToken cancellationToken)
+    {
+        Registered.Add(request);
+        return Task.FromResult(new OfflineEnrollmentRegistration($"den{Registered.Count:D17}"));
+    }
+
+    public Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string enrollmentId, CancellationToken cancellationToken)
+    {
+        Confirmed.Add(enrollmentId);
+        return Task.FromResult(time.GetUtcNow());
+    }
+
+    public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RegisteredSecurityKey>>([]);
+
+    public Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken)
+    {
+        Uploaded.AddRange(events);
+        return Task.FromResult<IReadOnlyList<string>>([.. events.Select(e => e.Event.Id)]);
+    }
+}
+
+/// <summary>An agent on a fake clock with a fake server, and a user enrolled through it.</summary>
+internal sealed class AgentFixture : IDisposable
+{
+    public const string Login = "alice@example.com";
+
+    public AgentFixture(string profile = TestFolder.ProfileJson)
+    {
+        Server = new FakeDesktopMfaServer(Time);
+        Agent = new DesktopAgent(ProfileReader.Parse(profile), Folder.State(), Time, Server, "Alice-MacBook");
+    }
+
+    public TestFolder Folder { get; } = new();
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 3, 9, 0, 10, TimeSpan.Zero));
+
+    public FakeDesktopMfaServer Server { get; }
+
+    public DesktopAgent Agent { get; }
+
+    public byte[] Secret { get; private set; } = [];
+
+    /// <summary>Enrolls <see cref="Login"/> (its offline period starts now) and moves the clock past the confirming code's step.</summary>
+    public async Task<byte[]> EnrollAsync()
+    {
+        var enrollment = Agent.BeginOfflineEnrollment(Login);
+        await enrollment.RegisterAsync(TestContext.Current.CancellationToken);
+        Secret = DeviceAccessCodes.FromBase32(enrollment.Secret);
+        await enrollment.ConfirmAsync(CodeAt(Time.GetUtcNow()), TestContext.Current.CancellationToken);
+        Time.Advance(TimeSpan.FromSeconds(DeviceAccessCodes.StepSeconds));
+        return Secret;
+    }
+
+    public string CodeAt(DateTimeOffset time) => DeviceAccessCodes.Code(Secret, DeviceAccessCodes.StepAt(time));
+
+    public string CodeNow(TimeSpan? offset = null) => CodeAt(Time.GetUtcNow() + (offset ?? TimeSpan.Zero));
+
+    public void Dispose() => Folder.Dispose();
+}
+
+/// <summary>One in-process run of the command line with its input, output and exit code.</summary>
+internal sealed record CliRun(int Exit, string Out, string Error)
+{
+    public static async Task<CliRun> RunAsync(string[] args, string input = "", TimeProvider? time = null, IDesktopMfaServer? server = null)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var environment = new CliEnvironment
+        {
+            In = new StringReader(input),
+            Out = output,
+            Error = error,
+            Time = time ?? TimeProvider.System,
+            ComputerName = "Alice-MacBook",
+            DefaultState = Path.Combine(Path.GetTempPath(), "latchkey-desktop-never-used-" + Guid.NewGuid().ToString("N")),
+            Server = server is null ? null : _ => server,
+        };
+        var exit = await DesktopCommandLine.RunAsync(args, environment, TestContext.Current.CancellationToken);
+        return new CliRun(exit, output.ToString(), error.ToString());
+    }
+
+    public string[] OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+}
