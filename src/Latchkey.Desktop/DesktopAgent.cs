@@ -15,6 +15,9 @@ public sealed record MethodStatus(DesktopFactor Factor, bool UsableNow, string D
 /// <summary>A successful offline sign-in: the step of the code (now used) and the end of the offline period.</summary>
 public sealed record OfflineSignIn(string Login, long Step, DateTimeOffset OfflineUntil);
 
+/// <summary>An online sign-in the server accepted: the method, and the login token that proves it for 5 minutes (offline enrollment takes it).</summary>
+public sealed record OnlineSignIn(string Login, string Method, string LoginToken, DateTimeOffset At);
+
 /// <summary>
 /// The desktop MFA agent as a login-window plug-in uses it: the validated profile, the machine state, the clock and
 /// the server, with the decisions of scenario A3 (offline device access code) and the local part of offline
@@ -81,6 +84,65 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         };
     }
 
+    /// <summary>The profile's methods for <paramref name="login"/> as the server sees them now (available or not, and why).</summary>
+    public Task<OnlineMethods> OnlineMethodsAsync(string login, CancellationToken cancellationToken) => server.MethodsAsync(login, cancellationToken);
+
+    /// <summary>Sends a push to the person's authenticator app; <see cref="PushSent.CorrectAnswer"/> is the number to show when the org enforces number matching.</summary>
+    public Task<PushSent> SendPushAsync(string login, CancellationToken cancellationToken)
+    {
+        RequireAllowed(DesktopFactor.Push);
+        return server.SendPushAsync(login, cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows a push until the person answers it: approved is an online sign-in (recorded, so the offline period starts
+    /// again); denied or unanswered is the server's refusal.
+    /// </summary>
+    public async Task<OnlineSignIn> WaitForPushAsync(string login, PushSent push, TimeSpan? interval, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var poll = await server.PollPushAsync(push.ChallengeId, cancellationToken);
+            if (poll.Succeeded)
+            {
+                return Recorded(login, "push", poll.LoginToken!);
+            }
+
+            await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    /// <summary>Checks a code of the person's org account with the server; accepted is an online sign-in (recorded).</summary>
+    public async Task<OnlineSignIn> SignInWithCodeAsync(string login, string? code, CancellationToken cancellationToken)
+    {
+        RequireAllowed(DesktopFactor.Totp);
+        var digits = string.Concat((code ?? "").Where(c => !char.IsWhiteSpace(c)));
+        if (digits.Length == 0)
+        {
+            throw new DesktopException(ExitCodes.Refused, "no code was given: type the code of your org account in the authenticator app");
+        }
+
+        var token = await server.CheckCodeAsync(login, digits, cancellationToken);
+        return Recorded(login, "code", token);
+    }
+
+    private OnlineSignIn Recorded(string login, string method, string token)
+    {
+        var at = time.GetUtcNow();
+        RecordOnlineSignIn(login, at);
+        return new OnlineSignIn(DesktopState.NormalizeLogin(login), method, token, at);
+    }
+
+    private void RequireAllowed(DesktopFactor factor)
+    {
+        if (!profile.Allows(factor))
+        {
+            throw new DesktopException(ExitCodes.Refused,
+                $"{DesktopProfile.NameOf(factor)} is not allowed on this computer (the configuration profile's {ProfileReader.AllowedFactorsKey}: " +
+                $"{string.Join(", ", profile.AllowedFactors.Select(DesktopProfile.NameOf))}); use one of those methods");
+        }
+    }
+
     /// <summary>Records an online sign-in of <paramref name="login"/> on this computer: the offline period starts again from it.</summary>
     public void RecordOnlineSignIn(string login, DateTimeOffset at) => state.Write(writer => writer.User(login).LastOnlineSignIn = at);
 
@@ -94,7 +156,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
             DesktopFactor.OfflineTotp => OfflineCodeStatus(login, user, now),
             DesktopFactor.SecurityKey => new MethodStatus(factor, false,
                 $"{user?.SecurityKeys.Count ?? 0} security key(s) registered for offline use on this computer; security-key sign-in is not built into this agent yet"),
-            _ => new MethodStatus(factor, false, "online only: needs the org's server, which this agent cannot reach yet"),
+            _ => new MethodStatus(factor, false, "online only: needs the org's server (latchkey-desktop login --method push|code)"),
         })];
     }
 

@@ -17,7 +17,7 @@ public static class ExitCodes
     /// <summary>The state directory is refused: corrupt, tampered, another machine's, or open to other users. Nothing in it was changed.</summary>
     public const int State = 4;
 
-    /// <summary>The org's server is needed and cannot be reached (or this build has no connection to it yet).</summary>
+    /// <summary>The org's server is needed and cannot be reached (network, DNS, TLS, or no answer in time); the message names the URL.</summary>
     public const int Unreachable = 5;
 
     /// <summary>The code was refused: wrong, already used, malformed, or the method is not allowed.</summary>
@@ -34,6 +34,27 @@ public static class ExitCodes
 
     /// <summary>An offline enrollment was not confirmed within 5 minutes.</summary>
     public const int EnrollmentExpired = 10;
+
+    /// <summary>The server refused: the person is not assigned to the Desktop MFA app (<c>user_not_assigned</c>).</summary>
+    public const int NotAssigned = 11;
+
+    /// <summary>The server refused: the person's account is locked, suspended or not active.</summary>
+    public const int AccountStatus = 12;
+
+    /// <summary>The server refused: the app's access policy denies the person here (<c>policy_denied</c>; the rule is named).</summary>
+    public const int PolicyDenied = 13;
+
+    /// <summary>The server refused: the method is not set up for the person, or push is turned off in the org.</summary>
+    public const int FactorNotSetUp = 14;
+
+    /// <summary>The server refused for now: too many wrong codes (the factor is locked) or too many requests; try later.</summary>
+    public const int TryLater = 15;
+
+    /// <summary>The push was denied on the phone (or the wrong number was chosen).</summary>
+    public const int PushRejected = 16;
+
+    /// <summary>Nobody answered the push in time.</summary>
+    public const int PushExpired = 17;
 }
 
 /// <summary>

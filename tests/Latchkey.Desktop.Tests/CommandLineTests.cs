@@ -22,7 +22,7 @@ public sealed partial class CommandLineTests : IDisposable
         var input = new CodeFromUri(output, fixture);
 
         var exit = await Cli.DesktopCommandLine.RunAsync(
-            ["enroll-offline", "--profile", Profile, "--user", AgentFixture.Login, "--state", State],
+            ["enroll-offline", "--profile", Profile, "--user", AgentFixture.Login, "--method", "push", "--state", State],
             new Cli.CliEnvironment { In = input, Out = output, Error = output, Time = fixture.Time, ComputerName = "Alice-MacBook", Server = _ => fixture.Server },
             TestContext.Current.CancellationToken);
 
@@ -43,13 +43,13 @@ public sealed partial class CommandLineTests : IDisposable
         var input = new CodeFromUri(output, fixture, delay: TimeSpan.FromMinutes(6));
 
         var exit = await Cli.DesktopCommandLine.RunAsync(
-            ["enroll-offline", "--profile", Profile, "--user", AgentFixture.Login, "--state", State],
+            ["enroll-offline", "--profile", Profile, "--user", AgentFixture.Login, "--method", "push", "--state", State],
             new Cli.CliEnvironment { In = input, Out = output, Error = output, Time = fixture.Time, ComputerName = "Alice-MacBook", Server = _ => fixture.Server },
             TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.EnrollmentExpired, exit);
         Assert.Contains("latchkey-desktop: the device access code enrollment expired", output.ToString(), StringComparison.Ordinal);
-        Assert.Null(fixture.Agent.State.LoadUser(AgentFixture.Login));
+        Assert.Null(fixture.Agent.State.LoadUser(AgentFixture.Login)?.DeviceAccessCode); // only the online sign-in before it is kept
     }
 
     [Fact]
@@ -135,13 +135,14 @@ public sealed partial class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task Online_methods_say_they_need_the_server_instead_of_pretending()
+    public async Task Online_methods_name_the_server_they_cannot_reach_and_do_not_work_offline()
     {
-        var online = await CliRun.RunAsync(["login", "--profile", Profile, "--user", "alice", "--method", "push", "--state", State]);
+        var unreachable = fixture.Folder.WriteProfile(TestFolder.UnreachableProfileJson, "unreachable.json");
+        var online = await CliRun.RunAsync(["login", "--profile", unreachable, "--user", "alice", "--method", "push", "--state", State]);
         var offline = await CliRun.RunAsync(["login", "--profile", Profile, "--user", "alice", "--method", "push", "--offline", "--state", State]);
 
         Assert.Equal(ExitCodes.Unreachable, online.Exit);
-        Assert.Contains("push needs the org's server (https://acme.example.com/)", online.Error, StringComparison.Ordinal);
+        Assert.Contains("cannot reach the server at http://127.0.0.1:9/device-access/desktop-mfa/v1/push: the connection was refused", online.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Refused, offline.Exit);
         Assert.Contains("push does not work offline", offline.Error, StringComparison.Ordinal);
     }

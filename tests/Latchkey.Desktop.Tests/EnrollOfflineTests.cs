@@ -1,3 +1,4 @@
+using Latchkey.Desktop.Profile;
 using Latchkey.Desktop.Offline;
 using Latchkey.Desktop.Security;
 using Latchkey.Desktop.Server;
@@ -18,7 +19,7 @@ public sealed class EnrollOfflineTests : IDisposable
     public async Task The_uri_names_the_org_and_this_computer_and_the_server_gets_the_same_secret()
     {
         var enrollment = fixture.Agent.BeginOfflineEnrollment(AgentFixture.Login);
-        await enrollment.RegisterAsync(Cancel);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, Cancel);
 
         Assert.Equal(
             $"otpauth://totp/acme.example.com:Device%20access%20code%20Alice-MacBook?secret={enrollment.Secret}&issuer=acme.example.com&algorithm=SHA1&digits=6&period=30",
@@ -38,7 +39,7 @@ public sealed class EnrollOfflineTests : IDisposable
     {
         using var local = new AgentFixture(TestFolder.ProfileJson.Replace("https://acme.example.com", orgUrl, StringComparison.Ordinal));
         var enrollment = local.Agent.BeginOfflineEnrollment(AgentFixture.Login);
-        await enrollment.RegisterAsync(Cancel);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, Cancel);
 
         var imported = Latchkey.Verify.Totp.OtpAuthUri.Parse(enrollment.OtpAuthUri);
         var code = Latchkey.Verify.Totp.TotpCode.At(imported.Settings, local.Time.GetUtcNow()).Code;
@@ -53,7 +54,7 @@ public sealed class EnrollOfflineTests : IDisposable
     public async Task A_code_from_the_new_account_confirms_and_seals_the_secret()
     {
         var enrollment = fixture.Agent.BeginOfflineEnrollment(AgentFixture.Login);
-        await enrollment.RegisterAsync(Cancel);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, Cancel);
         fixture.Time.Advance(TimeSpan.FromMinutes(4));
 
         var record = await enrollment.ConfirmAsync(DeviceAccessCodes.Code(DeviceAccessCodes.FromBase32(enrollment.Secret), DeviceAccessCodes.StepAt(fixture.Time.GetUtcNow())), Cancel);
@@ -68,7 +69,7 @@ public sealed class EnrollOfflineTests : IDisposable
     public async Task An_enrollment_not_confirmed_within_5_minutes_expires_and_sets_nothing_up()
     {
         var enrollment = fixture.Agent.BeginOfflineEnrollment(AgentFixture.Login);
-        await enrollment.RegisterAsync(Cancel);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, Cancel);
         fixture.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
         var code = DeviceAccessCodes.Code(DeviceAccessCodes.FromBase32(enrollment.Secret), DeviceAccessCodes.StepAt(fixture.Time.GetUtcNow()));
 
@@ -84,7 +85,7 @@ public sealed class EnrollOfflineTests : IDisposable
     public async Task A_code_from_another_account_does_not_confirm()
     {
         var enrollment = fixture.Agent.BeginOfflineEnrollment(AgentFixture.Login);
-        await enrollment.RegisterAsync(Cancel);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, Cancel);
         var other = DeviceAccessCodes.Code(DeviceAccessCodes.NewSecret(), DeviceAccessCodes.StepAt(fixture.Time.GetUtcNow()));
         var right = DeviceAccessCodes.Code(DeviceAccessCodes.FromBase32(enrollment.Secret), DeviceAccessCodes.StepAt(fixture.Time.GetUtcNow()));
 
@@ -97,13 +98,15 @@ public sealed class EnrollOfflineTests : IDisposable
     [Fact]
     public async Task Without_a_server_enrollment_fails_before_showing_anything_and_sets_nothing_up()
     {
-        var agent = new DesktopAgent(fixture.Agent.Profile, fixture.Folder.State(), fixture.Time, new DesktopMfaServerUnavailable(fixture.Agent.Profile.OrgUrl), "Mac");
+        var profile = ProfileReader.Parse(TestFolder.UnreachableProfileJson);
+        using var server = new HttpDesktopMfaServer(profile, new DesktopComputer("Mac"), fixture.Time);
+        var agent = new DesktopAgent(profile, fixture.Folder.State(), fixture.Time, server, "Mac");
         var enrollment = agent.BeginOfflineEnrollment(AgentFixture.Login);
 
-        var e = await Assert.ThrowsAsync<DesktopException>(() => enrollment.RegisterAsync(Cancel));
+        var e = await Assert.ThrowsAsync<DesktopException>(() => enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, Cancel));
 
         Assert.Equal(ExitCodes.Unreachable, e.ExitCode);
-        Assert.Contains("cannot register the device access code with the org's server (https://acme.example.com/)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot reach the server at http://127.0.0.1:9/device-access/desktop-mfa/v1/offline-enrollments: the connection was refused", e.Message, StringComparison.Ordinal);
         Assert.Null(agent.State.LoadUser(AgentFixture.Login));
     }
 

@@ -59,7 +59,7 @@ public sealed class ExecutableTests : IDisposable
     {
         var agent = new DesktopAgent(ProfileReader.Parse(TestFolder.ProfileJson), folder.State(), TimeProvider.System, new FakeDesktopMfaServer(TimeProvider.System), "CI-Mac");
         var enrollment = agent.BeginOfflineEnrollment(Login);
-        await enrollment.RegisterAsync(TestContext.Current.CancellationToken);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, TestContext.Current.CancellationToken);
         secret = DeviceAccessCodes.FromBase32(enrollment.Secret);
         await enrollment.ConfirmAsync(Code(TimeSpan.Zero), TestContext.Current.CancellationToken);
     }
@@ -106,10 +106,10 @@ public sealed class ExecutableTests : IDisposable
     [Fact]
     public async Task Enroll_offline_without_a_server_exits_5_and_shows_no_secret()
     {
-        var run = await RunAsync("", "enroll-offline", "--profile", folder.WriteProfile(), "--user", Login, "--state", folder.StatePath);
+        var run = await RunAsync("", "enroll-offline", "--profile", folder.WriteProfile(TestFolder.UnreachableProfileJson), "--user", Login, "--state", folder.StatePath);
 
         Assert.Equal(ExitCodes.Unreachable, run.Exit);
-        Assert.Contains("cannot register the device access code with the org's server (https://acme.example.com/)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("cannot reach the server at http://127.0.0.1:9/device-access/desktop-mfa/v1/methods", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("otpauth://", run.Out, StringComparison.Ordinal);
         Assert.Null(folder.State().LoadUser(Login));
     }
@@ -158,7 +158,7 @@ public sealed class ExecutableTests : IDisposable
     {
         // The first write (here by enroll-offline, which then fails for want of a server) makes machine.key and computer.sealed.
         var trace = Path.Combine(folder.StatePath + "-trace.txt");
-        var run = await RunUnderStraceAsync(trace, "enroll-offline", "--profile", folder.WriteProfile(), "--user", Login, "--state", folder.StatePath);
+        var run = await RunUnderStraceAsync(trace, "enroll-offline", "--profile", folder.WriteProfile(TestFolder.UnreachableProfileJson), "--user", Login, "--method", "push", "--state", folder.StatePath);
         Assert.Equal(ExitCodes.Unreachable, run.Exit);
         var calls = File.ReadAllLines(trace).Where(l => l.Contains("fsync(", StringComparison.Ordinal) || l.Contains("rename(", StringComparison.Ordinal)).ToList();
 
@@ -190,10 +190,10 @@ public sealed class ExecutableTests : IDisposable
     }
 
     [Fact]
-    public void The_unavailable_server_is_what_the_executable_uses()
+    public void The_executable_speaks_the_desktop_mfa_protocol_over_http()
     {
         var environment = Cli.CliEnvironment.FromConsole();
 
-        Assert.IsType<DesktopMfaServerUnavailable>(environment.ServerFor(ProfileReader.Parse(TestFolder.ProfileJson)));
+        Assert.IsType<HttpDesktopMfaServer>(environment.ServerFor(ProfileReader.Parse(TestFolder.ProfileJson)));
     }
 }

@@ -13,6 +13,9 @@ internal sealed class TestFolder : IDisposable
 {
     public const string ProfileJson = """{"DMFAOrgURL":"https://acme.example.com","DMFAClientID":"0oa1desktop","DMFAClientSecret":"s3cret"}""";
 
+    /// <summary>A profile whose org URL nothing listens on (port 9, discard): the server cannot be reached, at once.</summary>
+    public const string UnreachableProfileJson = """{"DMFAOrgURL":"http://127.0.0.1:9","DMFAClientID":"0oa1desktop","DMFAClientSecret":"s3cret"}""";
+
     private readonly string parent = Directory.CreateTempSubdirectory("latchkey-desktop-test-").FullName;
 
     public string StatePath => Path.Combine(parent, "state");
@@ -44,11 +47,26 @@ internal sealed class FakeDesktopMfaServer(TimeProvider time) : IDesktopMfaServe
         return Task.FromResult(new OfflineEnrollmentRegistration($"den{Registered.Count:D17}"));
     }
 
-    public Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string enrollmentId, CancellationToken cancellationToken)
+    public Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string login, string enrollmentId, string code, CancellationToken cancellationToken)
     {
         Confirmed.Add(enrollmentId);
         return Task.FromResult(time.GetUtcNow());
     }
+
+    /// <summary>The org account's code this fake accepts.</summary>
+    public const string OrgCode = "424242";
+
+    public const string LoginToken = "login-token";
+
+    public Task<OnlineMethods> MethodsAsync(string login, CancellationToken cancellationToken) =>
+        Task.FromResult(new OnlineMethods("00u1", true, [new("OV_Push", true, null), new("OV_TOTP", true, null), new("Offline_TOTP", true, null), new("FIDO2_USB_key", true, null)]));
+
+    public Task<PushSent> SendPushAsync(string login, CancellationToken cancellationToken) => Task.FromResult(new PushSent("push1", null, 42));
+
+    public Task<PushPoll> PollPushAsync(string challengeId, CancellationToken cancellationToken) => Task.FromResult(new PushPoll("SUCCESS", LoginToken));
+
+    public Task<string> CheckCodeAsync(string login, string code, CancellationToken cancellationToken) =>
+        code == OrgCode ? Task.FromResult(LoginToken) : throw ServerRefusals.ToException("invalid_code", "The code is not right.", null, null, null);
 
     public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RegisteredSecurityKey>>([]);
@@ -85,7 +103,7 @@ internal sealed class AgentFixture : IDisposable
     public async Task<byte[]> EnrollAsync()
     {
         var enrollment = Agent.BeginOfflineEnrollment(Login);
-        await enrollment.RegisterAsync(TestContext.Current.CancellationToken);
+        await enrollment.RegisterAsync(FakeDesktopMfaServer.LoginToken, TestContext.Current.CancellationToken);
         Secret = DeviceAccessCodes.FromBase32(enrollment.Secret);
         await enrollment.ConfirmAsync(CodeAt(Time.GetUtcNow()), TestContext.Current.CancellationToken);
         Time.Advance(TimeSpan.FromSeconds(DeviceAccessCodes.StepSeconds));

@@ -7,7 +7,7 @@ namespace Latchkey.Desktop.Cli;
 /// <summary>
 /// What a run of <c>latchkey-desktop</c> talks to: standard input and output, whether input is a terminal, the clock,
 /// the default state directory, the computer's name, and the org's server. <see cref="FromConsole"/> is the real
-/// process (which has no server implementation yet); tests give their own readers, writers, clock and a fake server.
+/// process (the server over HTTP); tests give their own readers, writers, clock and a fake server.
 /// </summary>
 public sealed class CliEnvironment
 {
@@ -24,7 +24,7 @@ public sealed class CliEnvironment
     /// <summary>The computer's name or serial number, shown in the device access code account's label.</summary>
     public string ComputerName { get; init; } = Environment.MachineName;
 
-    /// <summary>The org's server for a profile; null until the Desktop MFA protocol is built in, so commands that need it fail saying so.</summary>
+    /// <summary>The org's server for a profile; null: the Desktop MFA protocol over HTTP at the profile's <c>DMFAOrgURL</c> (<see cref="HttpDesktopMfaServer"/>).</summary>
     public Func<DesktopProfile, IDesktopMfaServer>? Server { get; init; }
 
     public static CliEnvironment FromConsole() => new()
@@ -34,7 +34,10 @@ public sealed class CliEnvironment
         Error = Console.Error,
     };
 
-    public IDesktopMfaServer ServerFor(DesktopProfile profile) => Server?.Invoke(profile) ?? new DesktopMfaServerUnavailable(profile.OrgUrl);
+    public IDesktopMfaServer ServerFor(DesktopProfile profile) => Server?.Invoke(profile) ?? new HttpDesktopMfaServer(profile, DesktopComputer.Current(ComputerName), Time);
+
+    /// <summary>How often a push is asked about while the person has not answered it.</summary>
+    public TimeSpan PushPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Asks <paramref name="question"/> on its own line and returns the next line of standard input (a terminal or not:

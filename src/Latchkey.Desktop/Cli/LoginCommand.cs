@@ -4,17 +4,20 @@ using Latchkey.Desktop.Offline;
 namespace Latchkey.Desktop.Cli;
 
 /// <summary>
-/// <c>login --profile FILE --user LOGIN --method offline-code [--code N] [--offline]</c>: the second factor at the login
-/// window. The device access code is verified here with no network; the online methods need the org's server, which
-/// this build cannot reach yet, and say so instead of pretending.
+/// <c>login --profile FILE --user LOGIN [--method push|code|offline-code] [--code N] [--offline]</c>: the second factor
+/// at the login window. Push and the org account's code go to the org's server; the device access code is verified
+/// here with no network. Without <c>--method</c>, the methods the server says are available are offered in a menu.
 /// </summary>
 internal static class LoginCommand
 {
-    public static readonly string[] Methods = ["push", "code", DesktopAgent.OfflineCodeMethod, "security-key", "recovery-pin"];
+    public static readonly string[] Methods = [OnlineSignInFlow.Push, OnlineSignInFlow.Code, DesktopAgent.OfflineCodeMethod, "security-key", "recovery-pin"];
 
     public static Command Build(CliEnvironment environment, DesktopOptions options)
     {
-        var method = new Option<string?>("--method") { Description = "push, code, offline-code, security-key or recovery-pin (with --offline, offline-code is the default)." };
+        var method = new Option<string?>("--method")
+        {
+            Description = "push, code, offline-code, security-key or recovery-pin (default: a menu of the methods available now; with --offline, offline-code).",
+        };
         method.AcceptOnlyFromAmong(Methods);
         var code = new Option<string?>("--code") { Description = "The code (otherwise it is asked for; read from standard input when it is not a terminal)." };
         var offline = new Option<bool>("--offline") { Description = "Sign in without the network: only offline methods (the device access code)." };
@@ -22,25 +25,30 @@ internal static class LoginCommand
         {
             options.Profile, options.User, method, code, offline,
         };
-        command.SetAction(DesktopCommandLine.Guarded(environment, options, (run, _) =>
+        command.SetAction(DesktopCommandLine.Guarded(environment, options, async (run, cancellationToken) =>
         {
             var isOffline = run.Parse.GetValue(offline);
-            var chosen = run.Parse.GetValue(method) ?? (isOffline ? DesktopAgent.OfflineCodeMethod
-                : throw new DesktopException(ExitCodes.Usage, $"choose a method with --method ({string.Join(", ", Methods)}), or sign in offline with --offline"));
+            var chosen = run.Parse.GetValue(method) ?? (isOffline ? DesktopAgent.OfflineCodeMethod : await OnlineSignInFlow.ChooseAsync(run, null, cancellationToken));
+            if (chosen is OnlineSignInFlow.Push or OnlineSignInFlow.Code && !isOffline)
+            {
+                var online = await OnlineSignInFlow.SignInAsync(run, chosen, run.Parse.GetValue(code), cancellationToken);
+                environment.Out.WriteLine($"Signed in {online.Login} online with {(chosen == OnlineSignInFlow.Push ? "a push" : "the org account's code")}.");
+                return ExitCodes.Ok;
+            }
+
             if (chosen != DesktopAgent.OfflineCodeMethod)
             {
                 throw isOffline
                     ? new DesktopException(ExitCodes.Refused, $"{chosen} does not work offline in this agent: offline, use --method {DesktopAgent.OfflineCodeMethod} (the device access code)")
-                    : new DesktopException(ExitCodes.Unreachable,
-                        $"{chosen} needs the org's server ({run.Agent.Profile.OrgUrl}), which this latchkey-desktop cannot reach yet (the online Desktop MFA protocol " +
-                        $"is not built in); offline, use --method {DesktopAgent.OfflineCodeMethod} --offline");
+                    : new DesktopException(ExitCodes.Failure,
+                        $"{chosen} is not built into this latchkey-desktop yet; use --method push, code or {DesktopAgent.OfflineCodeMethod}");
             }
 
             var window = run.Agent.CheckOfflineCodeReady(run.User);
             var given = run.Parse.GetValue(code) ?? environment.Ask($"Device access code for {run.User} (the \"{run.Agent.AccountLabel}\" account in the authenticator app):");
             var signIn = run.Agent.SignInWithOfflineCode(run.User, given);
             environment.Out.WriteLine($"Signed in {signIn.Login} offline with the device access code. Offline sign-in works until {OfflinePeriod.Format(window.Until!.Value)}.");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }));
         return command;
     }

@@ -50,23 +50,31 @@ public sealed class OfflineEnrollment
 
     internal static OfflineEnrollment Begin(DesktopAgent agent, string login, TimeProvider time)
     {
-        if (!agent.Profile.Allows(DesktopFactor.OfflineTotp) || agent.Profile.OfflinePeriod <= TimeSpan.Zero)
-        {
-            throw new DesktopException(ExitCodes.Refused,
-                $"the configuration profile does not allow the device access code on this computer ({ProfileReader.AllowedFactorsKey}: " +
-                $"{string.Join(", ", agent.Profile.AllowedFactors.Select(DesktopProfile.NameOf))}; {ProfileReader.OfflinePeriodKey}: " +
-                $"{agent.Profile.OfflinePeriod.TotalHours:0} hours): there is nothing to enroll");
-        }
-
+        EnsureAllowed(agent.Profile);
         return new OfflineEnrollment(agent, login, DeviceAccessCodes.NewSecret(), time.GetUtcNow());
     }
 
-    /// <summary>Registers the pending enrollment with the server (which fails clearly when it cannot be reached).</summary>
-    public async Task RegisterAsync(CancellationToken cancellationToken)
+    /// <summary>Refuses when the profile does not allow the device access code (checked before the online sign-in that enrollment needs).</summary>
+    public static void EnsureAllowed(DesktopProfile profile)
+    {
+        if (!profile.Allows(DesktopFactor.OfflineTotp) || profile.OfflinePeriod <= TimeSpan.Zero)
+        {
+            throw new DesktopException(ExitCodes.Refused,
+                $"the configuration profile does not allow the device access code on this computer ({ProfileReader.AllowedFactorsKey}: " +
+                $"{string.Join(", ", profile.AllowedFactors.Select(DesktopProfile.NameOf))}; {ProfileReader.OfflinePeriodKey}: " +
+                $"{profile.OfflinePeriod.TotalHours:0} hours): there is nothing to enroll");
+        }
+    }
+
+    /// <summary>
+    /// Registers the pending enrollment with the server (which fails clearly when it cannot be reached), with the login
+    /// token of the person's online sign-in on this computer (<see cref="OnlineSignIn.LoginToken"/>, good for 5 minutes).
+    /// </summary>
+    public async Task RegisterAsync(string loginToken, CancellationToken cancellationToken)
     {
         var computer = agent.State.Write(writer => writer.Computer);
         var registration = await agent.Server.RegisterOfflineEnrollmentAsync(
-            new OfflineEnrollmentRequest(Login, computer.Id, agent.ComputerName, computer.PublicKey, Label, Secret, ExpiresAt), cancellationToken);
+            new OfflineEnrollmentRequest(Login, computer.Id, agent.ComputerName, computer.PublicKey, Label, Secret, ExpiresAt, loginToken), cancellationToken);
         enrollmentId = registration.EnrollmentId;
     }
 
@@ -100,7 +108,8 @@ public sealed class OfflineEnrollment
                 throw new DesktopException(ExitCodes.Refused, check.Message + "; nothing was set up");
         }
 
-        var confirmedAt = await agent.Server.ConfirmOfflineEnrollmentAsync(id, cancellationToken);
+        var digits = string.Concat(code!.Where(char.IsAsciiDigit));
+        var confirmedAt = await agent.Server.ConfirmOfflineEnrollmentAsync(Login, id, digits, cancellationToken);
         var record = new DeviceAccessCodeRecord { Secret = Secret, Label = Label, EnrolledAt = confirmedAt, ServerEnrollmentId = id };
         agent.State.Write(writer =>
         {

@@ -3,39 +3,78 @@ using Latchkey.Desktop.State;
 namespace Latchkey.Desktop.Server;
 
 /// <summary>
-/// What the agent needs from the org's server (the Desktop MFA protocol of docs/desktop-mfa.md), as the agent library
-/// sees it. The server side implements it over HTTP, authenticating as the Desktop MFA app with the profile's client id
-/// and secret; until an implementation is wired in, the agent has none and every command that needs the server says
-/// so (<see cref="DesktopMfaServerUnavailable"/>). Every method throws <see cref="DesktopException"/> with a precise
-/// reason when the server refuses (e.g. <c>user_not_assigned</c>, <c>invalid_client</c>, <c>rate_limited</c> with the
-/// seconds to wait), and <see cref="ExitCodes.Unreachable"/> when it cannot be reached.
+/// What the agent needs from the org's server: the Desktop MFA protocol of docs/desktop-mfa.md ("The protocol (agent to
+/// server)"), which is the contract. The implementation (<see cref="HttpDesktopMfaServer"/>) authenticates as the
+/// Desktop MFA app with the profile's client id and secret and speaks for one computer. Every method throws
+/// <see cref="DesktopException"/> with the server's reason in plain words when it refuses (<see cref="ServerRefusals"/>
+/// maps each reason to its exit code), and <see cref="ExitCodes.Unreachable"/> when it cannot be reached.
 /// </summary>
 public interface IDesktopMfaServer
 {
+    /// <summary>The profile's methods in its order, each with whether the person can use it now and, if not, why (<c>POST /methods</c>).</summary>
+    Task<OnlineMethods> MethodsAsync(string login, CancellationToken cancellationToken);
+
+    /// <summary>Sends a push to the person's authenticator app (<c>POST /push</c>); the number to show when the org enforces number matching.</summary>
+    Task<PushSent> SendPushAsync(string login, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Registers a new device access code for a user on this computer, pending until confirmed
-    /// (<c>device.desktop_mfa.enrollment.create</c>). The server keeps the secret sealed so it can tell a device access
-    /// code typed where the org account's code is expected (scenario A2), and expires the enrollment at
-    /// <see cref="OfflineEnrollmentRequest.ExpiresAt"/> unless it is confirmed.
+    /// The push's state now (<c>GET /push/{challengeId}</c>): waiting, or approved with the login token; a denied or
+    /// unanswered push is thrown as its refusal.
+    /// </summary>
+    Task<PushPoll> PollPushAsync(string challengeId, CancellationToken cancellationToken);
+
+    /// <summary>Checks a code of the person's org account (<c>POST /code</c>); returns the login token of the online sign-in.</summary>
+    Task<string> CheckCodeAsync(string login, string code, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Registers a new device access code for a person on this computer, pending until confirmed
+    /// (<c>POST /offline-enrollments</c>, with the login token of an online sign-in of that person on this computer).
     /// </summary>
     Task<OfflineEnrollmentRegistration> RegisterOfflineEnrollmentAsync(OfflineEnrollmentRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Confirms a pending enrollment once the person entered a right code from the new account; returns the server's time of confirmation.</summary>
-    Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string enrollmentId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Confirms a pending enrollment with one code of the new account (<c>POST /offline-enrollments/{id}/confirm</c>);
+    /// returns the time of confirmation.
+    /// </summary>
+    Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string login, string enrollmentId, string code, CancellationToken cancellationToken);
 
-    /// <summary>The security keys registered for offline use by this user on this computer (rate limited per user and computer).</summary>
+    /// <summary>The security keys registered for offline use by this user on this computer (rate limited per user and computer). Not on the server yet.</summary>
     Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Uploads signed offline events; returns the ids the server stored or already had (it deduplicates by id), which
-    /// the agent then removes from its journal.
+    /// the agent then removes from its journal. Not on the server yet.
     /// </summary>
     Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken);
 }
 
+/// <summary>This computer as the server is told about it: its name, and its serial number and platform when known.</summary>
+public sealed record DesktopComputer(string Name, string? SerialNumber = null, string? Platform = null)
+{
+    /// <summary>The computer this process runs on, by <paramref name="name"/>, with the platform it reports.</summary>
+    public static DesktopComputer Current(string name) => new(name, null,
+        OperatingSystem.IsMacOS() ? "MACOS" : OperatingSystem.IsWindows() ? "WINDOWS" : OperatingSystem.IsLinux() ? "LINUX" : null);
+}
+
+/// <summary>One method of the profile for the person now: <c>Factor</c> as <c>AllowedFactors</c> names it, whether it is available, and why not.</summary>
+public sealed record OnlineMethod(string Factor, bool Available, string? Reason);
+
+/// <summary>The answer of <c>POST /methods</c>.</summary>
+public sealed record OnlineMethods(string UserId, bool NumberMatching, IReadOnlyList<OnlineMethod> Methods);
+
+/// <summary>A push sent: its id, when it expires, and the number to show when the org enforces number matching.</summary>
+public sealed record PushSent(string ChallengeId, DateTimeOffset? ExpiresAt, int? CorrectAnswer);
+
+/// <summary>A push's state: <c>WAITING</c>, or <c>SUCCESS</c> with the login token.</summary>
+public sealed record PushPoll(string Status, string? LoginToken)
+{
+    public bool Succeeded => Status == "SUCCESS" && LoginToken is not null;
+}
+
 /// <summary>
 /// A new offline enrollment: the user, this computer (its id, name or serial, and the public key that signs its
-/// offline events), the account's label, the secret (base32) and when the pending enrollment expires.
+/// offline events), the account's label, the secret (base32), when the pending enrollment expires, and the login token
+/// of the online sign-in that allows it.
 /// </summary>
 public sealed record OfflineEnrollmentRequest(
     string Login,
@@ -44,30 +83,8 @@ public sealed record OfflineEnrollmentRequest(
     byte[] ComputerPublicKey,
     string Label,
     string Secret,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    string LoginToken);
 
-/// <summary>The server's id of a pending enrollment.</summary>
-public sealed record OfflineEnrollmentRegistration(string EnrollmentId);
-
-/// <summary>
-/// The agent without a server connection: this build has no implementation of the Desktop MFA protocol yet, so a
-/// command that needs the server fails saying so, and nothing is pretended or written.
-/// </summary>
-public sealed class DesktopMfaServerUnavailable(Uri orgUrl) : IDesktopMfaServer
-{
-    public Task<OfflineEnrollmentRegistration> RegisterOfflineEnrollmentAsync(OfflineEnrollmentRequest request, CancellationToken cancellationToken) =>
-        throw Unavailable("register the device access code");
-
-    public Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string enrollmentId, CancellationToken cancellationToken) =>
-        throw Unavailable("confirm the device access code");
-
-    public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
-        throw Unavailable("look up the security keys");
-
-    public Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken) =>
-        throw Unavailable("upload the offline sign-ins");
-
-    private DesktopException Unavailable(string what) => new(ExitCodes.Unreachable,
-        $"cannot {what} with the org's server ({orgUrl}): this latchkey-desktop cannot reach the server yet (its Desktop MFA protocol " +
-        "is not built in); no device access code was set up and nothing was uploaded");
-}
+/// <summary>The server's id of a pending enrollment (and the account label it uses in the System Log, when it says).</summary>
+public sealed record OfflineEnrollmentRegistration(string EnrollmentId, string? ServerLabel = null);
