@@ -24,23 +24,12 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
 
     private async Task<DesktopApp> AppAsync(JsonObject? settings = null)
     {
-        var body = new JsonObject { ["name"] = "desktop_mfa", ["label"] = $"Desktop MFA {Guid.NewGuid():N}"[..30] };
-        if (settings is not null)
-        {
-            body["settings"] = new JsonObject { ["app"] = settings };
-        }
-
-        var app = (await server.Api.PostAsync("/api/v1/apps", body)).Expect(HttpStatusCode.OK).Object;
+        var app = await DesktopMfaKit.CreateAppAsync(server, settings);
         return new DesktopApp(ServerFixture.Id(app), (string)app["credentials"]!["oauthClient"]!["client_secret"]!,
             new Uri((string)app["_links"]!["accessPolicy"]!["href"]!).AbsolutePath.Split('/')[^1]);
     }
 
-    private async Task<(string Login, string UserId)> AssignedUserAsync(DesktopApp app)
-    {
-        var user = await server.CreateUserAsync();
-        (await server.Api.PostAsync($"/api/v1/apps/{app.Id}/users", new JsonObject { ["id"] = ServerFixture.Id(user) })).Expect(HttpStatusCode.OK);
-        return ((string)user["profile"]!["login"]!, ServerFixture.Id(user));
-    }
+    private Task<(string Login, string UserId)> AssignedUserAsync(DesktopApp app) => DesktopMfaKit.AssignedUserAsync(server, app.Id);
 
     private Task<ApiResponse> CallAsync(DesktopApp app, string path, JsonObject? body, string? secret = null, string? clientId = null)
     {
@@ -79,8 +68,7 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
         return e;
     }
 
-    private string CodeNow(string secret) =>
-        TotpVerifier.Code(Base32Encoding.ToBytes(secret), TotpVerifier.StepAt(server.Time.GetUtcNow(), TotpPolicy.Default), TotpPolicy.Default);
+    private string CodeNow(string secret) => DesktopMfaKit.CodeNow(server, secret);
 
     [Fact]
     public async Task A_wrong_profile_is_invalid_client_naming_the_key_and_a_wrong_secret_is_logged()
@@ -219,12 +207,7 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
         var (login, userId) = await AssignedUserAsync(app);
         Refused(await CallAsync(app, "/code", For(login, "123456")), HttpStatusCode.Forbidden, "factor_not_enrolled");
 
-        var factor = (await server.Api.PostAsync($"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "GOOGLE" }))
-            .Expect(HttpStatusCode.OK).Object;
-        var secret = (string)factor["_embedded"]!["activation"]!["sharedSecret"]!;
-        (await server.Api.PostAsync($"/api/v1/users/{userId}/factors/{ServerFixture.Id(factor)}/lifecycle/activate", new JsonObject { ["passCode"] = CodeNow(secret) }))
-            .Expect(HttpStatusCode.OK);
-        server.Time.Advance(TimeSpan.FromSeconds(30));
+        var secret = await DesktopMfaKit.CodeFactorAsync(server, userId);
 
         var code = CodeNow(secret);
         var ok = (await CallAsync(app, "/code", For(login, code))).Expect(HttpStatusCode.OK).Object;
@@ -245,13 +228,7 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
     private async Task<(string Login, string UserId, string Secret)> WithCodeFactorAsync(DesktopApp app)
     {
         var (login, userId) = await AssignedUserAsync(app);
-        var factor = (await server.Api.PostAsync($"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "GOOGLE" }))
-            .Expect(HttpStatusCode.OK).Object;
-        var secret = (string)factor["_embedded"]!["activation"]!["sharedSecret"]!;
-        (await server.Api.PostAsync($"/api/v1/users/{userId}/factors/{ServerFixture.Id(factor)}/lifecycle/activate", new JsonObject { ["passCode"] = CodeNow(secret) }))
-            .Expect(HttpStatusCode.OK);
-        server.Time.Advance(TimeSpan.FromSeconds(30));
-        return (login, userId, secret);
+        return (login, userId, await DesktopMfaKit.CodeFactorAsync(server, userId));
     }
 
     [Fact]

@@ -198,12 +198,7 @@ public sealed class IdxSecondFactorTests(ClockedServerFixture server) : IClassFi
     {
         var user = await server.CreateUserAsync();
         var (userId, login) = (ServerFixture.Id(user), (string)user["profile"]!["login"]!);
-        var factor = (await server.Api.PostAsync($"/api/v1/users/{userId}/factors", new JsonObject { ["factorType"] = "token:software:totp", ["provider"] = "GOOGLE" }))
-            .Expect(HttpStatusCode.OK).Object;
-        var secret = (string)factor["_embedded"]!["activation"]!["sharedSecret"]!;
-        (await server.Api.PostAsync($"/api/v1/users/{userId}/factors/{ServerFixture.Id(factor)}/lifecycle/activate", new JsonObject { ["passCode"] = CodeNow(secret) }))
-            .Expect(HttpStatusCode.OK);
-        server.Time.Advance(TimeSpan.FromSeconds(30));
+        var secret = await DesktopMfaKit.CodeFactorAsync(server, userId);
 
         using var client = new SignInClient(server);
         var (handle, response) = await PasswordAsync(client, login);
