@@ -58,8 +58,10 @@ internal sealed class FakeDesktopMfaServer(TimeProvider time) : IDesktopMfaServe
 
     public const string LoginToken = "login-token";
 
-    public Task<OnlineMethods> MethodsAsync(string login, CancellationToken cancellationToken) =>
-        Task.FromResult(new OnlineMethods("00u1", true, [new("OV_Push", true, null), new("OV_TOTP", true, null), new("Offline_TOTP", true, null), new("FIDO2_USB_key", true, null)]));
+    /// <summary>What <c>/methods</c> answers: the profile's factors, each available unless set otherwise.</summary>
+    public List<OnlineMethod> Methods { get; } = [new("OV_Push", true, null), new("OV_TOTP", true, null), new("Offline_TOTP", true, null), new("FIDO2_USB_key", true, null)];
+
+    public Task<OnlineMethods> MethodsAsync(string login, CancellationToken cancellationToken) => Task.FromResult(new OnlineMethods("00u1", true, Methods));
 
     public Task<PushSent> SendPushAsync(string login, CancellationToken cancellationToken) => Task.FromResult(new PushSent("push1", null, 42));
 
