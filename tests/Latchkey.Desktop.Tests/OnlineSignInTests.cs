@@ -54,6 +54,19 @@ public sealed class OnlineSignInTests : IDisposable
         Assert.Null(fixture.Agent.State.LoadUser(AgentFixture.Login));
     }
 
+    [Fact]
+    public async Task Security_key_lookup_and_offline_upload_are_refused_as_not_supported_by_the_server_yet()
+    {
+        using var server = new HttpDesktopMfaServer(Profile.ProfileReader.Parse(TestFolder.UnreachableProfileJson), new DesktopComputer("Mac"), fixture.Time);
+
+        var keys = await Assert.ThrowsAsync<DesktopException>(() => server.GetOfflineSecurityKeysAsync(AgentFixture.Login, "computer", TestContext.Current.CancellationToken));
+        var upload = await Assert.ThrowsAsync<DesktopException>(() => server.UploadOfflineEventsAsync("computer", [], TestContext.Current.CancellationToken));
+
+        Assert.Contains("not supported by this server yet", keys.Message, StringComparison.Ordinal);
+        Assert.Contains("not supported by this server yet", upload.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failure, upload.ExitCode);
+    }
+
     [Theory]
     [InlineData("invalid_client", ExitCodes.Configuration)]
     [InlineData("user_not_assigned", ExitCodes.NotAssigned)]

@@ -192,6 +192,20 @@ public sealed partial class DesktopAgentOnlineTests(ClockedServerFixture server)
     }
 
     [Fact]
+    public async Task An_https_org_url_where_the_server_speaks_plain_http_is_named_as_a_tls_failure_with_the_url()
+    {
+        var app = await AppAsync();
+        var (login, _) = await AssignedUserAsync(app);
+        var https = $"https://127.0.0.1:{server.Api.BaseAddress.Port}";
+        var agent = Agent(await ProfileFileAsync(app, p => p["DMFAOrgURL"] = https));
+
+        var e = await Assert.ThrowsAsync<DesktopException>(() => agent.OnlineMethodsAsync(login, Cancel));
+
+        Assert.Equal(ExitCodes.Unreachable, e.ExitCode);
+        Assert.Contains($"cannot reach the server at {https}/device-access/desktop-mfa/v1/methods: the TLS handshake failed", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_latchkey_desktop_executable_signs_in_online_with_a_code_read_from_standard_input()
     {
         var app = await AppAsync();

@@ -188,12 +188,13 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
 
     private static string Cause(HttpRequestException e)
     {
+        const string tls = "the TLS handshake failed: the server's certificate is not trusted or does not match the host, or it does not speak https there";
         for (Exception? inner = e; inner is not null; inner = inner.InnerException)
         {
             switch (inner)
             {
-                case AuthenticationException tls:
-                    return $"the TLS handshake failed ({tls.Message}): the server's certificate is not trusted or does not match the host";
+                case AuthenticationException handshake:
+                    return $"{tls} ({handshake.Message})";
                 case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }:
                     return "the host name does not resolve (DNS)";
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
@@ -203,6 +204,12 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
             }
         }
 
-        return e.Message;
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.SecureConnectionError => tls,
+            HttpRequestError.NameResolutionError => "the host name does not resolve (DNS)",
+            HttpRequestError.ConnectionError => $"the connection failed ({e.Message})",
+            _ => e.Message,
+        };
     }
 }
