@@ -108,6 +108,11 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 return Recorded(login, "push", poll.LoginToken!);
             }
 
+            if (poll.Status != "WAITING")
+            {
+                throw new DesktopException(ExitCodes.Failure, $"the server answered the push with status \"{poll.Status}\" and no reason; send a new push");
+            }
+
             await Task.Delay(interval ?? TimeSpan.FromSeconds(1), cancellationToken);
         }
     }

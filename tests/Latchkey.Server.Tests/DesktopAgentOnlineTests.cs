@@ -139,6 +139,24 @@ public sealed partial class DesktopAgentOnlineTests(ClockedServerFixture server)
     }
 
     [Fact]
+    public async Task A1_a_push_denied_on_the_phone_is_push_rejected_with_its_own_exit_code_and_starts_no_offline_period()
+    {
+        var app = await AppAsync();
+        var (login, _) = await AssignedUserAsync(app);
+        using var device = new TestDevice(server) { Clock = () => server.Time.GetUtcNow() };
+        (await device.EnrollAsync(login)).Expect(HttpStatusCode.OK);
+        var agent = Agent(await ProfileFileAsync(app));
+
+        var push = await agent.SendPushAsync(login, Cancel);
+        (await device.AnswerAsync((JsonObject)(await device.PendingAsync()).Single()!, approve: false, number: push.CorrectAnswer)).Expect(HttpStatusCode.OK);
+        var e = await Assert.ThrowsAsync<DesktopException>(() => agent.WaitForPushAsync(login, push, TimeSpan.FromMilliseconds(50), Cancel));
+
+        AssertPlainRefusal(e, ExitCodes.PushRejected, "push_rejected");
+        Assert.Contains("denied on the phone", e.Message, StringComparison.Ordinal);
+        Assert.Null(agent.State.LoadUser(login));
+    }
+
+    [Fact]
     public async Task A2_the_org_accounts_code_signs_in_online_and_a_wrong_code_says_to_use_the_org_account()
     {
         var app = await AppAsync();
