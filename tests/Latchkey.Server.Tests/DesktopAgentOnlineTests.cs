@@ -210,6 +210,36 @@ public sealed partial class DesktopAgentOnlineTests(ClockedServerFixture server)
     }
 
     [Fact]
+    public async Task Enroll_offline_at_the_command_line_signs_in_with_the_org_code_then_confirms_the_new_account_from_standard_input()
+    {
+        var app = await AppAsync();
+        var (login, userId) = await AssignedUserAsync(app);
+        var orgSecret = await CodeFactorAsync(userId);
+        var output = new StringWriter();
+        var input = new Answers(() => CodeNow(orgSecret), () => CodeNow(OtpSecret().Match(output.ToString()).Groups[1].Value));
+        var environment = new CliEnvironment { In = input, Out = output, Error = output, Time = server.Time, ComputerName = ComputerName };
+
+        var exit = await DesktopCommandLine.RunAsync(
+            ["enroll-offline", "--profile", await ProfileFileAsync(app), "--user", login, "--method", "code", "--state", Path.Combine(folder, "cli-state")], environment, Cancel);
+
+        Assert.True(exit == 0, output.ToString());
+        Assert.Contains($"Device access code set up for {login.ToLowerInvariant()} on {ComputerName}.", output.ToString(), StringComparison.Ordinal);
+        var stored = await server.WithDbAsync(db => Task.FromResult(db.DesktopMfaEnrollments.Single(e => e.UserId == userId)));
+        Assert.Equal("ACTIVE", stored.Status);
+    }
+
+    /// <summary>Standard input whose lines are computed when they are read (a code depends on what was printed before it).</summary>
+    private sealed class Answers(params Func<string>[] lines) : TextReader
+    {
+        private int next;
+
+        public override string? ReadLine() => next < lines.Length ? lines[next++]() : null;
+    }
+
+    [GeneratedRegex("secret=([A-Z2-7]+)")]
+    private static partial Regex OtpSecret();
+
+    [Fact]
     public async Task An_https_org_url_where_the_server_speaks_plain_http_is_named_as_a_tls_failure_with_the_url()
     {
         var app = await AppAsync();
