@@ -250,7 +250,7 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
 
         var pending = (await CallAsync(app, "/offline-enrollments", Register(token))).Expect(HttpStatusCode.Created).Object;
         Assert.Equal("PENDING", (string?)pending["status"]);
-        Assert.Equal("Device access code (C02XK1)", (string?)pending["label"]);
+        Assert.Equal("Device access code C02XK1", (string?)pending["label"]);
         var id = (string)pending["id"]!;
         var stored = await server.WithDbAsync(db => Task.FromResult(db.DesktopMfaEnrollments.Single(e => e.Id == id)));
         Assert.DoesNotContain(offlineSecret, stored.SealedSecret, StringComparison.Ordinal);

@@ -115,7 +115,7 @@ public static class DesktopMfaOffline
     }
 
     /// <summary>The account's name in the authenticator app: "Device access code" and the computer's name or serial.</summary>
-    public static string Label(DesktopMfaEnrollmentEntity e) => $"Device access code ({e.SerialNumber ?? e.ComputerName})";
+    public static string Label(DesktopMfaEnrollmentEntity e) => $"Device access code {e.SerialNumber ?? e.ComputerName}";
 
     private static async Task<IResult> ConfirmAsync(string enrollmentId, AgentRequest request, DesktopMfaGate gate, DesktopMfaSecrets secrets, TimeProvider time,
         SystemLogWriter log)
