@@ -284,5 +284,29 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
         var tooShort = new JsonObject { ["login"] = login, ["computer"] = Computer.DeepClone(), ["secret"] = "JBSWY3DP", ["loginToken"] = token };
         Assert.Equal(HttpStatusCode.Unauthorized, (await CallAsync(app, "/offline-enrollments", tooShort)).Status); // the token expired with the five minutes too
     }
+
+    [Fact]
+    public async Task Push_fatigue_more_than_five_pushes_a_minute_to_one_person_are_refused_with_the_seconds_to_wait()
+    {
+        var app = await AppAsync();
+        var (login, userId) = await AssignedUserAsync(app);
+        using var device = new TestDevice(server) { Clock = () => server.Time.GetUtcNow() };
+        (await device.EnrollAsync(login)).Expect(HttpStatusCode.OK);
+        // A fresh window, whatever second of the minute the test starts in.
+        server.Time.Advance(TimeSpan.FromSeconds(60 - server.Time.GetUtcNow().Second));
+        for (var i = 0; i < 5; i++)
+        {
+            (await CallAsync(app, "/push", For(login))).Expect(HttpStatusCode.Created);
+        }
+
+        var refused = Refused(await CallAsync(app, "/push", For(login)), HttpStatusCode.TooManyRequests, "rate_limited");
+        var wait = (long)refused["retryAfterSeconds"]!;
+        Assert.InRange(wait, 1, 60);
+        Assert.Contains($"Wait {wait} seconds", (string)refused["error_description"]!, StringComparison.Ordinal);
+        Assert.Equal("rate_limited", (string?)(await LastDesktopEventAsync(userId))["outcome"]!["reason"]);
+
+        server.Time.Advance(TimeSpan.FromSeconds(wait));
+        (await CallAsync(app, "/push", For(login))).Expect(HttpStatusCode.Created);
+    }
 }
 

@@ -132,6 +132,19 @@ public sealed class RateLimitOptions
 
     /// <summary>Refused passwords at sign-in per client address (password spraying): a slow-down past the limit.</summary>
     public FailedSignInOptions FailedSignIn { get; set; } = new();
+
+    /// <summary><c>Latchkey:RateLimits:DesktopMfaPush</c>: pushes the Desktop MFA agent may send one person in a window.</summary>
+    public DesktopMfaPushOptions DesktopMfaPush { get; set; } = new();
+}
+
+/// <summary>
+/// Push fatigue: past <see cref="Limit"/> Desktop MFA pushes to one person in <see cref="WindowSeconds"/> (from any
+/// computer), the next is refused <c>rate_limited</c> with the seconds to wait, until the window ends.
+/// </summary>
+public sealed class DesktopMfaPushOptions
+{
+    public int Limit { get; set; } = 5;
+    public int WindowSeconds { get; set; } = 60;
 }
 
 /// <summary>

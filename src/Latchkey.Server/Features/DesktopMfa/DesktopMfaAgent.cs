@@ -82,6 +82,7 @@ public static class DesktopMfaReasons
     public const string DeviceAccessCode = "device_access_code_used_online";
     public const string LoginRequired = "login_required";
     public const string EnrollmentExpired = "enrollment_expired";
+    public const string RateLimited = "rate_limited";
 }
 
 /// <summary>
@@ -173,6 +174,7 @@ public static class DesktopMfaAgent
     {
         var user = await gate.AdmitAsync(request, "OV_Push");
         var factor = await gate.PushFactorAsync(user, request);
+        await gate.CountPushAsync(user, request.Computer.Describe());
         var push = await pushes.SendAsync(user, factor, await gate.NumberMatchingAsync(),
             new PushOrigin(gate.Http.Connection.RemoteIpAddress?.ToString(), gate.Http.Request.Headers.UserAgent.ToString(), gate.App.Label)
             {

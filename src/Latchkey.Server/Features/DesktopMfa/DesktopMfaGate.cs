@@ -25,7 +25,8 @@ namespace Latchkey.Server.Features.DesktopMfa;
 /// the method allowed by the profile, the app's access policy allowing them from this network), then the factor. Each
 /// refusal after the client is known is logged with its reason.
 /// </summary>
-public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, ZoneSnapshots zones, IHttpContextAccessor requests)
+public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, ZoneSnapshots zones, IHttpContextAccessor requests,
+    RateLimits.RateLimiter limiter, Microsoft.Extensions.Options.IOptions<Hosting.LatchkeyOptions> options, TimeProvider time)
 {
     private AppEntity? _app;
 
@@ -184,6 +185,25 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
                 "Push is not set up for you: enroll Latchkey Verify (latchkey-verify enroll) from your dashboard's settings first.", user, "OV_Push", computer),
             _ => (await ActivePushAsync(user))!,
         };
+    }
+
+    /// <summary>
+    /// Counts a push to the person against <c>Latchkey:RateLimits:DesktopMfaPush</c> (push fatigue); past it, refused
+    /// <c>rate_limited</c> with the seconds to wait (also <c>Retry-After</c>).
+    /// </summary>
+    public async Task CountPushAsync(UserEntity user, string computer)
+    {
+        var o = options.Value.RateLimits.DesktopMfaPush;
+        var bucket = new RateLimits.RateLimitBucket("desktop-mfa-push", DesktopMfaAgent.Prefix + "/push", o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));
+        var decision = await limiter.AcquireAsync("user:" + user.Id, bucket, Http.RequestServices, Http.RequestAborted);
+        if (!decision.Allowed)
+        {
+            var wait = Math.Max(1, decision.ResetEpochSeconds - time.GetUtcNow().ToUnixTimeSeconds());
+            Http.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var refusal = Refuse(429, DesktopMfaReasons.RateLimited,
+                $"Too many pushes were sent to you in a short time. Wait {wait} seconds, or use a code from the authenticator app.", user, "OV_Push", computer);
+            throw new DesktopMfaException(refusal.Refusal with { RetryAfterSeconds = wait });
+        }
     }
 
     /// <summary>The person's active code factors (authenticator app or Google Authenticator), newest first; refused when none.</summary>
