@@ -176,7 +176,7 @@ public sealed class DesktopState
         {
             var others = System.IO.Directory.EnumerateFileSystemEntries(Directory)
                 .Select(Path.GetFileName)
-                .Where(name => name != LockFile && !StateFiles.IsTemporary(name!) && !(name == UsersFolder && !System.IO.Directory.EnumerateFileSystemEntries(Path.Combine(Directory, UsersFolder)).Any()))
+                .Where(name => name != LockFile && name != MachineKeyFile && !StateFiles.IsTemporary(name!) && !(name == UsersFolder && !System.IO.Directory.EnumerateFileSystemEntries(Path.Combine(Directory, UsersFolder)).Any()))
                 .ToList();
             if (others.Count > 0)
             {

@@ -111,7 +111,8 @@ public sealed class VerifyHome
         {
             var others = System.IO.Directory.EnumerateFileSystemEntries(Directory)
                 .Select(Path.GetFileName)
-                .Where(name => name != LockFileName && !IsTemporary(name!))
+                // The state file itself may appear between the check above and this listing (another writer's first save).
+                .Where(name => name != LockFileName && name != StateFileName && !IsTemporary(name!))
                 .ToList();
             if (others.Count > 0)
             {
