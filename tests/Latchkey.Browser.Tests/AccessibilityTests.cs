@@ -58,8 +58,12 @@ public sealed class AccessibilityTests(DemoServer server, BrowserFixture browser
     [Fact]
     public async Task Devices_with_a_device_and_its_person_has_no_serious_or_critical_accessibility_violations()
     {
-        var (userId, _) = await Server.CreateUserAsync();
-        await Server.SeedDeviceAsync(userId, "Axe laptop");
+        // The device is registered the real way, by the authenticator app's enrollment (never by writing into the
+        // server's database from here: a second writer on its SQLite file can stall every other test's sign-in).
+        var (_, login) = await Server.CreateUserAsync();
+        using var home = new AppHome();
+        await new Latchkey.Verify.AuthenticatorApp(new Latchkey.Verify.State.VerifyHome(home.Path)).EnrollAsync(Server.BaseUrl.GetLeftPart(UriPartial.Authority), login,
+            DemoServer.Password, new Latchkey.Verify.Channel.DeviceDescription("MACOS", "14.5", "Axe laptop", null, null, null), TestContext.Current.CancellationToken);
         await SignInAsync(Server.Admin, "/admin/devices");
         await Expect(Page).ToHaveURLAsync(Url("/admin/devices"));
         await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Suspend Axe laptop" })).ToBeVisibleAsync();
