@@ -110,6 +110,7 @@ public static partial class LatchkeyHost
         services.AddScoped<ApiTokenIssuer>();
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
+        services.AddScoped<Features.Policies.PolicyFacts>();
         services.AddScoped<Features.Policies.SignOnPolicy>();
         services.AddScoped<DesktopMfaGate>();
         services.AddScoped<SecondFactors>();

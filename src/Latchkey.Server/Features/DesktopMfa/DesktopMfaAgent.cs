@@ -95,7 +95,6 @@ public static class DesktopMfaReasons
 public static class DesktopMfaAgent
 {
     public const string Prefix = "/device-access/desktop-mfa/v1";
-    private const int MaxField = 255;
 
     public static void MapDesktopMfaAgent(this IEndpointRouteBuilder app)
     {
@@ -147,16 +146,17 @@ public static class DesktopMfaAgent
         var methods = new JsonArray();
         foreach (var factor in gate.AllowedFactors)
         {
-            var why = factor switch
+            // The offline methods are set up on the computer and checked by the agent: the server cannot say.
+            var unavailable = factor switch
             {
-                "OV_Push" => await gate.PushUnavailableAsync(user),
-                "OV_TOTP" => await gate.CodeUnavailableAsync(user),
-                _ => "Set up on this computer; checked by the agent (offline methods).",
+                "OV_Push" => (await gate.PushAsync(user)).Unavailable,
+                "OV_TOTP" => (await gate.CodesAsync(user)).Count == 0 ? DesktopMfaReasons.FactorNotEnrolled : null,
+                _ => null,
             };
-            var entry = new JsonObject { ["factor"] = factor, ["available"] = why is null || factor is "Offline_TOTP" or "FIDO2_USB_key" };
-            if (why is not null && factor is "OV_Push" or "OV_TOTP")
+            var entry = new JsonObject { ["factor"] = factor, ["available"] = unavailable is null };
+            if (unavailable is not null)
             {
-                entry["reason"] = why;
+                entry["reason"] = unavailable;
             }
 
             methods.Add(entry);

@@ -25,7 +25,7 @@ namespace Latchkey.Server.Features.DesktopMfa;
 /// the method allowed by the profile, the app's access policy allowing them from this network), then the factor. Each
 /// refusal after the client is known is logged with its reason.
 /// </summary>
-public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, ZoneSnapshots zones, IHttpContextAccessor requests,
+public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PolicyFacts facts, IHttpContextAccessor requests,
     RateLimits.RateLimiter limiter, Microsoft.Extensions.Options.IOptions<Hosting.LatchkeyOptions> options, TimeProvider time)
 {
     private AppEntity? _app;
@@ -138,38 +138,28 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     private async Task<PolicyDecision> PolicyDecisionAsync(UserEntity user, CancellationToken ct)
     {
         var rules = await PolicyRuleMapping.RulesAsync(db, App.AccessPolicyId, ct);
-        var groups = (await db.GroupMembers.AsNoTracking().Where(m => m.UserId == user.Id).Select(m => m.GroupId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var context = new PolicyContext(user.Id, groups)
-        {
-            ZoneIds = Http.Connection.RemoteIpAddress is { } peer
-                ? await zones.ZonesOfClientAsync(App.OrgId, peer, Http.Request.Headers["X-Forwarded-For"].OfType<string>(), ct)
-                : null,
-        };
+        var context = await facts.ContextAsync(App.OrgId, user.Id, rules.SelectMany(r => r.Conditions), Http, ct);
         return PolicyEngine.Evaluate(rules, context);
     }
 
     public Task<bool> NumberMatchingAsync() => OrgSettings.FlagAsync(db, App.OrgId, DesktopMfaApi.NumberMatchingKey, Http.RequestAborted);
 
-    /// <summary>Why a push cannot be sent to the person (null: it can).</summary>
-    public async Task<string?> PushUnavailableAsync(UserEntity user)
+    /// <summary>The person's push factor, or why a push cannot be sent to them (push off in the org, or not set up).</summary>
+    public async Task<(UserFactorEntity? Factor, string? Unavailable)> PushAsync(UserEntity user)
     {
         var authenticator = await db.Authenticators.AsNoTracking().FirstOrDefaultAsync(a => a.OrgId == App.OrgId && a.Key == DefaultAuthenticators.OktaVerify, Http.RequestAborted);
         if (!AuthenticatorsApi.MethodActive(authenticator, FactorTypes.Push))
         {
-            return DesktopMfaReasons.PushNotEnabled;
+            return (null, DesktopMfaReasons.PushNotEnabled);
         }
 
-        return await ActivePushAsync(user) is null ? DesktopMfaReasons.FactorNotEnrolled : null;
+        var factor = await db.UserFactors.AsNoTracking().Where(f => f.UserId == user.Id && f.FactorType == FactorTypes.Push && f.Status == FactorStatus.Active)
+            .OrderByDescending(f => f.Created).FirstOrDefaultAsync(Http.RequestAborted);
+        return (factor, factor is null ? DesktopMfaReasons.FactorNotEnrolled : null);
     }
 
-    public async Task<string?> CodeUnavailableAsync(UserEntity user) =>
-        (await ActiveCodesAsync(user)).Count == 0 ? DesktopMfaReasons.FactorNotEnrolled : null;
-
-    private Task<UserFactorEntity?> ActivePushAsync(UserEntity user) =>
-        db.UserFactors.AsNoTracking().Where(f => f.UserId == user.Id && f.FactorType == FactorTypes.Push && f.Status == FactorStatus.Active)
-            .OrderByDescending(f => f.Created).FirstOrDefaultAsync(Http.RequestAborted);
-
-    private Task<List<UserFactorEntity>> ActiveCodesAsync(UserEntity user) =>
+    /// <summary>The person's active code factors (authenticator app or Google Authenticator), newest first.</summary>
+    public Task<List<UserFactorEntity>> CodesAsync(UserEntity user) =>
         db.UserFactors.AsNoTracking().Where(f => f.UserId == user.Id && f.FactorType == FactorTypes.Totp && f.Status == FactorStatus.Active)
             .OrderByDescending(f => f.Created).ToListAsync(Http.RequestAborted);
 
@@ -177,13 +167,14 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     public async Task<UserFactorEntity> PushFactorAsync(UserEntity user, AgentRequest request)
     {
         var computer = request.Computer.Describe();
-        return await PushUnavailableAsync(user) switch
+        var (factor, unavailable) = await PushAsync(user);
+        return unavailable switch
         {
             DesktopMfaReasons.PushNotEnabled => throw Refuse(403, DesktopMfaReasons.PushNotEnabled,
                 "Push is turned off for Latchkey Verify in this organization: use a code, or ask your administrator to turn push on.", user, "OV_Push", computer),
             DesktopMfaReasons.FactorNotEnrolled => throw Refuse(403, DesktopMfaReasons.FactorNotEnrolled,
                 "Push is not set up for you: enroll Latchkey Verify (latchkey-verify enroll) from your dashboard's settings first.", user, "OV_Push", computer),
-            _ => (await ActivePushAsync(user))!,
+            _ => factor!,
         };
     }
 
@@ -209,7 +200,7 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     /// <summary>The person's active code factors (authenticator app or Google Authenticator), newest first; refused when none.</summary>
     public async Task<List<UserFactorEntity>> CodeFactorsAsync(UserEntity user, AgentRequest request)
     {
-        var factors = await ActiveCodesAsync(user);
+        var factors = await CodesAsync(user);
         return factors.Count > 0 ? factors
             : throw Refuse(403, DesktopMfaReasons.FactorNotEnrolled,
                 "No authenticator-app code is set up for you: enroll Latchkey Verify first, or use another method.", user, "OV_TOTP", request.Computer.Describe());

@@ -51,7 +51,7 @@ public sealed record AppAccessResult(PolicyDecision Decision, VerificationOutcom
 /// device (the one whose key signed the session in, with its registration and management for this user) and network
 /// zones; then, when a rule allows, its verification method against the session's factors at this moment.
 /// </summary>
-public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
+public sealed class AppAccess(LatchkeyDbContext db, PolicyFacts facts)
 {
     /// <summary>
     /// Evaluates for a launch that began at <paramref name="requestStarted"/>; <paramref name="afterStepUp"/>: this launch
@@ -63,11 +63,7 @@ public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
         var now = requestStarted;
         var policy = await db.Policies.AsNoTracking().Where(p => p.Id == app.AccessPolicyId).Select(p => new { p.Id, p.Name }).FirstAsync(ct);
         var rules = await PolicyRuleMapping.RulesAsync(db, policy.Id, ct);
-        var context = new PolicyContext(session.UserId, (await db.GroupMembers.AsNoTracking().Where(m => m.UserId == session.UserId)
-            .Select(m => m.GroupId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal), await DeviceAsync(session, ct))
-        {
-            ZoneIds = await ZonesAsync(app.OrgId, peer, forwardedFor, ct),
-        };
+        var context = await facts.ContextAsync(app.OrgId, session.UserId, rules.SelectMany(r => r.Conditions), peer, forwardedFor, await DeviceAsync(session, ct), ct);
 
         var decision = PolicyEngine.Evaluate(rules, context);
         VerificationOutcome? verification = null;
@@ -95,15 +91,5 @@ public sealed class AppAccess(LatchkeyDbContext db, ZoneSnapshots zones)
             .Select(u => u.ManagementStatus).FirstOrDefaultAsync(ct);
         var registered = device?.Status == "ACTIVE" && link is not null;
         return device is null ? null : new DeviceFacts(registered, registered && link == "MANAGED", device.Platform);
-    }
-
-    private async Task<IReadOnlySet<string>?> ZonesAsync(string orgId, IPAddress? peer, IEnumerable<string> forwardedFor, CancellationToken ct)
-    {
-        if (peer is null)
-        {
-            return null;
-        }
-
-        return await zones.ZonesOfClientAsync(orgId, peer, forwardedFor, ct);
     }
 }

@@ -29,12 +29,11 @@ public sealed record SignOnOutcome(PolicyDecision Decision, string PolicyId, str
 /// Latchkey.Core.Policies; the first rule that matches decides, as <c>POST /api/v1/policies/simulate</c> shows it.
 /// Group memberships and the client's network zones are read only when a condition asks for them.
 /// </summary>
-public sealed class SignOnPolicy(LatchkeyDbContext db, ZoneSnapshots zones, IHttpContextAccessor requests)
+public sealed class SignOnPolicy(LatchkeyDbContext db, PolicyFacts facts, IHttpContextAccessor requests)
 {
     /// <summary>The decision for <paramref name="userId"/> signing in with the current request (its address gives the network zones).</summary>
     public async Task<SignOnOutcome> DecideAsync(string orgId, string userId, CancellationToken ct)
     {
-        var http = requests.HttpContext;
         var policies = PolicyOrder.InEvaluationOrder(await db.Policies.AsNoTracking()
             .Where(p => p.OrgId == orgId && p.Type == SignInPolicies.SignOnType && p.Status == PolicyStatus.Active).ToListAsync(ct));
         if (policies.Count == 0)
@@ -46,17 +45,7 @@ public sealed class SignOnPolicy(LatchkeyDbContext db, ZoneSnapshots zones, IHtt
         var stored = await db.PolicyRules.AsNoTracking().Where(r => ids.Contains(r.PolicyId)).ToListAsync(ct);
         var rulesOf = stored.GroupBy(r => r.PolicyId).ToDictionary(g => g.Key, g => PolicyEngine.Order(g.Select(PolicyRuleMapping.ToEngineRule)));
         var own = policies.ToDictionary(p => p.Id, p => new PolicyRule(p.Id, p.Name, p.Priority, PolicyAccess.Allow, PolicyRuleMapping.Conditions(p.ConditionsJson)));
-        var conditions = own.Values.Concat(rulesOf.Values.SelectMany(r => r)).SelectMany(r => r.Conditions).ToList();
-
-        IReadOnlySet<string> groups = conditions.Any(c => c is PeopleCondition)
-            ? (await db.GroupMembers.AsNoTracking().Where(m => m.UserId == userId).Select(m => m.GroupId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal)
-            : new HashSet<string>();
-        var context = new PolicyContext(userId, groups)
-        {
-            ZoneIds = conditions.Any(c => c is NetworkZoneCondition) && http?.Connection.RemoteIpAddress is { } peer
-                ? await zones.ZonesOfClientAsync(orgId, peer, http.Request.Headers["X-Forwarded-For"].OfType<string>(), ct)
-                : null,
-        };
+        var context = await facts.ContextAsync(orgId, userId, own.Values.Concat(rulesOf.Values.SelectMany(r => r)).SelectMany(r => r.Conditions), requests.HttpContext, ct);
 
         PolicyDecision? last = null;
         PolicyEntity? lastPolicy = null;
