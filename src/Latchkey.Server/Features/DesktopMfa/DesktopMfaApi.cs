@@ -67,12 +67,10 @@ public static class DesktopMfaApi
 
         var app = await FindAppAsync(db, caller, appId, context.RequestAborted);
         var client = await db.AppClients.AsNoTracking().FirstOrDefaultAsync(c => c.AppId == app.Id, context.RequestAborted);
-        var secret = client is null ? null : DesktopMfaApp.OpenSecret(secrets, client)
-            ?? throw new ApiException(ApiErrors.Precondition("profile", "The stored client secret cannot be opened on this server (its key ring changed); rotate the secret, then download the profile again."));
-        if (secret is null)
-        {
-            throw new ApiException(ApiErrors.Precondition("profile", "The app has no client secret; rotate it to make one."));
-        }
+        var secret = (client is null ? null : DesktopMfaApp.OpenSecret(secrets, client))
+            ?? throw new ApiException(ApiErrors.Precondition("profile", client is null
+                ? "The app has no client secret; rotate it to make one."
+                : "The stored client secret cannot be opened on this server (its key ring changed); rotate the secret, then download the profile again."));
 
         await write.RunAsync(caller.OrgId, () =>
         {
@@ -105,8 +103,8 @@ public static class DesktopMfaApi
     /// <summary>The profile as an XML property list (a dictionary of the preference domain's keys), as an MDM's custom settings payload takes it.</summary>
     public static string ToPlist(JsonObject profile)
     {
-        var text = new StringBuilder();
-        using (var xml = XmlWriter.Create(text, new XmlWriterSettings { Indent = true, Encoding = Encoding.UTF8, OmitXmlDeclaration = false }))
+        using var stream = new MemoryStream();
+        using (var xml = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false) }))
         {
             xml.WriteStartDocument();
             xml.WriteComment($" Desktop MFA configuration for the preference domain {PreferenceDomain} ");
@@ -140,8 +138,7 @@ public static class DesktopMfaApi
             xml.WriteEndElement();
         }
 
-        // StringBuilder output declares UTF-16; the file is UTF-8.
-        return text.ToString().Replace("encoding=\"utf-16\"", "encoding=\"UTF-8\"", StringComparison.Ordinal) + "\n";
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
     /// <summary>A new client secret replaces the old one at once (agents with the old profile are refused <c>invalid_client</c> from then on).</summary>
