@@ -311,10 +311,11 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var sessionPolicy = completion == SignInCompletion.Session ? policy?.Session ?? SessionPolicy.Default : null;
         return await StepAsync(tx, [SignInStep.DeviceChallenge], async (row, now) =>
         {
-            var userId = await db.DeviceEnrollments.Where(e => e.Id == enrollmentId && e.OrgId == tx.OrgId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
-            var user = userId is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == userId && u.OrgId == tx.OrgId, ct);
-            if (row.DeviceChallengeAnsweredBy != enrollmentId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status)
-                || user.Id != answeredBy)
+            // An enrollment's user never changes: the one read before the write turn is its user, if it still exists.
+            var enrollment = await db.DeviceEnrollments.AsNoTracking().Where(e => e.Id == enrollmentId && e.OrgId == tx.OrgId)
+                .Select(e => new { e.DeviceId, e.HardwareProtected }).FirstOrDefaultAsync(ct);
+            var user = answeredBy is null || enrollment is null ? null : await db.Users.FirstOrDefaultAsync(u => u.Id == answeredBy && u.OrgId == tx.OrgId, ct);
+            if (row.DeviceChallengeAnsweredBy != enrollmentId || row.ChallengeId != tx.State.ChallengeId || user is null || !UserLifecycle.CanSignIn(user.Status))
             {
                 return SignInResult.StaleHandle;
             }
@@ -333,9 +334,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             // Logged as what it was: a sign-in by the device key (the enrollment's FastPass factor), not by a password.
             var factor = await db.UserFactors.AsNoTracking()
                 .FirstOrDefaultAsync(f => f.EnrollmentId == enrollmentId && f.FactorType == Factors.FactorTypes.SignedNonce, ct);
-            var enrollment = await db.DeviceEnrollments.AsNoTracking().Where(e => e.Id == enrollmentId)
-                .Select(e => new { e.DeviceId, e.HardwareProtected }).FirstAsync(ct);
-            var proof = new SessionProof(enrollment.DeviceId, [SessionFactors.ForFactor(Factors.FactorTypes.SignedNonce, now, enrollment.HardwareProtected,
+            var proof = new SessionProof(enrollment!.DeviceId, [SessionFactors.ForFactor(Factors.FactorTypes.SignedNonce, now, enrollment.HardwareProtected,
                 userVerified: row.DeviceChallengeKeyType == "userVerification")]);
             return Finish(tx, row, SignInMachine.DeviceChallengeVerified(tx.State, user.Id, user.Login, now), user, completion, sessionPolicy, now,
                 factor is null ? null : Factors.FactorResources.Target(factor), proof);
