@@ -1,3 +1,4 @@
+using Latchkey.Core.Authenticators.DesktopMfa;
 using Latchkey.Desktop.Offline;
 using Latchkey.Desktop.Profile;
 using Latchkey.Desktop.Security;
@@ -15,6 +16,12 @@ public sealed record MethodStatus(DesktopFactor Factor, bool UsableNow, string D
 /// <summary>A successful offline sign-in: the step of the code (now used) and the end of the offline period.</summary>
 public sealed record OfflineSignIn(string Login, long Step, DateTimeOffset OfflineUntil);
 
+/// <summary>A sign-in with a recovery PIN, and until when that PIN would have worked.</summary>
+public sealed record RecoverySignIn(string Login, DateTimeOffset PinExpiresAt);
+
+/// <summary>What an upload of the offline journal did: events stored, events the server already had, and events it refused with why.</summary>
+public sealed record SyncResult(int Stored, int AlreadyThere, IReadOnlyList<(SignedOfflineEvent Event, string Reason)> Rejected);
+
 /// <summary>An online sign-in the server accepted: the method, and the login token that proves it for 5 minutes (offline enrollment takes it).</summary>
 public sealed record OnlineSignIn(string Login, string Method, string LoginToken, DateTimeOffset At);
 
@@ -27,6 +34,7 @@ public sealed record OnlineSignIn(string Login, string Method, string LoginToken
 public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, TimeProvider time, IDesktopMfaServer server, string computerName)
 {
     public const string OfflineCodeMethod = "offline-code";
+    public const string RecoveryPinMethod = "recovery-pin";
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Secret, ClockSkewTable Table)> skewTables = new(StringComparer.Ordinal);
 
@@ -49,7 +57,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         var window = OfflinePeriod.Evaluate(profile, login, user.LastOnlineSignIn, time.GetUtcNow());
         if (!window.Allowed)
         {
-            state.Write(writer => writer.Record(Event(writer, login, "FAILURE", profile.OfflinePeriod <= TimeSpan.Zero ? "offline_not_allowed" : "offline_period_expired")));
+            state.Write(writer => writer.Record(Event(writer, login, OfflineCodeMethod, "FAILURE", profile.OfflinePeriod <= TimeSpan.Zero ? "offline_not_allowed" : "offline_period_expired")));
             throw new DesktopException(ExitCodes.OfflinePeriod, window.Message);
         }
 
@@ -71,7 +79,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 user.MarkUsed(result.Step!.Value);
             }
 
-            writer.Record(Event(writer, login, result.IsAccepted ? "SUCCESS" : "FAILURE", Reason(result.Result)));
+            writer.Record(Event(writer, login, OfflineCodeMethod, result.IsAccepted ? "SUCCESS" : "FAILURE", Reason(result.Result)));
             return result;
         });
         return check.Result switch
@@ -82,6 +90,98 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 $"wrong device access code: use the code of the \"{AccountLabel}\" account in the authenticator app, not the org account's code or another computer's"),
             _ => throw new DesktopException(ExitCodes.Refused, check.Message),
         };
+    }
+
+    /// <summary>
+    /// Checks a recovery PIN an admin generated for <paramref name="login"/> on this computer, with no network: it is
+    /// made from the person's device access code here (<see cref="RecoveryPins"/>), works for 2 minutes and once, and
+    /// is accepted outside the offline period too (an admin vouched for the person just now). A PIN that would be right
+    /// at another time is told apart: expired, or this computer's clock is off.
+    /// </summary>
+    public RecoverySignIn SignInWithRecoveryPin(string login, string? pin)
+    {
+        if (state.LoadUser(login) is not { DeviceAccessCode: not null })
+        {
+            throw new DesktopException(ExitCodes.NotEnrolled,
+                $"no device access code is set up for {login} on this computer, and a recovery PIN works only with one (the PIN is made from it): use another method, or ask your administrator");
+        }
+
+        var digits = string.Concat((pin ?? "").Where(c => !char.IsWhiteSpace(c) && c != '-'));
+        if (digits.Length != RecoveryPins.Digits || !digits.All(char.IsAsciiDigit))
+        {
+            throw new DesktopException(ExitCodes.Refused, $"a recovery PIN is {RecoveryPins.Digits} digits: type the PIN your administrator gave you");
+        }
+
+        var now = time.GetUtcNow();
+        var (step, failure, exit) = state.Write(writer =>
+        {
+            var user = writer.User(login);
+            var key = RecoveryPins.Key(DeviceAccessCodes.FromBase32(user.DeviceAccessCode!.Secret));
+            var current = RecoveryPins.StepAt(now);
+            user.UsedRecoverySteps.RemoveAll(s => s < current - RecoveryPins.LaterSteps);
+            (long? Step, string? Failure, int Exit) outcome;
+            if (RecoveryPins.Match(key, digits, now) is { } matched)
+            {
+                outcome = user.UsedRecoverySteps.Contains(matched)
+                    ? (null, "pin_replayed", ExitCodes.Refused)
+                    : (matched, null, ExitCodes.Ok);
+            }
+            else if (RecoveryPins.MatchNear(key, digits, now, OfflineCodeVerifier.SkewSearch) is { } near)
+            {
+                outcome = (near, near < current ? "pin_expired" : "clock_skew", near < current ? ExitCodes.Refused : ExitCodes.ClockSkew);
+            }
+            else
+            {
+                outcome = (null, "wrong_pin", ExitCodes.Refused);
+            }
+
+            if (outcome.Failure is null)
+            {
+                user.UsedRecoverySteps.Add(outcome.Step!.Value);
+            }
+
+            writer.Record(Event(writer, login, RecoveryPinMethod, outcome.Failure is null ? "SUCCESS" : "FAILURE", outcome.Failure));
+            return outcome;
+        });
+
+        if (failure is null)
+        {
+            return new RecoverySignIn(DesktopState.NormalizeLogin(login), RecoveryPins.ExpiresAt(step!.Value));
+        }
+
+        // A PIN from a later step than this clock's: the clock is behind by about that much; from an older one: expired.
+        var offMinutes = step is { } at ? Math.Max(1, (long)Math.Round(Math.Abs((at - RecoveryPins.StepAt(now)) * RecoveryPins.StepSeconds / 60.0))) : 0;
+        var expiredMinutes = step is { } old ? Math.Max(1, (long)Math.Round((now - RecoveryPins.ExpiresAt(old)).TotalMinutes)) : 0;
+        throw new DesktopException(exit, failure switch
+        {
+            "pin_replayed" => "this recovery PIN was already used on this computer; a PIN works once: ask your administrator for a new one",
+            "pin_expired" => $"this recovery PIN expired about {expiredMinutes} minute(s) ago (a PIN works for 2 minutes): ask your administrator for a new one. " +
+                "If it was generated just now, this computer's clock is ahead: set the correct time",
+            "clock_skew" => $"this recovery PIN is right, but this computer's clock appears to be about {offMinutes} minute(s) behind: set the correct time, then try the PIN again or ask for a new one",
+            _ => "wrong recovery PIN: check the digits your administrator gave you (a PIN is for one person on one computer)",
+        });
+    }
+
+    /// <summary>
+    /// Uploads the offline journal to the server's System Log (at most <see cref="OfflineUpload.MaxEvents"/> events a
+    /// request) and removes from it every event the server answered for: stored, already there, or refused (which are
+    /// returned, to be shown).
+    /// </summary>
+    public async Task<SyncResult> SyncAsync(CancellationToken cancellationToken)
+    {
+        var journal = state.LoadJournal();
+        var (stored, duplicates, rejected) = (0, 0, new List<(SignedOfflineEvent Event, string Reason)>());
+        foreach (var chunk in journal.Chunk(OfflineUpload.MaxEvents))
+        {
+            var answer = await server.UploadOfflineEventsAsync(chunk, cancellationToken);
+            var refused = answer.Rejected.Select(r => (Event: r.Index >= 0 && r.Index < chunk.Length ? chunk[r.Index] : chunk.FirstOrDefault(e => e.Event.Id == r.Id), r.Reason))
+                .Where(r => r.Event is not null).Select(r => (r.Event!, r.Reason)).ToList();
+            state.Write(writer => writer.RemoveFromJournal([.. answer.Accepted, .. answer.Duplicates, .. refused.Select(r => r.Item1.Event.Id)]));
+            (stored, duplicates) = (stored + answer.Accepted.Count, duplicates + answer.Duplicates.Count);
+            rejected.AddRange(refused);
+        }
+
+        return new SyncResult(stored, duplicates, rejected);
     }
 
     /// <summary>The profile's methods for <paramref name="login"/> as the server sees them now (available or not, and why).</summary>
@@ -216,13 +316,13 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 $"no device access code is set up for {login} on this computer: sign in online, then run latchkey-desktop enroll-offline --user {login}");
     }
 
-    private OfflineEvent Event(StateWriter writer, string login, string result, string? reason) => new()
+    private OfflineEvent Event(StateWriter writer, string login, string method, string result, string? reason) => new()
     {
         Id = Guid.NewGuid().ToString(),
         Time = time.GetUtcNow(),
         ComputerId = writer.Computer.Id,
         Login = DesktopState.NormalizeLogin(login),
-        Method = OfflineCodeMethod,
+        Method = method,
         Result = result,
         Reason = reason,
     };

@@ -194,6 +194,12 @@ public sealed class ExecutableTests : IDisposable
     {
         var environment = Cli.CliEnvironment.FromConsole();
 
-        Assert.IsType<HttpDesktopMfaServer>(environment.ServerFor(ProfileReader.Parse(TestFolder.ProfileJson)));
+        using var folder = new TestFolder();
+        var state = new DesktopState(folder.StatePath);
+
+        var server = Assert.IsType<HttpDesktopMfaServer>(environment.ServerFor(ProfileReader.Parse(TestFolder.ProfileJson), state));
+
+        Assert.Null(state.LoadComputer());
+        Assert.Equal(server.Identity!().Id, state.LoadComputer()!.Id);
     }
 }

@@ -1,4 +1,5 @@
 using Latchkey.Desktop.Server;
+using Latchkey.Desktop.State;
 using Xunit;
 
 namespace Latchkey.Desktop.Tests;
@@ -55,16 +56,32 @@ public sealed class OnlineSignInTests : IDisposable
     }
 
     [Fact]
-    public async Task Security_key_lookup_and_offline_upload_are_refused_as_not_supported_by_the_server_yet()
+    public async Task Security_key_lookup_is_refused_as_not_supported_by_the_server_yet()
     {
         using var server = new HttpDesktopMfaServer(Profile.ProfileReader.Parse(TestFolder.UnreachableProfileJson), new DesktopComputer("Mac"), fixture.Time);
 
         var keys = await Assert.ThrowsAsync<DesktopException>(() => server.GetOfflineSecurityKeysAsync(AgentFixture.Login, "computer", TestContext.Current.CancellationToken));
-        var upload = await Assert.ThrowsAsync<DesktopException>(() => server.UploadOfflineEventsAsync("computer", [], TestContext.Current.CancellationToken));
 
         Assert.Contains("not supported by this server yet", keys.Message, StringComparison.Ordinal);
-        Assert.Contains("not supported by this server yet", upload.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.Failure, upload.ExitCode);
+    }
+
+    [Fact]
+    public async Task Sync_uploads_the_journal_and_removes_what_the_server_stored_had_or_refused_reporting_the_refused()
+    {
+        var agent = fixture.Agent;
+        var ids = agent.State.Write(writer => Enumerable.Range(0, 3).Select(i => writer.Record(new OfflineEvent
+        {
+            Id = $"event-{i}", Time = fixture.Time.GetUtcNow(), ComputerId = writer.Computer.Id, Login = AgentFixture.Login, Method = "offline-code", Result = "SUCCESS",
+        }).Event.Id).ToList());
+        fixture.Server.RefuseOnUpload[ids[2]] = "unknown_user";
+
+        var first = await agent.SyncAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((2, 0), (first.Stored, first.AlreadyThere));
+        Assert.Equal("unknown_user", Assert.Single(first.Rejected).Reason);
+        Assert.Empty(agent.State.LoadJournal());
+        Assert.True(OfflineJournal.Verify(fixture.Server.Uploaded[0], agent.State.LoadComputer()!.PublicKey));
+        Assert.Equal((0, 0), ((await agent.SyncAsync(TestContext.Current.CancellationToken)).Stored, 0));
     }
 
     [Theory]

@@ -73,10 +73,16 @@ internal sealed class FakeDesktopMfaServer(TimeProvider time) : IDesktopMfaServe
     public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RegisteredSecurityKey>>([]);
 
-    public Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken)
+    /// <summary>Ids the fake server refuses on upload, with the reason.</summary>
+    public Dictionary<string, string> RefuseOnUpload { get; } = new(StringComparer.Ordinal);
+
+    public Task<OfflineUpload> UploadOfflineEventsAsync(IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken)
     {
-        Uploaded.AddRange(events);
-        return Task.FromResult<IReadOnlyList<string>>([.. events.Select(e => e.Event.Id)]);
+        var known = Uploaded.Select(e => e.Event.Id).ToHashSet(StringComparer.Ordinal);
+        var accepted = events.Where(e => !known.Contains(e.Event.Id) && !RefuseOnUpload.ContainsKey(e.Event.Id)).ToList();
+        Uploaded.AddRange(accepted);
+        return Task.FromResult(new OfflineUpload([.. accepted.Select(e => e.Event.Id)], [.. events.Where(e => known.Contains(e.Event.Id)).Select(e => e.Event.Id)],
+            [.. events.Select((e, i) => (e, i)).Where(x => RefuseOnUpload.ContainsKey(x.e.Event.Id)).Select(x => new RejectedOfflineEvent(x.e.Event.Id, x.i, RefuseOnUpload[x.e.Event.Id]))]));
     }
 }
 

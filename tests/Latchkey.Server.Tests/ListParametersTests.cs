@@ -65,6 +65,26 @@ public sealed class ListParametersTests(ListParametersTests.Fixture server) : IC
                 return await db.SaveChangesAsync();
             });
 
+            // Two people on a computer with the Desktop MFA agent (online sign-ins through the agent protocol leave these rows).
+            var desktopApp = Id((await Api.PostAsync("/api/v1/apps", new JsonObject { ["name"] = "desktop_mfa", ["label"] = "Desktop MFA" })).Expect(HttpStatusCode.OK).Object);
+            await WithDbAsync(async db =>
+            {
+                var org = await db.Apps.Where(a => a.Id == desktopApp).Select(a => a.OrgId).FirstAsync();
+                var now = IsoTime.Truncate(DateTimeOffset.UtcNow);
+                var computer = new DesktopMfaComputerEntity
+                {
+                    Id = RandomIds.NewId(IdPrefix.DesktopMfaComputer, now), OrgId = org, AppId = desktopApp, AgentId = "cmp-list-test", Name = "List Mac",
+                    Created = now, LastSeen = now,
+                };
+                db.DesktopMfaComputers.Add(computer);
+                foreach (var u in new[] { first, second })
+                {
+                    db.DesktopMfaSeats.Add(new DesktopMfaSeatEntity { ComputerId = computer.Id, UserId = u, OrgId = org, FirstSeen = now, LastOnlineSignIn = now });
+                }
+
+                return await db.SaveChangesAsync();
+            });
+
             // Two devices (the authenticator app's enrollment registers them; seeded as it leaves them).
             await this.SeedDeviceAsync([first]);
             await this.SeedDeviceAsync([second]);

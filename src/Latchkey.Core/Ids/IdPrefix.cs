@@ -43,4 +43,6 @@ public static class IdPrefix
     public const string DeviceChallenge = "ftx";
     /// <summary>A Desktop MFA device access code enrollment (one person on one computer): Latchkey's own prefix.</summary>
     public const string DesktopMfaEnrollment = "dma";
+    /// <summary>A computer with the Desktop MFA agent: Latchkey's own prefix.</summary>
+    public const string DesktopMfaComputer = "dmp";
 }

@@ -136,9 +136,11 @@ public static class EventTypes
     public static readonly EventType OAuthClientReadSecret = new("app.oauth2.client.read_client_secret", "Read OAuth client's secret");
     /// <summary>A new client secret replaced the old one (the old one stops working at once).</summary>
     public static readonly EventType OAuthCredentialsCreate = new("app.oauth2.credentials.lifecycle.create", "Create OAuth client credentials");
-    /// <summary>An org-wide Desktop MFA setting changed (recovery PIN, number matching), the change in the target's details.</summary>
     /// <summary>A computer's device access code for a person was registered and confirmed (the agent checked one code of it).</summary>
     public static readonly EventType DesktopMfaEnrollmentCreate = new("device.desktop_mfa.enrollment.create", "Desktop MFA enrollment registered");
+    /// <summary>An admin generated a recovery PIN for a person on a computer; logged also when the generation is refused (as the real service does).</summary>
+    public static readonly EventType DesktopMfaRecoveryPinGenerate = new("device.desktop_mfa.recovery_pin.generate", "Desktop MFA recovery PIN generated");
+    /// <summary>An org-wide Desktop MFA setting changed (recovery PIN, number matching), the change in the target's details.</summary>
     public static readonly EventType DesktopMfaConfigurationUpdate = new("device.desktop_mfa.configuration.update", "Desktop MFA configuration updated");
 
     public static readonly EventType RateLimitViolation = new("system.org.rate_limit.violation", "Rate limit violation", LogSeverity.Warn);

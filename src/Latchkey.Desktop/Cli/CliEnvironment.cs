@@ -34,7 +34,9 @@ public sealed class CliEnvironment
         Error = Console.Error,
     };
 
-    public IDesktopMfaServer ServerFor(DesktopProfile profile) => Server?.Invoke(profile) ?? new HttpDesktopMfaServer(profile, DesktopComputer.Current(ComputerName), Time);
+    /// <summary>The org's server for a profile, speaking for the computer of <paramref name="state"/> (its id is made on first use).</summary>
+    public IDesktopMfaServer ServerFor(DesktopProfile profile, DesktopState state) => Server?.Invoke(profile)
+        ?? new HttpDesktopMfaServer(profile, DesktopComputer.Current(ComputerName), Time) { Identity = state.Identity };
 
     /// <summary>How often a push is asked about while the person has not answered it.</summary>
     public TimeSpan PushPollInterval { get; init; } = TimeSpan.FromSeconds(1);

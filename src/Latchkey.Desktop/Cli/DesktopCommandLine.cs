@@ -6,7 +6,7 @@ using Latchkey.Desktop.State;
 namespace Latchkey.Desktop.Cli;
 
 /// <summary>
-/// The <c>latchkey-desktop</c> command line: <c>login</c>, <c>enroll-offline</c> and <c>status</c>. <c>--state</c> is a
+/// The <c>latchkey-desktop</c> command line: <c>login</c>, <c>enroll-offline</c>, <c>status</c> and <c>sync</c>. <c>--state</c> is a
 /// recursive option of the root, so it is accepted before or after the command. Exit codes are <see cref="ExitCodes"/>;
 /// every failure's reason goes to standard error; a usage error prints the command's help there and exits 2. Lines
 /// meant to be copied (the otpauth URI) are written whole.
@@ -42,6 +42,7 @@ public static class DesktopCommandLine
         root.Subcommands.Add(LoginCommand.Build(environment, options));
         root.Subcommands.Add(EnrollOfflineCommand.Build(environment, options));
         root.Subcommands.Add(StatusCommand.Build(environment, options));
+        root.Subcommands.Add(SyncCommand.Build(environment, options));
         return root;
     }
 
@@ -56,7 +57,7 @@ public static class DesktopCommandLine
         {
             var profile = ProfileReader.Load(parse.GetValue(options.Profile)!);
             var state = new DesktopState(parse.GetValue(options.State) ?? environment.DefaultState);
-            var agent = new DesktopAgent(profile, state, environment.Time, environment.ServerFor(profile), environment.ComputerName);
+            var agent = new DesktopAgent(profile, state, environment.Time, environment.ServerFor(profile, state), environment.ComputerName);
             return await action(new CommandRun(parse, environment, agent, options), cancellationToken);
         }
         catch (DesktopException e)

@@ -4,13 +4,13 @@ using Latchkey.Desktop.Offline;
 namespace Latchkey.Desktop.Cli;
 
 /// <summary>
-/// <c>login --profile FILE --user LOGIN [--method push|code|offline-code] [--code N] [--offline]</c>: the second factor
+/// <c>login --profile FILE --user LOGIN [--method push|code|offline-code|recovery-pin] [--code N] [--offline]</c>: the second factor
 /// at the login window. Push and the org account's code go to the org's server; the device access code is verified
-/// here with no network. Without <c>--method</c>, the methods the server says are available are offered in a menu.
+/// here with no network, and so is a recovery PIN. Without <c>--method</c>, the methods the server says are available are offered in a menu.
 /// </summary>
 internal static class LoginCommand
 {
-    public static readonly string[] Methods = [OnlineSignInFlow.Push, OnlineSignInFlow.Code, DesktopAgent.OfflineCodeMethod, "security-key", "recovery-pin"];
+    public static readonly string[] Methods = [OnlineSignInFlow.Push, OnlineSignInFlow.Code, DesktopAgent.OfflineCodeMethod, "security-key", DesktopAgent.RecoveryPinMethod];
 
     public static Command Build(CliEnvironment environment, DesktopOptions options)
     {
@@ -19,7 +19,7 @@ internal static class LoginCommand
             Description = "push, code, offline-code, security-key or recovery-pin (default: a menu of the methods available now; with --offline, offline-code).",
         };
         method.AcceptOnlyFromAmong(Methods);
-        var code = new Option<string?>("--code") { Description = "The code (otherwise it is asked for; read from standard input when it is not a terminal)." };
+        var code = new Option<string?>("--code") { Description = "The code or recovery PIN (otherwise it is asked for; read from standard input when it is not a terminal)." };
         var offline = new Option<bool>("--offline") { Description = "Sign in without the network: only offline methods (the device access code)." };
         var command = new Command("login", "Sign in to this computer with a second factor; exit 0 when it is accepted.")
         {
@@ -33,6 +33,14 @@ internal static class LoginCommand
             {
                 var online = await OnlineSignInFlow.SignInAsync(run, chosen, run.Parse.GetValue(code), cancellationToken);
                 environment.Out.WriteLine($"Signed in {online.Login} online with {(chosen == OnlineSignInFlow.Push ? "a push" : "the org account's code")}.");
+                return ExitCodes.Ok;
+            }
+
+            if (chosen == DesktopAgent.RecoveryPinMethod)
+            {
+                var pin = run.Parse.GetValue(code) ?? environment.Ask($"Recovery PIN for {run.User} on this computer (from your administrator):");
+                var recovered = run.Agent.SignInWithRecoveryPin(run.User, pin);
+                environment.Out.WriteLine($"Signed in {recovered.Login} with a recovery PIN (checked on this computer; it cannot be used again).");
                 return ExitCodes.Ok;
             }
 

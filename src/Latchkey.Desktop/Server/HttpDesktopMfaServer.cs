@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -42,6 +43,13 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
         http.DefaultRequestHeaders.UserAgent.ParseAdd("latchkey-desktop/1.0");
     }
 
+    /// <summary>
+    /// This computer's id and signing key in the machine state (made on first use), sent as <c>computer.id</c> (and
+    /// <c>computer.publicKey</c> where the server pins it) so the server can tie sign-ins and offline events to this
+    /// computer; null: neither is sent.
+    /// </summary>
+    public Func<ComputerRecord>? Identity { get; init; }
+
     public async Task<OnlineMethods> MethodsAsync(string login, CancellationToken cancellationToken)
     {
         var answer = await SendAsync(HttpMethod.Post, "/methods", Body(login), cancellationToken);
@@ -82,6 +90,7 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
     public async Task<OfflineEnrollmentRegistration> RegisterOfflineEnrollmentAsync(OfflineEnrollmentRequest request, CancellationToken cancellationToken)
     {
         var body = Body(request.Login);
+        ((JsonObject)body["computer"]!)["publicKey"] = Convert.ToBase64String(request.ComputerPublicKey);
         body["loginToken"] = request.LoginToken;
         body["secret"] = request.Secret;
         var answer = await SendAsync(HttpMethod.Post, "/offline-enrollments", body, cancellationToken);
@@ -99,19 +108,42 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
     public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
         throw NotSupported("looking up the security keys registered for offline use");
 
-    public Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken) =>
-        throw NotSupported("uploading offline sign-ins");
+    public async Task<OfflineUpload> UploadOfflineEventsAsync(IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken)
+    {
+        var body = Body(null);
+        body["events"] = new JsonArray(events.Select(e => (JsonNode)new JsonObject
+        {
+            ["payload"] = Base64Url.EncodeToString(OfflineJournal.SignedBytes(e.Event)), ["signature"] = e.Signature,
+        }).ToArray());
+        var answer = await SendAsync(HttpMethod.Post, "/offline-events", body, cancellationToken);
+        static List<string> Ids(JsonNode? list) => (list as JsonArray ?? []).Select(i => (string?)i).OfType<string>().ToList();
+        var rejected = (answer["rejected"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(r => new RejectedOfflineEvent((string?)r["id"], r["index"] is JsonValue i && i.TryGetValue<int>(out var index) ? index : -1, (string?)r["reason"] ?? "unknown"))
+            .ToList();
+        return new OfflineUpload(Ids(answer["accepted"]), Ids(answer["duplicates"]), rejected);
+    }
 
     public void Dispose() => http.Dispose();
 
     private DesktopException NotSupported(string what) => new(ExitCodes.Failure,
         $"{what} is not supported by this server yet ({orgUrl}): the Desktop MFA protocol has no endpoint for it; nothing was changed");
 
-    private JsonObject Body(string login) => new()
+    private JsonObject Body(string? login)
     {
-        ["login"] = login,
-        ["computer"] = new JsonObject { ["name"] = computer.Name, ["serialNumber"] = computer.SerialNumber, ["platform"] = computer.Platform },
-    };
+        var body = new JsonObject
+        {
+            ["computer"] = new JsonObject
+            {
+                ["id"] = Identity?.Invoke().Id, ["name"] = computer.Name, ["serialNumber"] = computer.SerialNumber, ["platform"] = computer.Platform,
+            },
+        };
+        if (login is not null)
+        {
+            body["login"] = login;
+        }
+
+        return body;
+    }
 
     private Uri Url(string path) => new(orgUrl, Prefix + path);
 

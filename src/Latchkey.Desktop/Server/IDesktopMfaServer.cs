@@ -42,11 +42,20 @@ public interface IDesktopMfaServer
     Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Uploads signed offline events; returns the ids the server stored or already had (it deduplicates by id), which
-    /// the agent then removes from its journal. Not on the server yet.
+    /// Uploads signed offline events (<c>POST /offline-events</c>, at most <see cref="OfflineUpload.MaxEvents"/> at a
+    /// time): the server says which it stored, which it already had (it deduplicates by id) and which it refused and why.
     /// </summary>
-    Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken);
+    Task<OfflineUpload> UploadOfflineEventsAsync(IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken);
 }
+
+/// <summary>The server's answer to an upload of offline events.</summary>
+public sealed record OfflineUpload(IReadOnlyList<string> Accepted, IReadOnlyList<string> Duplicates, IReadOnlyList<RejectedOfflineEvent> Rejected)
+{
+    public const int MaxEvents = 500;
+}
+
+/// <summary>An uploaded event the server refused: its id when it could read it, its place in the upload, and why (<c>bad_signature</c>, <c>unknown_user</c>, ...).</summary>
+public sealed record RejectedOfflineEvent(string? Id, int Index, string Reason);
 
 /// <summary>This computer as the server is told about it: its name, and its serial number and platform when known.</summary>
 public sealed record DesktopComputer(string Name, string? SerialNumber = null, string? Platform = null)

@@ -75,6 +75,9 @@ public sealed class DesktopState
         return key is null ? null : ReadComputer(key) is { } stored ? stored.Record : null;
     }
 
+    /// <summary>This computer's id and public key, made (with the machine key) on first use.</summary>
+    public ComputerRecord Identity() => LoadComputer() ?? Write(writer => writer.Computer);
+
     public IReadOnlyList<SignedOfflineEvent> LoadJournal()
     {
         var key = OpenKey(create: false);

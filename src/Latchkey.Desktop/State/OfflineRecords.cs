@@ -20,6 +20,9 @@ public sealed class OfflineUserRecord
 
     public List<long> UsedSteps { get; init; } = [];
 
+    /// <summary>The steps of the recovery PINs already used here (a PIN works once); those older than a PIN's life are dropped.</summary>
+    public List<long> UsedRecoverySteps { get; init; } = [];
+
     public void MarkUsed(long step)
     {
         UsedSteps.Add(step);

@@ -113,6 +113,7 @@ public static partial class LatchkeyHost
         services.AddScoped<Features.Policies.PolicyFacts>();
         services.AddScoped<Features.Policies.SignOnPolicy>();
         services.AddScoped<DesktopMfaGate>();
+        services.AddScoped<DesktopMfaFleet>();
         services.AddScoped<SecondFactors>();
         services.AddSingleton<NewSignInHandles>();
         services.AddSingleton<Features.Factors.FactorSecrets>();
@@ -218,6 +219,7 @@ public static partial class LatchkeyHost
         v1.MapAuthnApi();
         v1.MapNetworkZonesApi();
         v1.MapDesktopMfaApi();
+        v1.MapDesktopMfaFleet();
         app.MapDesktopMfaSettings();
         app.MapDesktopMfaAgent();
         app.UseLatchkeyWeb();

@@ -103,6 +103,52 @@ public sealed class DesktopMfaEnrollmentEntity
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? Activated { get; set; }
+
+    /// <summary>The computer it is on (<see cref="DesktopMfaComputerEntity.Id"/>), when the agent said which one.</summary>
+    public string? ComputerId { get; set; }
+}
+
+/// <summary>
+/// A computer with the Desktop MFA agent as the server knows it: the agent's own id for it (its state's), its name,
+/// serial and platform as last reported, and the public key (SubjectPublicKeyInfo, DER, base64) that signs its offline
+/// events, pinned by the first offline enrollment on it (which needed a person's online sign-in there).
+/// </summary>
+public sealed class DesktopMfaComputerEntity
+{
+    public required string Id { get; set; }
+    public required string OrgId { get; set; }
+    public required string AppId { get; set; }
+    public required string AgentId { get; set; }
+    public required string Name { get; set; }
+    public string? SerialNumber { get; set; }
+    public string? Platform { get; set; }
+    public string? PublicKey { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastSeen { get; set; }
+    public DateTimeOffset? LastSync { get; set; }
+}
+
+/// <summary>
+/// One person on one computer for Desktop MFA: the last online sign-in there (the offline period runs from it), the
+/// last offline sign-in the computer reported, and the security keys registered there for offline use.
+/// </summary>
+public sealed class DesktopMfaSeatEntity
+{
+    public required string ComputerId { get; set; }
+    public required string UserId { get; set; }
+    public required string OrgId { get; set; }
+    public DateTimeOffset FirstSeen { get; set; }
+    public DateTimeOffset? LastOnlineSignIn { get; set; }
+    public DateTimeOffset? LastOfflineSignIn { get; set; }
+    public int OfflineSecurityKeys { get; set; }
+}
+
+/// <summary>An offline event a computer uploaded, by the agent's id for it: a second upload of it is acknowledged and not logged again.</summary>
+public sealed class DesktopMfaOfflineEventEntity
+{
+    public required string ComputerId { get; set; }
+    public required string EventId { get; set; }
+    public DateTimeOffset Received { get; set; }
 }
 
 /// <summary>

@@ -18,6 +18,9 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
     public DbSet<AppUserEntity> AppUsers => Set<AppUserEntity>();
     public DbSet<AppClientEntity> AppClients => Set<AppClientEntity>();
     public DbSet<DesktopMfaEnrollmentEntity> DesktopMfaEnrollments => Set<DesktopMfaEnrollmentEntity>();
+    public DbSet<DesktopMfaComputerEntity> DesktopMfaComputers => Set<DesktopMfaComputerEntity>();
+    public DbSet<DesktopMfaSeatEntity> DesktopMfaSeats => Set<DesktopMfaSeatEntity>();
+    public DbSet<DesktopMfaOfflineEventEntity> DesktopMfaOfflineEvents => Set<DesktopMfaOfflineEventEntity>();
     public DbSet<AppGroupEntity> AppGroups => Set<AppGroupEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<PolicyEntity> Policies => Set<PolicyEntity>();
@@ -115,7 +118,39 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.SerialNumber).HasMaxLength(255);
             e.Property(x => x.Platform).HasMaxLength(20);
             e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.ComputerId).HasMaxLength(20);
             e.HasIndex(x => new { x.UserId, x.Status });
+            e.HasIndex(x => x.ComputerId);
+        });
+
+        modelBuilder.Entity<DesktopMfaComputerEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.Property(x => x.AppId).HasMaxLength(20);
+            e.Property(x => x.AgentId).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(255);
+            e.Property(x => x.SerialNumber).HasMaxLength(255);
+            e.Property(x => x.Platform).HasMaxLength(20);
+            e.Property(x => x.PublicKey).HasMaxLength(512);
+            e.HasIndex(x => new { x.OrgId, x.AgentId }).IsUnique();
+        });
+
+        modelBuilder.Entity<DesktopMfaSeatEntity>(e =>
+        {
+            e.HasKey(x => new { x.ComputerId, x.UserId });
+            e.Property(x => x.ComputerId).HasMaxLength(20);
+            e.Property(x => x.UserId).HasMaxLength(20);
+            e.Property(x => x.OrgId).HasMaxLength(20);
+            e.HasIndex(x => x.OrgId);
+        });
+
+        modelBuilder.Entity<DesktopMfaOfflineEventEntity>(e =>
+        {
+            e.HasKey(x => new { x.ComputerId, x.EventId });
+            e.Property(x => x.ComputerId).HasMaxLength(20);
+            e.Property(x => x.EventId).HasMaxLength(64);
         });
 
         modelBuilder.Entity<AppUserEntity>(e =>

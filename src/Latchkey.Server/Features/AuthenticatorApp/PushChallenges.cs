@@ -37,6 +37,9 @@ public sealed record PushOrigin(string? IpAddress, string? UserAgent, string App
 
     /// <summary>The computer the sign-in is on, as its agent names it (Desktop MFA), shown on the device.</summary>
     public string? Computer { get; init; }
+
+    /// <summary>The Desktop MFA agent's id for that computer, when it sent one (the approved push counts as an online sign-in there).</summary>
+    public string? ComputerId { get; init; }
 }
 
 /// <summary>
@@ -111,6 +114,11 @@ public sealed class PushChallenges(LatchkeyDbContext db, OrgWrite write, SystemL
         if (origin.Computer is not null)
         {
             context["computer"] = origin.Computer;
+        }
+
+        if (origin.ComputerId is not null)
+        {
+            context["computerId"] = origin.ComputerId;
         }
 
         return context;

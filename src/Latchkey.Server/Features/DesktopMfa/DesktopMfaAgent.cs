@@ -83,6 +83,8 @@ public static class DesktopMfaReasons
     public const string LoginRequired = "login_required";
     public const string EnrollmentExpired = "enrollment_expired";
     public const string RateLimited = "rate_limited";
+    public const string ComputerKeyMismatch = "computer_key_mismatch";
+    public const string ComputerNotRegistered = "computer_not_registered";
 }
 
 /// <summary>
@@ -106,6 +108,7 @@ public static class DesktopMfaAgent
         agent.MapPost("/code", (HttpContext c, DesktopMfaGate gate, TotpFactors totp, DesktopMfaSecrets secrets, DesktopMfaLoginTokens tokens, TimeProvider time) =>
             Handle(c, gate, (r, g) => CheckCode(r, g, totp, secrets, tokens, time)));
         agent.MapDesktopMfaOffline();
+        agent.MapDesktopMfaSync();
     }
 
     public static bool IsAgent(PathString path) => path.StartsWithSegments(Prefix);
@@ -178,7 +181,7 @@ public static class DesktopMfaAgent
         var push = await pushes.SendAsync(user, factor, await gate.NumberMatchingAsync(),
             new PushOrigin(gate.Http.Connection.RemoteIpAddress?.ToString(), gate.Http.Request.Headers.UserAgent.ToString(), gate.App.Label)
             {
-                ClientId = gate.App.Id, Computer = request.Computer.Describe(),
+                ClientId = gate.App.Id, Computer = request.Computer.Describe(), ComputerId = request.Computer.AgentId,
             }, SignInEventsActor(user), gate.Http.RequestAborted);
         var body = new JsonObject
         {
@@ -205,7 +208,18 @@ public static class DesktopMfaAgent
         var body = new JsonObject { ["challengeId"] = push.Id, ["status"] = status };
         if (status == PushStatus.Success)
         {
-            body["loginToken"] = tokens.Issue(gate.App.Id, push.UserId, (string?)JsonNode.Parse(push.ContextJson)?["computer"] ?? "");
+            var context = JsonNode.Parse(push.ContextJson);
+            var computer = (string?)context?["computer"] ?? "";
+            body["loginToken"] = tokens.Issue(gate.App.Id, push.UserId, computer);
+            if ((string?)context?["computerId"] is { } agentId)
+            {
+                await gate.WriteAsync(async () =>
+                {
+                    await DesktopMfaComputers.RecordOnlineSignInAsync(gate.Db, gate.App.OrgId, gate.App.Id, new AgentComputer(computer, null, null) { AgentId = agentId },
+                        push.UserId, push.AnsweredAt ?? push.Created, reported: false, gate.Http.RequestAborted);
+                    return true;
+                });
+            }
         }
         else if (status == PushStatus.Rejected)
         {
@@ -237,7 +251,7 @@ public static class DesktopMfaAgent
             last = await totp.AnswerAsync(user, factor.Id, code, activating: false, SignInEventsActor(user), gate.Http.RequestAborted);
             if (last.Outcome is TotpOutcome.Accepted)
             {
-                await gate.LogSuccessAsync(user, "OV_TOTP", request.Computer.Describe());
+                await gate.LogSuccessAsync(user, "OV_TOTP", request.Computer);
                 return Results.Json(new JsonObject
                 {
                     ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
@@ -308,8 +322,7 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
             throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, "code: the digits of the code, nothing else.");
         }
 
-        return new AgentRequest(login.Trim(), new AgentComputer(Text(computer["name"], "computer.name", required: true)!,
-            Text(computer["serialNumber"], "computer.serialNumber", required: false), Text(computer["platform"], "computer.platform", required: false)), code)
+        return new AgentRequest(login.Trim(), AgentComputer.Read(computer), code)
         {
             LoginToken = body["loginToken"] is JsonValue t && t.TryGetValue<string>(out var token) ? token : null,
             Secret = Text(body["secret"], "secret", required: false),
@@ -319,5 +332,57 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
 
 public sealed record AgentComputer(string Name, string? SerialNumber, string? Platform)
 {
+    /// <summary>The agent's own id for the computer (its state's), when it sends one: what ties offline events and readiness to it.</summary>
+    public string? AgentId { get; init; }
+
+    /// <summary>The public key that signs the computer's offline events (SubjectPublicKeyInfo, DER), when the agent sends it.</summary>
+    public byte[]? PublicKey { get; init; }
+
     public string Describe() => SerialNumber is null ? Name : $"{Name} ({SerialNumber})";
+
+    /// <summary>The <c>computer</c> object of an agent request: <c>name</c>, and optionally <c>serialNumber</c>, <c>platform</c>, <c>id</c>, <c>publicKey</c>.</summary>
+    public static AgentComputer Read(JsonObject computer)
+    {
+        string? Text(string field, bool required, int max = 255)
+        {
+            var node = computer[field];
+            if (node is null)
+            {
+                return required ? throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, $"computer.{field}: missing.") : null;
+            }
+
+            return node is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 && s.Length <= max
+                ? s : throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, $"computer.{field}: a string of 1 to {max} characters.");
+        }
+
+        var id = Text("id", required: false, max: 64);
+        if (id is not null && !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, "computer.id: letters, digits, '-' and '_' only (the agent's id for this computer).");
+        }
+
+        byte[]? key = null;
+        if (Text("publicKey", required: false, max: 512) is { } encoded)
+        {
+            try
+            {
+                key = Convert.FromBase64String(encoded);
+                using var ecdsa = System.Security.Cryptography.ECDsa.Create();
+                ecdsa.ImportSubjectPublicKeyInfo(key, out _);
+                if (ecdsa.KeySize != 256)
+                {
+                    throw new System.Security.Cryptography.CryptographicException();
+                }
+            }
+            catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+            {
+                throw DesktopMfaException.Of(400, DesktopMfaReasons.InvalidRequest, "computer.publicKey: a P-256 public key, SubjectPublicKeyInfo DER in base64.");
+            }
+        }
+
+        return new AgentComputer(Text("name", required: true)!, Text("serialNumber", required: false), Text("platform", required: false))
+        {
+            AgentId = id, PublicKey = key,
+        };
+    }
 }

@@ -224,11 +224,15 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
         }
     }
 
-    public Task LogSuccessAsync(UserEntity user, string method, string? computer) => write.RunAsync(App.OrgId, () =>
+    /// <summary>Logs an online sign-in's success and records it on the person's seat on the computer (the offline period starts again).</summary>
+    public Task LogSuccessAsync(UserEntity user, string method, AgentComputer computer) => write.RunAsync(App.OrgId, async () =>
     {
-        DesktopMfaLog.Stage(log, AppResources.Target(App), user, method, computer, null, null, ClientActor(App));
-        return Task.CompletedTask;
+        DesktopMfaLog.Stage(log, AppResources.Target(App), user, method, computer.Describe(), null, null, ClientActor(App));
+        await DesktopMfaComputers.RecordOnlineSignInAsync(db, App.OrgId, App.Id, computer, user.Id, time.GetUtcNow(), reported: true, Http.RequestAborted);
     }, Http.RequestAborted);
+
+    /// <summary>Runs <paramref name="change"/> in the org's write turn (with whatever it stages in the log).</summary>
+    public Task<T> WriteAsync<T>(Func<Task<T>> change) => write.RunAsync(App.OrgId, change, Http.RequestAborted);
 
     /// <summary>Runs <paramref name="change"/> in the org's write turn (with whatever it stages in the log).</summary>
     public Task WriteAsync(Action change) => write.RunAsync(App.OrgId, () =>

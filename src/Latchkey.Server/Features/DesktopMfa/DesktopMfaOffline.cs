@@ -107,7 +107,23 @@ public static class DesktopMfaOffline
             SealedSecret = "", Status = Pending, Created = now, ExpiresAt = now + ConfirmWithin,
         };
         enrollment.SealedSecret = secrets.Seal(enrollment.OrgId, enrollment.Id, secret);
-        await gate.WriteAsync(() => gate.Db.DesktopMfaEnrollments.Add(enrollment));
+        await gate.WriteAsync(async () =>
+        {
+            if (await DesktopMfaComputers.TouchAsync(gate.Db, gate.App.OrgId, gate.App.Id, request.Computer, now, reported: true, gate.Http.RequestAborted) is { } row)
+            {
+                if (!DesktopMfaComputers.PinKey(row, request.Computer.PublicKey))
+                {
+                    throw gate.Refuse(409, DesktopMfaReasons.ComputerKeyMismatch,
+                        $"computer.publicKey: another agent state already registered the computer id {request.Computer.AgentId} with a different signing key (was the state copied from another computer?). Move this computer's state directory aside, so that the agent makes a new id, and set the device access code up again.",
+                        user, "Offline_TOTP", computer);
+                }
+
+                enrollment.ComputerId = row.Id;
+            }
+
+            gate.Db.DesktopMfaEnrollments.Add(enrollment);
+            return true;
+        });
         return Results.Json(new JsonObject
         {
             ["id"] = enrollment.Id, ["status"] = Pending, ["expiresAt"] = IsoTime.Write(enrollment.ExpiresAt), ["label"] = Label(enrollment),
@@ -143,13 +159,20 @@ public static class DesktopMfaOffline
                 "That is not the code of the new \"Device access code\" account: type the code the authenticator app shows for it.", user, "Offline_TOTP", computer);
         }
 
-        await gate.WriteAsync(() =>
+        await gate.WriteAsync(async () =>
         {
             (enrollment.Status, enrollment.Activated) = (Active, now);
+            if (enrollment.ComputerId is not null && await gate.Db.DesktopMfaComputers.FirstOrDefaultAsync(c => c.Id == enrollment.ComputerId, gate.Http.RequestAborted) is { } row)
+            {
+                // The readiness view lists people by their seat on a computer: a confirmed device access code gives one.
+                await DesktopMfaComputers.SeatAsync(gate.Db, row, user.Id, now, gate.Http.RequestAborted);
+            }
+
             log.Stage(EventTypes.DesktopMfaEnrollmentCreate, [UserResources.Target(user), AppResources.Target(gate.App),
                 new LogTarget(enrollment.Id, "DesktopMfaEnrollment", null, Label(enrollment))],
                 debugData: new Dictionary<string, object?> { ["computer"] = computer, ["platform"] = enrollment.Platform, ["factor"] = "Offline_TOTP" },
                 actor: SignIn.SignInEvents.Actor(user));
+            return true;
         });
         return Results.Json(new JsonObject { ["id"] = enrollment.Id, ["status"] = Active, ["label"] = Label(enrollment) });
     }

@@ -293,6 +293,69 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                     b.ToTable("Authenticators");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaComputerEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("AppId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastSeen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("LastSync")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Platform")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("PublicKey")
+                        .HasMaxLength(512)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("SerialNumber")
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "AgentId")
+                        .IsUnique();
+
+                    b.ToTable("DesktopMfaComputers");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaEnrollmentEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -305,6 +368,11 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.Property<string>("AppId")
                         .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("ComputerId")
                         .HasMaxLength(20)
                         .IsUnicode(true)
                         .HasColumnType("character varying(20)");
@@ -356,9 +424,68 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ComputerId");
+
                     b.HasIndex("UserId", "Status");
 
                     b.ToTable("DesktopMfaEnrollments");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaOfflineEventEntity", b =>
+                {
+                    b.Property<string>("ComputerId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ComputerId", "EventId");
+
+                    b.ToTable("DesktopMfaOfflineEvents");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaSeatEntity", b =>
+                {
+                    b.Property<string>("ComputerId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("FirstSeen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("LastOfflineSignIn")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("LastOnlineSignIn")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("OfflineSecurityKeys")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("ComputerId", "UserId");
+
+                    b.HasIndex("OrgId");
+
+                    b.ToTable("DesktopMfaSeats");
                 });
 
             modelBuilder.Entity("Latchkey.Server.Persistence.DeviceCertificateEntity", b =>

@@ -288,6 +288,69 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.ToTable("Authenticators");
                 });
 
+            modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaComputerEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AppId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastSync")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Platform")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicKey")
+                        .HasMaxLength(512)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SerialNumber")
+                        .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrgId", "AgentId")
+                        .IsUnique();
+
+                    b.ToTable("DesktopMfaComputers");
+                });
+
             modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaEnrollmentEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -300,6 +363,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.Property<string>("AppId")
                         .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ComputerId")
                         .HasMaxLength(20)
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
@@ -351,9 +419,68 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ComputerId");
+
                     b.HasIndex("UserId", "Status");
 
                     b.ToTable("DesktopMfaEnrollments");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaOfflineEventEntity", b =>
+                {
+                    b.Property<string>("ComputerId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(64)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ComputerId", "EventId");
+
+                    b.ToTable("DesktopMfaOfflineEvents");
+                });
+
+            modelBuilder.Entity("Latchkey.Server.Persistence.DesktopMfaSeatEntity", b =>
+                {
+                    b.Property<string>("ComputerId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastOfflineSignIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastOnlineSignIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OfflineSecurityKeys")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OrgId")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ComputerId", "UserId");
+
+                    b.HasIndex("OrgId");
+
+                    b.ToTable("DesktopMfaSeats");
                 });
 
             modelBuilder.Entity("Latchkey.Server.Persistence.DeviceCertificateEntity", b =>
