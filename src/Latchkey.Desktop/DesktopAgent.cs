@@ -16,6 +16,9 @@ public sealed record MethodStatus(DesktopFactor Factor, bool UsableNow, string D
 /// <summary>A successful offline sign-in: the step of the code (now used) and the end of the offline period.</summary>
 public sealed record OfflineSignIn(string Login, long Step, DateTimeOffset OfflineUntil);
 
+/// <summary>Whether a person must set up an offline factor on this computer now (<see cref="Deadline"/> passed), and by when.</summary>
+public sealed record OfflineFactorDue(bool Now, DateTimeOffset? Deadline);
+
 /// <summary>A sign-in with a recovery PIN, and until when that PIN would have worked.</summary>
 public sealed record RecoverySignIn(string Login, DateTimeOffset PinExpiresAt);
 
@@ -249,7 +252,31 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
     }
 
     /// <summary>Records an online sign-in of <paramref name="login"/> on this computer: the offline period starts again from it.</summary>
-    public void RecordOnlineSignIn(string login, DateTimeOffset at) => state.Write(writer => writer.User(login).LastOnlineSignIn = at);
+    public void RecordOnlineSignIn(string login, DateTimeOffset at) => state.Write(writer =>
+    {
+        var user = writer.User(login);
+        user.LastOnlineSignIn = at;
+        user.FirstOnlineSignIn ??= at;
+        return user;
+    });
+
+    /// <summary>
+    /// Whether <paramref name="login"/> must set up an offline factor on this computer now: the profile allows one and
+    /// an offline period, the person has none here, and <c>LoginPeriodWithNoOfflineFactor</c> hours have passed since
+    /// their first online sign-in here (0 hours: at once). The deadline is returned either way when one applies.
+    /// </summary>
+    public OfflineFactorDue OfflineFactorDue(string login)
+    {
+        var user = state.LoadUser(login);
+        var offlineAllowed = profile.OfflinePeriod > TimeSpan.Zero && (profile.Allows(DesktopFactor.OfflineTotp) || profile.Allows(DesktopFactor.SecurityKey));
+        if (!offlineAllowed || user?.DeviceAccessCode is not null || user?.SecurityKeys.Count > 0 || user?.FirstOnlineSignIn is not { } first)
+        {
+            return new OfflineFactorDue(false, null);
+        }
+
+        var deadline = first + profile.NoOfflineFactorPeriod;
+        return new OfflineFactorDue(time.GetUtcNow() >= deadline, deadline);
+    }
 
     /// <summary>The allowed methods in the profile's order, each with whether it works now and why or until when.</summary>
     public IReadOnlyList<MethodStatus> Status(string login)

@@ -147,6 +147,44 @@ public sealed partial class CommandLineTests : IDisposable
         Assert.Contains("push does not work offline", offline.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Login_online_says_the_offline_factor_deadline_then_after_it_goes_on_into_setting_up_the_device_access_code()
+    {
+        Cli.CliEnvironment Environment(StringWriter output, TextReader input) =>
+            new() { In = input, Out = output, Error = output, Time = fixture.Time, ComputerName = "Alice-MacBook", Server = _ => fixture.Server };
+        string[] login = ["login", "--profile", Profile, "--user", AgentFixture.Login, "--method", "push", "--state", State];
+
+        var first = new StringWriter();
+        var firstExit = await Cli.DesktopCommandLine.RunAsync(login, Environment(first, new StringReader("")), TestContext.Current.CancellationToken);
+        fixture.Time.Advance(TimeSpan.FromHours(49));
+        var late = new StringWriter();
+        var lateExit = await Cli.DesktopCommandLine.RunAsync(login, Environment(late, new CodeFromUri(late, fixture)), TestContext.Current.CancellationToken);
+        var after = new StringWriter();
+        var afterExit = await Cli.DesktopCommandLine.RunAsync(login, Environment(after, new StringReader("")), TestContext.Current.CancellationToken);
+
+        Assert.True(firstExit == 0, first.ToString());
+        Assert.Contains("Set up an offline factor on this computer before 2026-12-05 09:00 UTC", first.ToString(), StringComparison.Ordinal);
+        Assert.True(lateExit == 0, late.ToString());
+        Assert.Contains("An offline factor was due on this computer by 2026-12-05 09:00 UTC (the profile's LoginPeriodWithNoOfflineFactor)", late.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Device access code set up for alice@example.com", late.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(fixture.Agent.State.LoadUser(AgentFixture.Login)!.DeviceAccessCode);
+        Assert.True(afterExit == 0, after.ToString());
+        Assert.DoesNotContain("offline factor", after.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_past_the_offline_factor_deadline_fails_when_the_device_access_code_is_not_set_up()
+    {
+        string[] login = ["login", "--profile", Profile, "--user", AgentFixture.Login, "--method", "push", "--state", State];
+        Assert.Equal(0, (await CliRun.RunAsync(login, "", fixture.Time, fixture.Server)).Exit);
+        fixture.Time.Advance(TimeSpan.FromHours(49));
+
+        var run = await CliRun.RunAsync(login, "", fixture.Time, fixture.Server);
+
+        Assert.NotEqual(0, run.Exit);
+        Assert.Null(fixture.Agent.State.LoadUser(AgentFixture.Login)!.DeviceAccessCode);
+    }
+
     /// <summary>Standard input whose next line is the code of the secret in the URI printed so far (after an optional delay on the fake clock).</summary>
     private sealed partial class CodeFromUri(StringWriter output, AgentFixture fixture, TimeSpan? delay = null) : TextReader
     {

@@ -32,7 +32,7 @@ public sealed class ProfileTests
         Assert.Equal("s3cret", profile.ClientSecret);
         Assert.Equal([DesktopFactor.Push, DesktopFactor.Totp, DesktopFactor.OfflineTotp, DesktopFactor.SecurityKey], profile.AllowedFactors);
         Assert.Equal(TimeSpan.FromHours(168), profile.OfflinePeriod);
-        Assert.Equal(TimeSpan.Zero, profile.NoOfflineFactorPeriod);
+        Assert.Equal(TimeSpan.FromHours(48), profile.NoOfflineFactorPeriod);
     }
 
     [Fact]

@@ -30,19 +30,27 @@ internal static class EnrollOfflineCommand
             var chosen = run.Parse.GetValue(method) ?? await OnlineSignInFlow.ChooseAsync(run, [OnlineSignInFlow.Push, OnlineSignInFlow.Code], cancellationToken);
             var online = await OnlineSignInFlow.SignInAsync(run, chosen, null, cancellationToken);
             output.WriteLine($"Signed in {online.Login} online. Now the device access code:");
-            var enrollment = run.Agent.BeginOfflineEnrollment(run.User);
-            await enrollment.RegisterAsync(online.LoginToken, cancellationToken);
-            output.WriteLine($"Add the \"{enrollment.Label}\" account to the authenticator app: scan this QR code, or import the URI below it.");
-            output.Write(TerminalQrCode.Render(enrollment.OtpAuthUri));
-            output.WriteLine(enrollment.OtpAuthUri);
-            output.WriteLine($"Confirm with one code from the new account before {OfflinePeriod.Format(enrollment.ExpiresAt)} ({OfflineEnrollment.Lifetime.TotalMinutes:0} minutes).");
-            var code = environment.Ask($"Code from the \"{enrollment.Label}\" account:");
-            await enrollment.ConfirmAsync(code, cancellationToken);
-            var window = run.Agent.CheckOfflineCodeReady(run.User);
-            output.WriteLine($"Device access code set up for {enrollment.Login} on {run.Agent.ComputerName}. It works offline until {OfflinePeriod.Format(window.Until!.Value)}, " +
-                "and again for the offline period after each online sign-in.");
-            return ExitCodes.Ok;
+            return await EnrollAsync(run, online, cancellationToken);
         }));
         return command;
+    }
+
+    /// <summary>Sets up the device access code after the online sign-in <paramref name="online"/> (its login token): register, show the QR code and URI, confirm with one code.</summary>
+    public static async Task<int> EnrollAsync(CommandRun run, OnlineSignIn online, CancellationToken cancellationToken)
+    {
+        var environment = run.Environment;
+        var output = environment.Out;
+        var enrollment = run.Agent.BeginOfflineEnrollment(run.User);
+        await enrollment.RegisterAsync(online.LoginToken, cancellationToken);
+        output.WriteLine($"Add the \"{enrollment.Label}\" account to the authenticator app: scan this QR code, or import the URI below it.");
+        output.Write(TerminalQrCode.Render(enrollment.OtpAuthUri));
+        output.WriteLine(enrollment.OtpAuthUri);
+        output.WriteLine($"Confirm with one code from the new account before {OfflinePeriod.Format(enrollment.ExpiresAt)} ({OfflineEnrollment.Lifetime.TotalMinutes:0} minutes).");
+        var code = environment.Ask($"Code from the \"{enrollment.Label}\" account:");
+        await enrollment.ConfirmAsync(code, cancellationToken);
+        var window = run.Agent.CheckOfflineCodeReady(run.User);
+        output.WriteLine($"Device access code set up for {enrollment.Login} on {run.Agent.ComputerName}. It works offline until {OfflinePeriod.Format(window.Until!.Value)}, " +
+            "and again for the offline period after each online sign-in.");
+        return ExitCodes.Ok;
     }
 }

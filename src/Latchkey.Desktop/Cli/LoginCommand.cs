@@ -33,7 +33,7 @@ internal static class LoginCommand
             {
                 var online = await OnlineSignInFlow.SignInAsync(run, chosen, run.Parse.GetValue(code), cancellationToken);
                 environment.Out.WriteLine($"Signed in {online.Login} online with {(chosen == OnlineSignInFlow.Push ? "a push" : "the org account's code")}.");
-                return ExitCodes.Ok;
+                return await OfflineFactorAsync(run, online, cancellationToken);
             }
 
             if (chosen == DesktopAgent.RecoveryPinMethod)
@@ -59,5 +59,38 @@ internal static class LoginCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// After an online sign-in: when <c>LoginPeriodWithNoOfflineFactor</c> has run out for a person with no offline
+    /// factor here, the login goes on into setting up the device access code (with this sign-in's token) and succeeds
+    /// only when it is set up; before that, the deadline is said.
+    /// </summary>
+    private static async Task<int> OfflineFactorAsync(CommandRun run, OnlineSignIn online, CancellationToken cancellationToken)
+    {
+        var due = run.Agent.OfflineFactorDue(run.User);
+        if (due.Deadline is not { } deadline)
+        {
+            return ExitCodes.Ok;
+        }
+
+        if (!due.Now)
+        {
+            run.Environment.Out.WriteLine($"Set up an offline factor on this computer before {OfflinePeriod.Format(deadline)} (latchkey-desktop enroll-offline --user {run.User}); " +
+                "after that, logging in here asks for it.");
+            return ExitCodes.Ok;
+        }
+
+        if (!run.Agent.Profile.Allows(Profile.DesktopFactor.OfflineTotp))
+        {
+            // A security key is registered on the server (the dashboard), not here: say so rather than lock the person out.
+            run.Environment.Out.WriteLine($"An offline factor was due on this computer by {OfflinePeriod.Format(deadline)} (the profile's {Profile.ProfileReader.NoOfflineFactorPeriodKey}): " +
+                "register a security key while online so that it works here offline.");
+            return ExitCodes.Ok;
+        }
+
+        run.Environment.Out.WriteLine($"An offline factor was due on this computer by {OfflinePeriod.Format(deadline)} (the profile's {Profile.ProfileReader.NoOfflineFactorPeriodKey}): " +
+            "set up the device access code now to finish logging in.");
+        return await EnrollOfflineCommand.EnrollAsync(run, online, cancellationToken);
     }
 }

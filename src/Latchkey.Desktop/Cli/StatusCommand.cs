@@ -27,6 +27,13 @@ internal static class StatusCommand
                 {
                     environment.Out.WriteLine($"  {status.Name}: {(status.UsableNow ? "usable now" : "not usable now")}. {status.Detail}");
                 }
+
+                if (run.Agent.OfflineFactorDue(login) is { Deadline: { } deadline } due)
+                {
+                    environment.Out.WriteLine(due.Now
+                        ? $"  No offline factor yet, and one was due by {Offline.OfflinePeriod.Format(deadline)}: the next online login here goes on into setting it up."
+                        : $"  No offline factor yet: set one up before {Offline.OfflinePeriod.Format(deadline)} (latchkey-desktop enroll-offline --user {login}).");
+                }
             }
 
             var pending = run.Agent.State.LoadJournal().Count;

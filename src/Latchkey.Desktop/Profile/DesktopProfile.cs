@@ -28,6 +28,9 @@ public sealed record DesktopProfile
     /// <summary>The offline period when the profile does not set <c>LoginPeriodWithOfflineFactor</c>: one week.</summary>
     public const int DefaultOfflineHours = 168;
 
+    /// <summary>The server's default for <c>LoginPeriodWithNoOfflineFactor</c>, used when the profile leaves it out.</summary>
+    public const int DefaultNoOfflineFactorHours = 48;
+
     public static IReadOnlyList<(string Name, DesktopFactor Factor)> FactorNames { get; } =
     [
         ("OV_Push", DesktopFactor.Push),

@@ -68,7 +68,7 @@ public static class ProfileReader
         var clientSecret = Required(values, ClientSecretKey, problems) is { } secret ? Credential(ClientSecretKey, secret, problems) : null;
         var factors = values.TryGetValue(AllowedFactorsKey, out var allowed) ? Factors(allowed, problems) : AllFactors;
         var offline = Hours(values, OfflinePeriodKey, DesktopProfile.DefaultOfflineHours, problems);
-        var grace = Hours(values, NoOfflineFactorPeriodKey, 0, problems);
+        var grace = Hours(values, NoOfflineFactorPeriodKey, DesktopProfile.DefaultNoOfflineFactorHours, problems);
         if (problems.Count > 0 || orgUrl is null || clientId is null || clientSecret is null || factors is null)
         {
             var heading = problems.Count == 1 ? "1 problem" : $"{problems.Count} problems";

@@ -18,6 +18,9 @@ public sealed class OfflineUserRecord
 
     public DateTimeOffset? LastOnlineSignIn { get; set; }
 
+    /// <summary>The first online sign-in on this computer: <c>LoginPeriodWithNoOfflineFactor</c> runs from it.</summary>
+    public DateTimeOffset? FirstOnlineSignIn { get; set; }
+
     public List<long> UsedSteps { get; init; } = [];
 
     /// <summary>The steps of the recovery PINs already used here (a PIN works once); those older than a PIN's life are dropped.</summary>

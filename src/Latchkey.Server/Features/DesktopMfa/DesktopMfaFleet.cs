@@ -205,7 +205,7 @@ public sealed class DesktopMfaFleet(LatchkeyDbContext db, OrgWrite write, System
 
         if (factors.Count == 0)
         {
-            var by = (lastOnline ?? seat.FirstSeen).AddHours(setUpHours);
+            var by = seat.FirstSeen.AddHours(setUpHours);
             return new ReadinessRow(computer, user, factors, pin, lastOnline, seat.LastOfflineSignIn, null, by, NoOfflineFactor,
                 $"No offline factor on this computer: offline, this person cannot log in. Set up a device access code (latchkey-desktop enroll-offline) while online{(by > now ? $", by {IsoTime.Write(by)} as the profile asks" : "")}.");
         }
