@@ -279,7 +279,11 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
     }
 
     /// <summary>The allowed methods in the profile's order, each with whether it works now and why or until when.</summary>
-    public IReadOnlyList<MethodStatus> Status(string login)
+    /// <remarks>
+    /// The online methods (push, the org account's code) are as <paramref name="online"/> says when the server answered
+    /// (<see cref="OnlineMethodsAsync"/>), else "online only" with <paramref name="offlineBecause"/>, the reason it could not be asked.
+    /// </remarks>
+    public IReadOnlyList<MethodStatus> Status(string login, OnlineMethods? online = null, string? offlineBecause = null)
     {
         var user = state.LoadUser(login);
         var now = time.GetUtcNow();
@@ -288,8 +292,21 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
             DesktopFactor.OfflineTotp => OfflineCodeStatus(login, user, now),
             DesktopFactor.SecurityKey => new MethodStatus(factor, false,
                 $"{user?.SecurityKeys.Count ?? 0} security key(s) registered for offline use on this computer; security-key sign-in is not built into this agent yet"),
-            _ => new MethodStatus(factor, false, "online only: needs the org's server (latchkey-desktop login --method push|code)"),
+            _ => OnlineStatus(factor, online, offlineBecause),
         })];
+    }
+
+    private static MethodStatus OnlineStatus(DesktopFactor factor, OnlineMethods? online, string? offlineBecause)
+    {
+        var name = DesktopProfile.NameOf(factor);
+        if (online?.Methods.FirstOrDefault(m => m.Factor == name) is not { } method)
+        {
+            return new MethodStatus(factor, false, $"online only: needs the org's server{(offlineBecause is null ? "" : $", which cannot be asked now ({offlineBecause})")}");
+        }
+
+        return method.Available
+            ? new MethodStatus(factor, true, "online: the org's server says it is set up for this person")
+            : new MethodStatus(factor, false, $"the org's server says it cannot be used now: {method.Reason ?? "not available"}");
     }
 
     public OfflineEnrollment BeginOfflineEnrollment(string login) => OfflineEnrollment.Begin(this, login, time);

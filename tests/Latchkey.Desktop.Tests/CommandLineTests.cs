@@ -110,13 +110,20 @@ public sealed partial class CommandLineTests : IDisposable
     {
         await fixture.EnrollAsync();
 
-        var run = await CliRun.RunAsync(["status", "--profile", Profile, "--state", State], time: fixture.Time);
+        fixture.Server.Methods[1] = new("OV_TOTP", false, "factor_not_enrolled");
+
+        var run = await CliRun.RunAsync(["status", "--profile", Profile, "--state", State], time: fixture.Time, server: fixture.Server);
+        var unreachable = await CliRun.RunAsync(["status", "--profile", fixture.Folder.WriteProfile(TestFolder.UnreachableProfileJson, "unreachable.json"), "--state", State],
+            time: fixture.Time);
 
         Assert.Equal(0, run.Exit);
         Assert.Contains("alice@example.com:", run.OutLines);
         Assert.Contains(run.OutLines, l => l.StartsWith("  Offline_TOTP: usable now. \"Device access code Alice-MacBook\": offline sign-in works until 2026-12-10 09:00 UTC", StringComparison.Ordinal));
-        Assert.Contains(run.OutLines, l => l.StartsWith("  OV_Push: not usable now. online only", StringComparison.Ordinal));
+        Assert.Contains("  OV_Push: usable now. online: the org's server says it is set up for this person", run.OutLines);
+        Assert.Contains("  OV_TOTP: not usable now. the org's server says it cannot be used now: factor_not_enrolled", run.OutLines);
         Assert.Contains("Offline events waiting for upload: 0", run.OutLines);
+        Assert.Equal(0, unreachable.Exit);
+        Assert.Contains(unreachable.OutLines, l => l.StartsWith("  OV_Push: not usable now. online only: needs the org's server, which cannot be asked now (cannot reach the server", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ internal static class StatusCommand
     {
         var user = new Option<string?>("--user") { Description = "Only this user (default: every user this computer keeps offline records for)." };
         var command = new Command("status", "Show the methods each user can use now on this computer: offline or not, and until when.") { options.Profile, user };
-        command.SetAction(DesktopCommandLine.Guarded(environment, options, (run, _) =>
+        command.SetAction(DesktopCommandLine.Guarded(environment, options, async (run, cancellationToken) =>
         {
             var computer = run.Agent.State.LoadComputer();
             environment.Out.WriteLine($"Computer: {run.Agent.ComputerName}" + (computer is null ? " (no machine state yet)" : $" ({computer.Id})"));
@@ -23,7 +23,8 @@ internal static class StatusCommand
             foreach (var login in logins)
             {
                 environment.Out.WriteLine($"{login}:");
-                foreach (var status in run.Agent.Status(login))
+                var (online, offlineBecause) = await OnlineAsync(run, login, cancellationToken);
+                foreach (var status in run.Agent.Status(login, online, offlineBecause))
                 {
                     environment.Out.WriteLine($"  {status.Name}: {(status.UsableNow ? "usable now" : "not usable now")}. {status.Detail}");
                 }
@@ -38,8 +39,26 @@ internal static class StatusCommand
 
             var pending = run.Agent.State.LoadJournal().Count;
             environment.Out.WriteLine($"Offline events waiting for upload: {pending}");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>What the server says of the online methods for <paramref name="login"/>, or why it could not be asked (unreachable, refused).</summary>
+    private static async Task<(Server.OnlineMethods? Online, string? Because)> OnlineAsync(CommandRun run, string login, CancellationToken cancellationToken)
+    {
+        if (!run.Agent.Profile.AllowedFactors.Any(f => f is Profile.DesktopFactor.Push or Profile.DesktopFactor.Totp))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (await run.Agent.OnlineMethodsAsync(login, cancellationToken), null);
+        }
+        catch (DesktopException e)
+        {
+            return (null, e.Message);
+        }
     }
 }
