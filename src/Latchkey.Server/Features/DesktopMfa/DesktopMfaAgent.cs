@@ -83,6 +83,10 @@ public static class DesktopMfaReasons
     public const string LoginRequired = "login_required";
     public const string EnrollmentExpired = "enrollment_expired";
     public const string RateLimited = "rate_limited";
+    public const string NoRoamingKeys = "no_roaming_keys";
+    public const string KeyNotRegistered = "key_not_registered";
+    public const string InvalidChallenge = "invalid_challenge";
+    public const string InvalidAssertion = "invalid_assertion";
 }
 
 /// <summary>
@@ -106,6 +110,7 @@ public static class DesktopMfaAgent
         agent.MapPost("/code", (HttpContext c, DesktopMfaGate gate, TotpFactors totp, DesktopMfaSecrets secrets, DesktopMfaLoginTokens tokens, TimeProvider time) =>
             Handle(c, gate, (r, g) => CheckCode(r, g, totp, secrets, tokens, time)));
         agent.MapDesktopMfaOffline();
+        agent.MapDesktopMfaSecurityKeys();
     }
 
     public static bool IsAgent(PathString path) => path.StartsWithSegments(Prefix);
@@ -151,6 +156,7 @@ public static class DesktopMfaAgent
             {
                 "OV_Push" => (await gate.PushAsync(user)).Unavailable,
                 "OV_TOTP" => (await gate.CodesAsync(user)).Count == 0 ? DesktopMfaReasons.FactorNotEnrolled : null,
+                DesktopMfaSecurityKeys.Factor => DesktopMfaSecurityKeys.Unavailable(await DesktopMfaSecurityKeys.CredentialsAsync(gate, user)),
                 _ => null,
             };
             var entry = new JsonObject { ["factor"] = factor, ["available"] = unavailable is null };
@@ -277,6 +283,9 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
     public string? LoginToken { get; init; }
     public string? Secret { get; init; }
 
+    /// <summary>A security key's assertion: the <c>PublicKeyCredential</c> JSON of <c>navigator.credentials.get()</c>.</summary>
+    public JsonObject? Credential { get; init; }
+
     public static async Task<AgentRequest> ReadAsync(HttpContext context)
     {
         JsonObject body;
@@ -313,6 +322,7 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
         {
             LoginToken = body["loginToken"] is JsonValue t && t.TryGetValue<string>(out var token) ? token : null,
             Secret = Text(body["secret"], "secret", required: false),
+            Credential = body["credential"] as JsonObject,
         };
     }
 }
