@@ -1,6 +1,7 @@
 using Latchkey.Desktop.Offline;
 using Latchkey.Desktop.Profile;
 using Latchkey.Desktop.Security;
+using Latchkey.Desktop.SecurityKeys;
 using Latchkey.Desktop.Server;
 using Latchkey.Desktop.State;
 
@@ -131,14 +132,24 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         return Recorded(login, "code", token);
     }
 
-    private OnlineSignIn Recorded(string login, string method, string token)
+    /// <summary>
+    /// Signs in with a security key in <paramref name="slot"/> online: the server's list of the person's keys is kept for
+    /// offline use on this computer, the key answers the server's challenge, and the server checks it (recorded).
+    /// </summary>
+    public Task<OnlineSignIn> SignInWithSecurityKeyAsync(string login, SecurityKeySlot slot, CancellationToken cancellationToken) =>
+        new SecurityKeySignIn(this).OnlineAsync(login, slot, cancellationToken);
+
+    /// <summary>Signs in with a security key in <paramref name="slot"/> with no network, against the keys kept for this person on this computer.</summary>
+    public OfflineKeySignIn SignInWithSecurityKeyOffline(string login, SecurityKeySlot slot) => new SecurityKeySignIn(this).Offline(login, slot);
+
+    internal OnlineSignIn Recorded(string login, string method, string token)
     {
         var at = time.GetUtcNow();
         RecordOnlineSignIn(login, at);
         return new OnlineSignIn(DesktopState.NormalizeLogin(login), method, token, at);
     }
 
-    private void RequireAllowed(DesktopFactor factor)
+    internal void RequireAllowed(DesktopFactor factor)
     {
         if (!profile.Allows(factor))
         {
@@ -159,8 +170,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         return [.. profile.AllowedFactors.Select(factor => factor switch
         {
             DesktopFactor.OfflineTotp => OfflineCodeStatus(login, user, now),
-            DesktopFactor.SecurityKey => new MethodStatus(factor, false,
-                $"{user?.SecurityKeys.Count ?? 0} security key(s) registered for offline use on this computer; security-key sign-in is not built into this agent yet"),
+            DesktopFactor.SecurityKey => new SecurityKeySignIn(this).Status(login, user, now),
             _ => new MethodStatus(factor, false, "online only: needs the org's server (latchkey-desktop login --method push|code)"),
         })];
     }
@@ -216,13 +226,13 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 $"no device access code is set up for {login} on this computer: sign in online, then run latchkey-desktop enroll-offline --user {login}");
     }
 
-    private OfflineEvent Event(StateWriter writer, string login, string result, string? reason) => new()
+    internal OfflineEvent Event(StateWriter writer, string login, string result, string? reason, string method = OfflineCodeMethod) => new()
     {
         Id = Guid.NewGuid().ToString(),
         Time = time.GetUtcNow(),
         ComputerId = writer.Computer.Id,
         Login = DesktopState.NormalizeLogin(login),
-        Method = OfflineCodeMethod,
+        Method = method,
         Result = result,
         Reason = reason,
     };

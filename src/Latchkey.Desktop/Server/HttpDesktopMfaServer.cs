@@ -96,8 +96,30 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
         return (string?)answer["status"] == "ACTIVE" ? time.GetUtcNow() : throw Malformed("/offline-enrollments/{id}/confirm", "status is not ACTIVE");
     }
 
-    public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
-        throw NotSupported("looking up the security keys registered for offline use");
+    public async Task<SecurityKeyLookup> SecurityKeysAsync(string login, CancellationToken cancellationToken)
+    {
+        var answer = await SendAsync(HttpMethod.Post, "/security-keys", Body(login), cancellationToken);
+        var options = answer["options"] as JsonObject ?? throw Malformed("/security-keys", "no options");
+        var now = time.GetUtcNow();
+        var keys = (answer["keys"] as JsonArray ?? []).OfType<JsonObject>().Select(k => new RegisteredSecurityKey
+        {
+            CredentialId = (string?)k["credentialId"] ?? throw Malformed("/security-keys", "a key without credentialId"),
+            PublicKey = (string?)k["publicKey"] ?? throw Malformed("/security-keys", "a key without publicKey"),
+            Name = (string?)k["name"],
+            RegisteredAt = now,
+            SignCount = k["signCount"] is JsonValue c && c.TryGetValue<long>(out var count) ? count : 0,
+        }).ToList();
+        return new SecurityKeyLookup(options.ToJsonString(), keys);
+    }
+
+    public async Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, string credentialJson, CancellationToken cancellationToken)
+    {
+        var body = Body(login);
+        body["credential"] = JsonNode.Parse(credentialJson);
+        var answer = await SendAsync(HttpMethod.Post, "/security-keys/assertion", body, cancellationToken);
+        return new SecurityKeyVerified((string?)answer["loginToken"] ?? throw Malformed("/security-keys/assertion", "no loginToken"),
+            answer["signCount"] is JsonValue c && c.TryGetValue<long>(out var count) ? count : 0);
+    }
 
     public Task<IReadOnlyList<string>> UploadOfflineEventsAsync(string computerId, IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken) =>
         throw NotSupported("uploading offline sign-ins");
