@@ -99,7 +99,7 @@ internal sealed class FakeDesktopMfaServer(TimeProvider time) : IDesktopMfaServe
     }
 
     /// <summary>Checks the answer as the server would, with the agent's own offline check against the listed key.</summary>
-    public Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, string credentialJson, CancellationToken cancellationToken)
+    public Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, SecurityKeyLookup lookup, string credentialJson, CancellationToken cancellationToken)
     {
         var id = (string?)System.Text.Json.Nodes.JsonNode.Parse(credentialJson)?["id"];
         var index = SecurityKeys.FindIndex(k => k.CredentialId == id);

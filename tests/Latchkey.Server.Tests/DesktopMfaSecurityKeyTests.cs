@@ -38,10 +38,12 @@ public sealed class DesktopMfaSecurityKeyTests(ClockedServerFixture server) : IC
 
     private static JsonObject For(string login, JsonObject? computer = null) => new() { ["login"] = login, ["computer"] = (computer ?? Computer).DeepClone() };
 
-    private static JsonObject Answer(string login, JsonObject credential)
+    /// <summary>The key's answer to <paramref name="lookup"/>'s challenge, with its ticket, from <paramref name="computer"/> (default: the Build Mac).</summary>
+    private static JsonObject Answer(string login, JsonObject lookup, JsonObject credential, JsonObject? computer = null)
     {
-        var body = For(login);
+        var body = For(login, computer);
         body["credential"] = credential.DeepClone();
+        body["challengeTicket"] = lookup["challengeTicket"]?.DeepClone();
         return body;
     }
 
@@ -87,14 +89,14 @@ public sealed class DesktopMfaSecurityKeyTests(ClockedServerFixture server) : IC
         Assert.Equal((string?)lookup["challenge"], (string?)lookup["options"]!["challenge"]);
         var answer = roaming.Assert(lookup["options"]!.ToJsonString(), Origin);
 
-        var signedIn = (await CallAsync(app, "/security-keys/assertion", Answer(login, answer))).Expect(HttpStatusCode.OK).Object;
+        var signedIn = (await CallAsync(app, "/security-keys/assertion", Answer(login, lookup, answer))).Expect(HttpStatusCode.OK).Object;
         Assert.Equal("SUCCESS", (string?)signedIn["status"]);
         Assert.Equal(1, (long)signedIn["signCount"]!);
         Assert.False(string.IsNullOrEmpty((string?)signedIn["loginToken"]));
         Assert.Equal("SUCCESS", (string?)(await LastDesktopEventAsync(userId))["outcome"]!["result"]);
 
         // The same answer again: its challenge was used.
-        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, answer)), HttpStatusCode.Unauthorized, "invalid_challenge");
+        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, lookup, answer)), HttpStatusCode.Unauthorized, "invalid_challenge");
         var logged = await LastDesktopEventAsync(userId);
         Assert.Equal(("FAILURE", "invalid_challenge"), ((string?)logged["outcome"]!["result"], (string?)logged["outcome"]!["reason"]));
     }
@@ -143,7 +145,7 @@ public sealed class DesktopMfaSecurityKeyTests(ClockedServerFixture server) : IC
     }
 
     [Fact]
-    public async Task A4_the_gate_refuses_a_profile_without_FIDO2_USB_key_and_an_answer_by_an_unknown_key_or_to_an_old_challenge()
+    public async Task A4_the_gate_refuses_a_profile_without_FIDO2_USB_key_an_unknown_key_and_a_challenge_not_given_to_this_computer_or_too_old()
     {
         var pushOnly = await AppAsync(new JsonObject { ["allowedFactors"] = new JsonArray("OV_Push") });
         var (other, _) = await DesktopMfaKit.AssignedUserAsync(server, pushOnly.Id);
@@ -152,20 +154,33 @@ public sealed class DesktopMfaSecurityKeyTests(ClockedServerFixture server) : IC
         var app = await AppAsync();
         var (login, userId) = await DesktopMfaKit.AssignedUserAsync(server, app.Id);
         var key = await RegisteredKeyAsync(login);
-        var options = (await CallAsync(app, "/security-keys", For(login))).Expect(HttpStatusCode.OK).Object["options"]!.AsObject();
+        var lookup = (await CallAsync(app, "/security-keys", For(login))).Expect(HttpStatusCode.OK).Object;
+        var options = lookup["options"]!.DeepClone().AsObject();
         options.Remove("allowCredentials");
         var stranger = new SoftwareSecurityKey(new SecurityKeyRecord { Name = "stranger", Aaguid = Guid.NewGuid(), Created = server.Time.GetUtcNow() }, server.Time);
         var registration = new JsonObject { ["challenge"] = "AAAA", ["rp"] = new JsonObject { ["id"] = new Uri(Origin).Host }, ["user"] = new JsonObject { ["id"] = "dXNlcg" } };
         stranger.Register(registration.ToJsonString(), Origin);
         var unknown = stranger.Assert(options.ToJsonString(), Origin);
-        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, unknown)), HttpStatusCode.Unauthorized, "key_not_registered");
+        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, lookup, unknown)), HttpStatusCode.Unauthorized, "key_not_registered");
         Assert.Equal("key_not_registered", (string?)(await LastDesktopEventAsync(userId))["outcome"]!["reason"]);
 
         Refused(await CallAsync(app, "/security-keys/assertion", For(login)), HttpStatusCode.BadRequest, "invalid_request");
 
-        // A challenge lives 5 minutes.
-        var late = (await CallAsync(app, "/security-keys", For(login))).Expect(HttpStatusCode.OK).Object["options"]!.ToJsonString();
+        // A challenge given to another computer does not count here, nor one the dashboard gave (no ticket), and any lives 5 minutes.
+        var elsewhere = key.Assert(lookup["options"]!.ToJsonString(), Origin);
+        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, lookup, elsewhere, new JsonObject { ["name"] = "Other Mac" })),
+            HttpStatusCode.Unauthorized, "invalid_challenge");
+        using (var client = new SignInClient(server))
+        {
+            (await client.SignInAsync(login, ServerFixture.Password)).Expect(HttpStatusCode.OK);
+            var dashboard = (await client.PostJsonAsync("/idp/webauthn/assertion/options", new JsonObject())).Expect(HttpStatusCode.OK).Object;
+            Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, lookup, key.Assert(dashboard.ToJsonString(), Origin))),
+                HttpStatusCode.Unauthorized, "invalid_challenge");
+        }
+
+        var late = (await CallAsync(app, "/security-keys", For(login))).Expect(HttpStatusCode.OK).Object;
         server.Time.Advance(TimeSpan.FromMinutes(5));
-        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, key.Assert(late, Origin))), HttpStatusCode.Unauthorized, "invalid_challenge");
+        Refused(await CallAsync(app, "/security-keys/assertion", Answer(login, late, key.Assert(late["options"]!.ToJsonString(), Origin))),
+            HttpStatusCode.Unauthorized, "invalid_challenge");
     }
 }

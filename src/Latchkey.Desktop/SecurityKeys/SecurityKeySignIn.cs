@@ -30,7 +30,7 @@ public sealed class SecurityKeySignIn(DesktopAgent agent)
         agent.State.Write(writer => Keep(writer.User(login).SecurityKeys, lookup.Keys));
         var name = KeyFor(login, slot, lookup.Keys, onThisComputer: false);
         var credential = slot.Assert(name, lookup.RequestOptionsJson, Origin);
-        var answer = await agent.Server.VerifySecurityKeyAsync(login, credential, cancellationToken);
+        var answer = await agent.Server.VerifySecurityKeyAsync(login, lookup, credential, cancellationToken);
         var id = (string?)JsonNode.Parse(credential)?["id"];
         agent.State.Write(writer =>
         {

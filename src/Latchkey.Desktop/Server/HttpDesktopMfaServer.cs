@@ -109,13 +109,14 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
             RegisteredAt = now,
             SignCount = k["signCount"] is JsonValue c && c.TryGetValue<long>(out var count) ? count : 0,
         }).ToList();
-        return new SecurityKeyLookup(options.ToJsonString(), keys);
+        return new SecurityKeyLookup(options.ToJsonString(), keys, (string?)answer["challengeTicket"]);
     }
 
-    public async Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, string credentialJson, CancellationToken cancellationToken)
+    public async Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, SecurityKeyLookup lookup, string credentialJson, CancellationToken cancellationToken)
     {
         var body = Body(login);
         body["credential"] = JsonNode.Parse(credentialJson);
+        body["challengeTicket"] = lookup.ChallengeTicket;
         var answer = await SendAsync(HttpMethod.Post, "/security-keys/assertion", body, cancellationToken);
         return new SecurityKeyVerified((string?)answer["loginToken"] ?? throw Malformed("/security-keys/assertion", "no loginToken"),
             answer["signCount"] is JsonValue c && c.TryGetValue<long>(out var count) ? count : 0);

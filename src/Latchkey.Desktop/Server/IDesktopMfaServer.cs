@@ -44,8 +44,11 @@ public interface IDesktopMfaServer
     /// </summary>
     Task<SecurityKeyLookup> SecurityKeysAsync(string login, CancellationToken cancellationToken);
 
-    /// <summary>Checks a key's answer to the challenge of <see cref="SecurityKeysAsync"/> (<c>POST /security-keys/assertion</c>); the login token and the key's counter.</summary>
-    Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, string credentialJson, CancellationToken cancellationToken);
+    /// <summary>
+    /// Checks a key's answer to the challenge of <paramref name="lookup"/> (<c>POST /security-keys/assertion</c>, with the
+    /// lookup's challenge ticket); the login token and the key's counter.
+    /// </summary>
+    Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, SecurityKeyLookup lookup, string credentialJson, CancellationToken cancellationToken);
 
     /// <summary>
     /// Uploads signed offline events; returns the ids the server stored or already had (it deduplicates by id), which
@@ -92,8 +95,11 @@ public sealed record OfflineEnrollmentRequest(
     DateTimeOffset ExpiresAt,
     string LoginToken);
 
-/// <summary>The answer of <c>POST /security-keys</c>: the <c>PublicKeyCredentialRequestOptions</c> JSON (challenge, RP id, the keys allowed) and the keys.</summary>
-public sealed record SecurityKeyLookup(string RequestOptionsJson, IReadOnlyList<RegisteredSecurityKey> Keys);
+/// <summary>
+/// The answer of <c>POST /security-keys</c>: the <c>PublicKeyCredentialRequestOptions</c> JSON (challenge, RP id, the keys
+/// allowed), the keys, and the ticket that binds the challenge to this computer (sent back with the answer).
+/// </summary>
+public sealed record SecurityKeyLookup(string RequestOptionsJson, IReadOnlyList<RegisteredSecurityKey> Keys, string? ChallengeTicket = null);
 
 /// <summary>A key's answer the server accepted: the login token of the online sign-in and the key's counter now.</summary>
 public sealed record SecurityKeyVerified(string LoginToken, long SignCount);

@@ -286,6 +286,9 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
     /// <summary>A security key's assertion: the <c>PublicKeyCredential</c> JSON of <c>navigator.credentials.get()</c>.</summary>
     public JsonObject? Credential { get; init; }
 
+    /// <summary>The ticket that binds the security-key challenge to the app, person and computer it was given to.</summary>
+    public string? ChallengeTicket { get; init; }
+
     public static async Task<AgentRequest> ReadAsync(HttpContext context)
     {
         JsonObject body;
@@ -323,6 +326,7 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
             LoginToken = body["loginToken"] is JsonValue t && t.TryGetValue<string>(out var token) ? token : null,
             Secret = Text(body["secret"], "secret", required: false),
             Credential = body["credential"] as JsonObject,
+            ChallengeTicket = body["challengeTicket"] is JsonValue c && c.TryGetValue<string>(out var ticket) ? ticket : null,
         };
     }
 }

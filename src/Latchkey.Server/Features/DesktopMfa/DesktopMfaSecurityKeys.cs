@@ -16,7 +16,8 @@ namespace Latchkey.Server.Features.DesktopMfa;
 /// gate's checks with <c>FIDO2_USB_key</c>; the lookup is rate limited per person and computer. The challenge and the
 /// assertion are <see cref="WebAuthnCeremonies"/>' own: stored in the database, bound to the person and to assertions,
 /// used once and only for 5 minutes, the signature and the counter checked by ASP.NET Core Identity's passkey handler
-/// and the ceremony's conditional update.
+/// and the ceremony's conditional update. A sealed ticket given with the challenge (<see cref="DesktopMfaLoginTokens.IssueChallenge"/>)
+/// binds it to the app and computer too, with no table for it: an answer counts only where the challenge was given.
 /// </summary>
 public static class DesktopMfaSecurityKeys
 {
@@ -27,8 +28,8 @@ public static class DesktopMfaSecurityKeys
 
     public static void MapDesktopMfaSecurityKeys(this RouteGroupBuilder agent)
     {
-        agent.MapPost("/security-keys", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies) =>
-            DesktopMfaAgent.Handle(c, gate, (r, g) => LookUpAsync(r, g, ceremonies)));
+        agent.MapPost("/security-keys", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens) =>
+            DesktopMfaAgent.Handle(c, gate, (r, g) => LookUpAsync(r, g, ceremonies, tokens)));
         agent.MapPost("/security-keys/assertion", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens) =>
             DesktopMfaAgent.Handle(c, gate, (r, g) => VerifyAsync(r, g, ceremonies, tokens)));
     }
@@ -77,7 +78,7 @@ public static class DesktopMfaSecurityKeys
         };
     }
 
-    private static async Task<IResult> LookUpAsync(AgentRequest request, DesktopMfaGate gate, WebAuthnCeremonies ceremonies)
+    private static async Task<IResult> LookUpAsync(AgentRequest request, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens)
     {
         var user = await gate.AdmitAsync(request, Factor);
         await gate.CountKeyLookupAsync(user, request.Computer.Describe());
@@ -101,6 +102,7 @@ public static class DesktopMfaSecurityKeys
         {
             ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
             ["challenge"] = options.Challenge,
+            ["challengeTicket"] = tokens.IssueChallenge(gate.App.Id, user.Id, request.Computer.Describe(), options.Challenge),
             ["expiresAt"] = IsoTime.Write(options.ExpiresAt),
             ["options"] = requestOptions,
             ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject
@@ -127,7 +129,17 @@ public static class DesktopMfaSecurityKeys
                 user, Factor, computer);
         }
 
-        var outcome = await ceremonies.VerifyAssertionAsync(user, credential.ToJsonString(), null, gate.Http, SignIn.SignInEvents.Actor(user), gate.Http.RequestAborted);
+        // The challenge must be the one given to this app, person and computer (the ticket of the lookup); the ceremony
+        // then uses it up, so it answers once.
+        var challenge = WebAuthnJson.ChallengeOf(credential);
+        if (challenge is null || !tokens.OpensChallenge(request.ChallengeTicket, gate.App.Id, user.Id, computer, challenge))
+        {
+            throw gate.Refuse(401, DesktopMfaReasons.InvalidChallenge,
+                "The key answered a challenge that was not given to you on this computer by this app (or its challengeTicket is missing or older than 5 minutes): look up your keys again and touch the key once.",
+                user, Factor, computer);
+        }
+
+        var outcome = await ceremonies.VerifyAssertionAsync(user, credential.ToJsonString(), challenge, gate.Http, SignIn.SignInEvents.Actor(user), gate.Http.RequestAborted);
         if (!outcome.Succeeded)
         {
             var wrongChallenge = outcome.Reason!.Contains("(wrong challenge)", StringComparison.Ordinal);
