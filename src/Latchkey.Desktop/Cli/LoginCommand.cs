@@ -81,7 +81,7 @@ internal static class LoginCommand
             }
             catch (DesktopException e) when (e.ExitCode == ExitCodes.Unreachable)
             {
-                output.WriteLine($"The server cannot be reached ({e.Message}); checking the security key offline.");
+                output.WriteLine($"The server cannot be reached, so the security key is checked offline: {e.Message}");
             }
         }
 

@@ -207,7 +207,7 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
         new(ExitCodes.Failure, $"the server at {orgUrl} answered {Prefix}{path} in an unexpected shape ({what}); is DMFAOrgURL a Latchkey server?");
 
     private DesktopException Unreachable(Uri url, string cause, Exception inner) => new(ExitCodes.Unreachable,
-        $"cannot reach the server at {url}: {cause}. Check the network and the profile's DMFAOrgURL ({orgUrl}); offline, use --method offline-code --offline", inner);
+        $"cannot reach the server at {url}: {cause}. Check the network and the profile's DMFAOrgURL ({orgUrl}); offline, use --offline with --method offline-code or security-key", inner);
 
     private static string Cause(HttpRequestException e)
     {
