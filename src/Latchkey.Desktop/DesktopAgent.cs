@@ -1,7 +1,8 @@
-using Latchkey.Core.Authenticators.DesktopMfa;
+using Latchkey.Core.Security;
 using Latchkey.Desktop.Offline;
 using Latchkey.Desktop.Profile;
 using Latchkey.Desktop.Security;
+using Latchkey.Desktop.SecurityKeys;
 using Latchkey.Desktop.Server;
 using Latchkey.Desktop.State;
 
@@ -60,7 +61,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         var window = OfflinePeriod.Evaluate(profile, login, user.LastOnlineSignIn, time.GetUtcNow());
         if (!window.Allowed)
         {
-            state.Write(writer => writer.Record(Event(writer, login, OfflineCodeMethod, "FAILURE", profile.OfflinePeriod <= TimeSpan.Zero ? "offline_not_allowed" : "offline_period_expired")));
+            state.Write(writer => writer.Record(Event(writer, login, "FAILURE", profile.OfflinePeriod <= TimeSpan.Zero ? "offline_not_allowed" : "offline_period_expired")));
             throw new DesktopException(ExitCodes.OfflinePeriod, window.Message);
         }
 
@@ -82,7 +83,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 user.MarkUsed(result.Step!.Value);
             }
 
-            writer.Record(Event(writer, login, OfflineCodeMethod, result.IsAccepted ? "SUCCESS" : "FAILURE", Reason(result.Result)));
+            writer.Record(Event(writer, login, result.IsAccepted ? "SUCCESS" : "FAILURE", Reason(result.Result)));
             return result;
         });
         return check.Result switch
@@ -143,7 +144,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 user.UsedRecoverySteps.Add(outcome.Step!.Value);
             }
 
-            writer.Record(Event(writer, login, RecoveryPinMethod, outcome.Failure is null ? "SUCCESS" : "FAILURE", outcome.Failure));
+            writer.Record(Event(writer, login, outcome.Failure is null ? "SUCCESS" : "FAILURE", outcome.Failure, RecoveryPinMethod));
             return outcome;
         });
 
@@ -234,14 +235,24 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         return Recorded(login, "code", token);
     }
 
-    private OnlineSignIn Recorded(string login, string method, string token)
+    /// <summary>
+    /// Signs in with a security key in <paramref name="slot"/> online: the server's list of the person's keys is kept for
+    /// offline use on this computer, the key answers the server's challenge, and the server checks it (recorded).
+    /// </summary>
+    public Task<OnlineSignIn> SignInWithSecurityKeyAsync(string login, SecurityKeySlot slot, CancellationToken cancellationToken) =>
+        new SecurityKeySignIn(this).OnlineAsync(login, slot, cancellationToken);
+
+    /// <summary>Signs in with a security key in <paramref name="slot"/> with no network, against the keys kept for this person on this computer.</summary>
+    public OfflineKeySignIn SignInWithSecurityKeyOffline(string login, SecurityKeySlot slot) => new SecurityKeySignIn(this).Offline(login, slot);
+
+    internal OnlineSignIn Recorded(string login, string method, string token)
     {
         var at = time.GetUtcNow();
         RecordOnlineSignIn(login, at);
         return new OnlineSignIn(DesktopState.NormalizeLogin(login), method, token, at);
     }
 
-    private void RequireAllowed(DesktopFactor factor)
+    internal void RequireAllowed(DesktopFactor factor)
     {
         if (!profile.Allows(factor))
         {
@@ -290,8 +301,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         return [.. profile.AllowedFactors.Select(factor => factor switch
         {
             DesktopFactor.OfflineTotp => OfflineCodeStatus(login, user, now),
-            DesktopFactor.SecurityKey => new MethodStatus(factor, false,
-                $"{user?.SecurityKeys.Count ?? 0} security key(s) registered for offline use on this computer; security-key sign-in is not built into this agent yet"),
+            DesktopFactor.SecurityKey => new SecurityKeySignIn(this).Status(login, user, now),
             _ => OnlineStatus(factor, online, offlineBecause),
         })];
     }
@@ -360,7 +370,7 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
                 $"no device access code is set up for {login} on this computer: sign in online, then run latchkey-desktop enroll-offline --user {login}");
     }
 
-    private OfflineEvent Event(StateWriter writer, string login, string method, string result, string? reason) => new()
+    internal OfflineEvent Event(StateWriter writer, string login, string result, string? reason, string method = OfflineCodeMethod) => new()
     {
         Id = Guid.NewGuid().ToString(),
         Time = time.GetUtcNow(),

@@ -55,6 +55,9 @@ public static class ExitCodes
 
     /// <summary>Nobody answered the push in time.</summary>
     public const int PushExpired = 17;
+
+    /// <summary>No security key is visible in the USB slot (none inserted, or the OS has not allowed it to connect).</summary>
+    public const int NoSecurityKey = 18;
 }
 
 /// <summary>

@@ -56,16 +56,6 @@ public sealed class OnlineSignInTests : IDisposable
     }
 
     [Fact]
-    public async Task Security_key_lookup_is_refused_as_not_supported_by_the_server_yet()
-    {
-        using var server = new HttpDesktopMfaServer(Profile.ProfileReader.Parse(TestFolder.UnreachableProfileJson), new DesktopComputer("Mac"), fixture.Time);
-
-        var keys = await Assert.ThrowsAsync<DesktopException>(() => server.GetOfflineSecurityKeysAsync(AgentFixture.Login, "computer", TestContext.Current.CancellationToken));
-
-        Assert.Contains("not supported by this server yet", keys.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Sync_uploads_the_journal_and_removes_what_the_server_stored_had_or_refused_reporting_the_refused()
     {
         var agent = fixture.Agent;
@@ -96,6 +86,10 @@ public sealed class OnlineSignInTests : IDisposable
     [InlineData("push_expired", ExitCodes.PushExpired)]
     [InlineData("enrollment_expired", ExitCodes.EnrollmentExpired)]
     [InlineData("device_access_code_used_online", ExitCodes.Refused)]
+    [InlineData("no_roaming_keys", ExitCodes.FactorNotSetUp)]
+    [InlineData("key_not_registered", ExitCodes.Refused)]
+    [InlineData("invalid_challenge", ExitCodes.Refused)]
+    [InlineData("invalid_assertion", ExitCodes.Refused)]
     [InlineData("something_new", ExitCodes.Failure)]
     public void Each_refusal_reason_has_its_documented_exit_code(string reason, int exitCode) =>
         Assert.Equal(exitCode, ServerRefusals.ExitCodeOf(reason));

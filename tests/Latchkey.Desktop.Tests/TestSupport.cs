@@ -70,8 +70,49 @@ internal sealed class FakeDesktopMfaServer(TimeProvider time) : IDesktopMfaServe
     public Task<string> CheckCodeAsync(string login, string code, CancellationToken cancellationToken) =>
         code == OrgCode ? Task.FromResult(LoginToken) : throw ServerRefusals.ToException("invalid_code", "The code is not right.", null, null, null);
 
-    public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RegisteredSecurityKey>>([]);
+    /// <summary>The person's keys as the server lists them; a lookup refused with <see cref="KeyLookupRefusal"/> when set.</summary>
+    public List<RegisteredSecurityKey> SecurityKeys { get; } = [];
+
+    public DesktopException? KeyLookupRefusal { get; set; }
+
+    /// <summary>Answer every security-key request as a server that cannot be reached.</summary>
+    public bool Unreachable { get; set; }
+
+    public const string Origin = "https://acme.example.com";
+
+    private byte[] challenge = [];
+
+    public Task<SecurityKeyLookup> SecurityKeysAsync(string login, CancellationToken cancellationToken)
+    {
+        if (Unreachable || KeyLookupRefusal is not null)
+        {
+            throw KeyLookupRefusal ?? new DesktopException(ExitCodes.Unreachable, $"cannot reach the server at {Origin}: the connection was refused");
+        }
+
+        challenge = SecurityKeyAssertion.NewChallenge();
+        var options = new System.Text.Json.Nodes.JsonObject
+        {
+            ["challenge"] = System.Buffers.Text.Base64Url.EncodeToString(challenge), ["rpId"] = new Uri(Origin).Host,
+            ["allowCredentials"] = new System.Text.Json.Nodes.JsonArray([.. SecurityKeys.Select(k => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["type"] = "public-key", ["id"] = k.CredentialId })]),
+        };
+        return Task.FromResult(new SecurityKeyLookup(options.ToJsonString(), [.. SecurityKeys]));
+    }
+
+    /// <summary>Checks the answer as the server would, with the agent's own offline check against the listed key.</summary>
+    public Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, SecurityKeyLookup lookup, string credentialJson, CancellationToken cancellationToken)
+    {
+        var id = (string?)System.Text.Json.Nodes.JsonNode.Parse(credentialJson)?["id"];
+        var index = SecurityKeys.FindIndex(k => k.CredentialId == id);
+        var key = index < 0 ? throw ServerRefusals.ToException("key_not_registered", "This security key is not registered for you.", null, null, null) : SecurityKeys[index];
+        var check = SecurityKeyAssertion.Verify(credentialJson, System.Buffers.Text.Base64Url.DecodeFromChars(key.PublicKey), key.SignCount, challenge, Origin, new Uri(Origin).Host);
+        if (!check.Accepted)
+        {
+            throw ServerRefusals.ToException("invalid_assertion", check.Words, null, null, null);
+        }
+
+        SecurityKeys[index] = key with { SignCount = check.SignCount };
+        return Task.FromResult(new SecurityKeyVerified(LoginToken, check.SignCount));
+    }
 
     /// <summary>Ids the fake server refuses on upload, with the reason.</summary>
     public Dictionary<string, string> RefuseOnUpload { get; } = new(StringComparer.Ordinal);

@@ -122,6 +122,21 @@ public sealed class ConfigurationTests
         Assert.Contains(key, message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, 60, "Latchkey:RateLimits:DesktopMfaKeyLookup")]
+    [InlineData(5, 3601, "Latchkey:RateLimits:DesktopMfaKeyLookup")]
+    [InlineData(0, 60, "Latchkey:RateLimits:DesktopMfaPush")]
+    public void A_bad_desktop_mfa_limit_is_rejected_naming_the_key(int limit, int windowSeconds, string key)
+    {
+        var message = Assert.Single(Failures(o =>
+        {
+            var options = key.EndsWith("KeyLookup", StringComparison.Ordinal) ? o.RateLimits.DesktopMfaKeyLookup : o.RateLimits.DesktopMfaPush;
+            (options.Limit, options.WindowSeconds) = (limit, windowSeconds);
+        }));
+        Assert.Contains(key, message, StringComparison.Ordinal);
+        Assert.Equal((5, 60), (new LatchkeyOptions().RateLimits.DesktopMfaKeyLookup.Limit, new LatchkeyOptions().RateLimits.DesktopMfaKeyLookup.WindowSeconds));
+    }
+
     [Fact]
     public void Refused_passwords_slow_an_address_down_at_60_a_minute_by_default()
     {

@@ -17,7 +17,8 @@ namespace Latchkey.Server.Tests;
 /// the profile the Desktop MFA app downloads. A person not assigned and a wrong client secret are refused in plain
 /// words with their own exit codes; a push with number matching approved on a device, and a code of the org account,
 /// sign in online; a device access code set up after an online sign-in then works with no network, and typed where the
-/// org account's code is expected it is named as the device access code of this computer.
+/// org account's code is expected it is named as the device access code of this computer. Scenario A4: a security key
+/// (a software key in the USB slot) signs in online, and then offline when the server cannot be reached.
 /// </summary>
 public sealed partial class DesktopAgentOnlineTests(ClockedServerFixture server) : IClassFixture<ClockedServerFixture>, IDisposable
 {
@@ -286,4 +287,36 @@ public sealed partial class DesktopAgentOnlineTests(ClockedServerFixture server)
 
     [GeneratedRegex(@"^Choose the number (\d+) in the authenticator app\r?$", RegexOptions.Multiline)]
     private static partial Regex NumberLine();
+
+    [Fact]
+    public async Task A4_end_to_end_the_agent_signs_in_with_the_key_online_then_offline_when_the_server_cannot_be_reached()
+    {
+        var app = await AppAsync();
+        var (login, _) = await AssignedUserAsync(app);
+        var keys = Path.Combine(folder, "usb");
+        await DesktopMfaKit.RegisterSecurityKeyAsync(server, login, home: keys);
+        var online = await ProfileFileAsync(app);
+        // Nothing listens on port 9 (discard): the server cannot be reached, at once; the host, the keys' RP id, is the same.
+        var unreachable = await ProfileFileAsync(app, p => p["DMFAOrgURL"] = $"http://{server.Api.BaseAddress.Host}:9");
+
+        async Task<(int Exit, string Output)> LoginAsync(string profileFile)
+        {
+            var output = new StringWriter();
+            var environment = new CliEnvironment
+            {
+                In = new StringReader(""), Out = output, Error = output, Time = server.Time, ComputerName = "Build Mac", DefaultState = Path.Combine(folder, "state"),
+            };
+            var exit = await DesktopCommandLine.RunAsync(["login", "--profile", profileFile, "--user", login, "--method", "security-key", "--keys", keys], environment, Cancel);
+            return (exit, output.ToString());
+        }
+
+        var first = await LoginAsync(online);
+        Assert.True(first.Exit == ExitCodes.Ok, first.Output);
+        Assert.Contains($"Signed in {login} online with a security key.", first.Output, StringComparison.Ordinal);
+
+        var second = await LoginAsync(unreachable);
+        Assert.True(second.Exit == ExitCodes.Ok, second.Output);
+        Assert.Contains("The server cannot be reached, so the security key is checked offline: cannot reach the server at", second.Output, StringComparison.Ordinal);
+        Assert.Contains($"Signed in {login} offline with the security key Blue key.", second.Output, StringComparison.Ordinal);
+    }
 }

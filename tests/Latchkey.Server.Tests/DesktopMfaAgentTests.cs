@@ -57,16 +57,7 @@ public sealed class DesktopMfaAgentTests(ClockedServerFixture server) : IClassFi
         return response.Object;
     }
 
-    private async Task<JsonObject> LastDesktopEventAsync(string userId)
-    {
-        // The server's clock stands still here: bound the window just past it, or the newest events would be outside it.
-        var until = Uri.EscapeDataString(server.Time.GetUtcNow().AddSeconds(1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
-        var events = (await server.Api.GetAsync($"/api/v1/logs?filter={ServerFixture.Encode($"eventType eq \"user.authentication.auth_via_mfa\" and actor.id eq \"{userId}\"")}&until={until}&sortOrder=DESCENDING&limit=1"))
-            .Expect(HttpStatusCode.OK).Array;
-        var e = (JsonObject)events.Single()!;
-        Assert.True((bool)e["debugContext"]!["debugData"]!["desktopMfa"]!);
-        return e;
-    }
+    private Task<JsonObject> LastDesktopEventAsync(string userId) => DesktopMfaKit.LastDesktopEventAsync(server, userId);
 
     private string CodeNow(string secret) => DesktopMfaKit.CodeNow(server, secret);
 

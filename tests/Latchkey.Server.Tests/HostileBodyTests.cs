@@ -124,6 +124,8 @@ public sealed class HostileBodyTests(ServerFixture server) : IClassFixture<Serve
         var routes = WriteRoutes().Select(r => $"{r.Method} {r.Pattern}").ToList();
         Assert.Contains("POST /api/v1/users", routes);
         Assert.Contains("PUT /api/v1/apps/{appId}/groups/{groupId}", routes);
+        Assert.Contains("POST /device-access/desktop-mfa/v1/security-keys", routes);
+        Assert.Contains("POST /device-access/desktop-mfa/v1/security-keys/assertion", routes);
         Assert.True(routes.Count >= 12, string.Join(", ", routes));
     }
 

@@ -1,16 +1,20 @@
 using System.CommandLine;
 using Latchkey.Desktop.Offline;
+using Latchkey.Desktop.Security;
+using Latchkey.Desktop.SecurityKeys;
 
 namespace Latchkey.Desktop.Cli;
 
 /// <summary>
-/// <c>login --profile FILE --user LOGIN [--method push|code|offline-code|recovery-pin] [--code N] [--offline]</c>: the second factor
-/// at the login window. Push and the org account's code go to the org's server; the device access code is verified
-/// here with no network, and so is a recovery PIN. Without <c>--method</c>, the methods the server says are available are offered in a menu.
+/// <c>login --profile FILE --user LOGIN [--method push|code|offline-code|security-key|recovery-pin] [--code N] [--keys DIR] [--offline]</c>:
+/// the second factor at the login window. Push and the org account's code go to the org's server; the device access
+/// code is verified here with no network; a security key (<c>--keys DIR</c>: the USB slot) is checked by the server
+/// online and here offline (with <c>--offline</c>, or when the server cannot be reached). Without <c>--method</c>, the
+/// methods the server says are available are offered in a menu. A recovery PIN is checked here with no network.
 /// </summary>
 internal static class LoginCommand
 {
-    public static readonly string[] Methods = [OnlineSignInFlow.Push, OnlineSignInFlow.Code, DesktopAgent.OfflineCodeMethod, "security-key", DesktopAgent.RecoveryPinMethod];
+    public static readonly string[] Methods = [OnlineSignInFlow.Push, OnlineSignInFlow.Code, DesktopAgent.OfflineCodeMethod, SecurityKeySignIn.Method, DesktopAgent.RecoveryPinMethod];
 
     public static Command Build(CliEnvironment environment, DesktopOptions options)
     {
@@ -20,10 +24,14 @@ internal static class LoginCommand
         };
         method.AcceptOnlyFromAmong(Methods);
         var code = new Option<string?>("--code") { Description = "The code or recovery PIN (otherwise it is asked for; read from standard input when it is not a terminal)." };
-        var offline = new Option<bool>("--offline") { Description = "Sign in without the network: only offline methods (the device access code)." };
+        var offline = new Option<bool>("--offline") { Description = "Sign in without the network: only offline methods (the device access code, a security key)." };
+        var keys = new Option<string?>("--keys")
+        {
+            Description = "The USB slot: a directory of software security keys (a latchkey-verify home; default ~/.latchkey-verify). A file NAME.blocked there: the key NAME is not allowed to connect.",
+        };
         var command = new Command("login", "Sign in to this computer with a second factor; exit 0 when it is accepted.")
         {
-            options.Profile, options.User, method, code, offline,
+            options.Profile, options.User, method, code, keys, offline,
         };
         command.SetAction(DesktopCommandLine.Guarded(environment, options, async (run, cancellationToken) =>
         {
@@ -44,12 +52,17 @@ internal static class LoginCommand
                 return ExitCodes.Ok;
             }
 
+            if (chosen == SecurityKeySignIn.Method)
+            {
+                return await SecurityKeyAsync(run, new SecurityKeySlot(run.Parse.GetValue(keys) ?? Verify.State.VerifyHome.DefaultDirectory, environment.Time), isOffline,
+                    cancellationToken);
+            }
+
             if (chosen != DesktopAgent.OfflineCodeMethod)
             {
-                throw isOffline
-                    ? new DesktopException(ExitCodes.Refused, $"{chosen} does not work offline in this agent: offline, use --method {DesktopAgent.OfflineCodeMethod} (the device access code)")
-                    : new DesktopException(ExitCodes.Failure,
-                        $"{chosen} is not built into this latchkey-desktop yet; use --method push, code or {DesktopAgent.OfflineCodeMethod}");
+                // Only push and the org account's code are left here, and only with --offline.
+                throw new DesktopException(ExitCodes.Refused,
+                    $"{chosen} does not work offline: offline, use --method {DesktopAgent.OfflineCodeMethod} (the device access code), {SecurityKeySignIn.Method} or {DesktopAgent.RecoveryPinMethod}");
             }
 
             var window = run.Agent.CheckOfflineCodeReady(run.User);
@@ -92,5 +105,28 @@ internal static class LoginCommand
         run.Environment.Out.WriteLine($"An offline factor was due on this computer by {OfflinePeriod.Format(deadline)} (the profile's {Profile.ProfileReader.NoOfflineFactorPeriodKey}): " +
             "set up the device access code now to finish logging in.");
         return await EnrollOfflineCommand.EnrollAsync(run, online, cancellationToken);
+    }
+
+    /// <summary>A security key online, or offline when asked to or when the server cannot be reached (said on its own line).</summary>
+    private static async Task<int> SecurityKeyAsync(CommandRun run, SecurityKeySlot slot, bool offline, CancellationToken cancellationToken)
+    {
+        var output = run.Environment.Out;
+        if (!offline)
+        {
+            try
+            {
+                var online = await run.Agent.SignInWithSecurityKeyAsync(run.User, slot, cancellationToken);
+                output.WriteLine($"Signed in {online.Login} online with a security key.");
+                return ExitCodes.Ok;
+            }
+            catch (DesktopException e) when (e.ExitCode == ExitCodes.Unreachable)
+            {
+                output.WriteLine($"The server cannot be reached, so the security key is checked offline: {e.Message}");
+            }
+        }
+
+        var signIn = run.Agent.SignInWithSecurityKeyOffline(run.User, slot);
+        output.WriteLine($"Signed in {signIn.Login} offline with the security key {signIn.KeyName}. Offline sign-in works until {OfflinePeriod.Format(signIn.OfflineUntil)}.");
+        return ExitCodes.Ok;
     }
 }

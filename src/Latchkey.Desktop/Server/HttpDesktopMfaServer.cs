@@ -105,8 +105,31 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
         return (string?)answer["status"] == "ACTIVE" ? time.GetUtcNow() : throw Malformed("/offline-enrollments/{id}/confirm", "status is not ACTIVE");
     }
 
-    public Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken) =>
-        throw NotSupported("looking up the security keys registered for offline use");
+    public async Task<SecurityKeyLookup> SecurityKeysAsync(string login, CancellationToken cancellationToken)
+    {
+        var answer = await SendAsync(HttpMethod.Post, "/security-keys", Body(login), cancellationToken);
+        var options = answer["options"] as JsonObject ?? throw Malformed("/security-keys", "no options");
+        var now = time.GetUtcNow();
+        var keys = (answer["keys"] as JsonArray ?? []).OfType<JsonObject>().Select(k => new RegisteredSecurityKey
+        {
+            CredentialId = (string?)k["credentialId"] ?? throw Malformed("/security-keys", "a key without credentialId"),
+            PublicKey = (string?)k["publicKey"] ?? throw Malformed("/security-keys", "a key without publicKey"),
+            Name = (string?)k["name"],
+            RegisteredAt = now,
+            SignCount = k["signCount"] is JsonValue c && c.TryGetValue<long>(out var count) ? count : 0,
+        }).ToList();
+        return new SecurityKeyLookup(options.ToJsonString(), keys, (string?)answer["challengeTicket"]);
+    }
+
+    public async Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, SecurityKeyLookup lookup, string credentialJson, CancellationToken cancellationToken)
+    {
+        var body = Body(login);
+        body["credential"] = JsonNode.Parse(credentialJson);
+        body["challengeTicket"] = lookup.ChallengeTicket;
+        var answer = await SendAsync(HttpMethod.Post, "/security-keys/assertion", body, cancellationToken);
+        return new SecurityKeyVerified((string?)answer["loginToken"] ?? throw Malformed("/security-keys/assertion", "no loginToken"),
+            answer["signCount"] is JsonValue c && c.TryGetValue<long>(out var count) ? count : 0);
+    }
 
     public async Task<OfflineUpload> UploadOfflineEventsAsync(IReadOnlyList<SignedOfflineEvent> events, CancellationToken cancellationToken)
     {
@@ -216,7 +239,7 @@ public sealed class HttpDesktopMfaServer : IDesktopMfaServer, IDisposable
         new(ExitCodes.Failure, $"the server at {orgUrl} answered {Prefix}{path} in an unexpected shape ({what}); is DMFAOrgURL a Latchkey server?");
 
     private DesktopException Unreachable(Uri url, string cause, Exception inner) => new(ExitCodes.Unreachable,
-        $"cannot reach the server at {url}: {cause}. Check the network and the profile's DMFAOrgURL ({orgUrl}); offline, use --method offline-code --offline", inner);
+        $"cannot reach the server at {url}: {cause}. Check the network and the profile's DMFAOrgURL ({orgUrl}); offline, use --offline with --method offline-code or security-key", inner);
 
     private static string Cause(HttpRequestException e)
     {

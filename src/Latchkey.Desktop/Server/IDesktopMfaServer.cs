@@ -38,8 +38,17 @@ public interface IDesktopMfaServer
     /// </summary>
     Task<DateTimeOffset> ConfirmOfflineEnrollmentAsync(string login, string enrollmentId, string code, CancellationToken cancellationToken);
 
-    /// <summary>The security keys registered for offline use by this user on this computer (rate limited per user and computer). Not on the server yet.</summary>
-    Task<IReadOnlyList<RegisteredSecurityKey>> GetOfflineSecurityKeysAsync(string login, string computerId, CancellationToken cancellationToken);
+    /// <summary>
+    /// The person's roaming security keys (credential id, COSE public key, name, counter) and the request options with a
+    /// fresh challenge for one of them to answer (<c>POST /security-keys</c>; rate limited per person and computer).
+    /// </summary>
+    Task<SecurityKeyLookup> SecurityKeysAsync(string login, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks a key's answer to the challenge of <paramref name="lookup"/> (<c>POST /security-keys/assertion</c>, with the
+    /// lookup's challenge ticket); the login token and the key's counter.
+    /// </summary>
+    Task<SecurityKeyVerified> VerifySecurityKeyAsync(string login, SecurityKeyLookup lookup, string credentialJson, CancellationToken cancellationToken);
 
     /// <summary>
     /// Uploads signed offline events (<c>POST /offline-events</c>, at most <see cref="OfflineUpload.MaxEvents"/> at a
@@ -94,6 +103,15 @@ public sealed record OfflineEnrollmentRequest(
     string Secret,
     DateTimeOffset ExpiresAt,
     string LoginToken);
+
+/// <summary>
+/// The answer of <c>POST /security-keys</c>: the <c>PublicKeyCredentialRequestOptions</c> JSON (challenge, RP id, the keys
+/// allowed), the keys, and the ticket that binds the challenge to this computer (sent back with the answer).
+/// </summary>
+public sealed record SecurityKeyLookup(string RequestOptionsJson, IReadOnlyList<RegisteredSecurityKey> Keys, string? ChallengeTicket = null);
+
+/// <summary>A key's answer the server accepted: the login token of the online sign-in and the key's counter now.</summary>
+public sealed record SecurityKeyVerified(string LoginToken, long SignCount);
 
 /// <summary>The server's id of a pending enrollment (and the account label it uses in the System Log, when it says).</summary>
 public sealed record OfflineEnrollmentRegistration(string EnrollmentId, string? ServerLabel = null);

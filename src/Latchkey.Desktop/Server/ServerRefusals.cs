@@ -13,12 +13,13 @@ public static class ServerRefusals
         "user_not_assigned" => ExitCodes.NotAssigned,
         "user_locked" or "user_suspended" or "user_not_active" => ExitCodes.AccountStatus,
         "policy_denied" => ExitCodes.PolicyDenied,
-        "factor_not_enrolled" or "push_not_enabled" => ExitCodes.FactorNotSetUp,
+        "factor_not_enrolled" or "push_not_enabled" or "no_roaming_keys" => ExitCodes.FactorNotSetUp,
         "factor_locked" or "rate_limited" => ExitCodes.TryLater,
         "push_rejected" or "wrong_number" => ExitCodes.PushRejected,
         "push_expired" => ExitCodes.PushExpired,
         "enrollment_expired" => ExitCodes.EnrollmentExpired,
-        "method_not_allowed" or "invalid_code" or "code_already_used" or "device_access_code_used_online" or "login_required" or "invalid_request" => ExitCodes.Refused,
+        "method_not_allowed" or "invalid_code" or "code_already_used" or "device_access_code_used_online" or "login_required" or "invalid_request"
+            or "key_not_registered" or "invalid_challenge" or "invalid_assertion" => ExitCodes.Refused,
         _ => ExitCodes.Failure,
     };
 

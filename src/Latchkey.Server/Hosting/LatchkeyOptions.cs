@@ -134,14 +134,21 @@ public sealed class RateLimitOptions
     public FailedSignInOptions FailedSignIn { get; set; } = new();
 
     /// <summary><c>Latchkey:RateLimits:DesktopMfaPush</c>: pushes the Desktop MFA agent may send one person in a window.</summary>
-    public DesktopMfaPushOptions DesktopMfaPush { get; set; } = new();
+    public DesktopMfaLimitOptions DesktopMfaPush { get; set; } = new();
+
+    /// <summary>
+    /// <c>Latchkey:RateLimits:DesktopMfaKeyLookup</c>: security-key lists the Desktop MFA agent may look up for one person
+    /// on one computer in a window.
+    /// </summary>
+    public DesktopMfaLimitOptions DesktopMfaKeyLookup { get; set; } = new();
 }
 
 /// <summary>
-/// Push fatigue: past <see cref="Limit"/> Desktop MFA pushes to one person in <see cref="WindowSeconds"/> (from any
-/// computer), the next is refused <c>rate_limited</c> with the seconds to wait, until the window ends.
+/// A Desktop MFA limit: past <see cref="Limit"/> requests in <see cref="WindowSeconds"/> (pushes to one person from any
+/// computer: push fatigue; security-key lookups for one person on one computer), the next is refused
+/// <c>rate_limited</c> with the seconds to wait, until the window ends.
 /// </summary>
-public sealed class DesktopMfaPushOptions
+public sealed class DesktopMfaLimitOptions
 {
     public int Limit { get; set; } = 5;
     public int WindowSeconds { get; set; } = 60;

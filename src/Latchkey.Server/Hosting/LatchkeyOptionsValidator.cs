@@ -126,6 +126,14 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:RateLimits:FailedSignIn:WindowSeconds must be between 1 and 3600.");
         }
 
+        foreach (var (limitName, limit) in new[] { ("DesktopMfaPush", options.RateLimits.DesktopMfaPush), ("DesktopMfaKeyLookup", options.RateLimits.DesktopMfaKeyLookup) })
+        {
+            if (limit.Limit is < 1 or > 1_000_000 || limit.WindowSeconds is < 1 or > 3600)
+            {
+                errors.Add($"Latchkey:RateLimits:{limitName}: Limit must be between 1 and 1000000 and WindowSeconds between 1 and 3600.");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

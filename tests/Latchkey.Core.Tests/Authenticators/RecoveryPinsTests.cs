@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Latchkey.Core.Authenticators.DesktopMfa;
+using Latchkey.Core.Security;
 using Xunit;
 
 namespace Latchkey.Core.Tests.Authenticators;

@@ -85,6 +85,10 @@ public static class DesktopMfaReasons
     public const string RateLimited = "rate_limited";
     public const string ComputerKeyMismatch = "computer_key_mismatch";
     public const string ComputerNotRegistered = "computer_not_registered";
+    public const string NoRoamingKeys = "no_roaming_keys";
+    public const string KeyNotRegistered = "key_not_registered";
+    public const string InvalidChallenge = "invalid_challenge";
+    public const string InvalidAssertion = "invalid_assertion";
 }
 
 /// <summary>
@@ -109,6 +113,7 @@ public static class DesktopMfaAgent
             Handle(c, gate, (r, g) => CheckCode(r, g, totp, secrets, tokens, time)));
         agent.MapDesktopMfaOffline();
         agent.MapDesktopMfaSync();
+        agent.MapDesktopMfaSecurityKeys();
     }
 
     public static bool IsAgent(PathString path) => path.StartsWithSegments(Prefix);
@@ -154,6 +159,7 @@ public static class DesktopMfaAgent
             {
                 "OV_Push" => (await gate.PushAsync(user)).Unavailable,
                 "OV_TOTP" => (await gate.CodesAsync(user)).Count == 0 ? DesktopMfaReasons.FactorNotEnrolled : null,
+                DesktopMfaSecurityKeys.Factor => DesktopMfaSecurityKeys.Unavailable(await DesktopMfaSecurityKeys.CredentialsAsync(gate, user)),
                 _ => null,
             };
             var entry = new JsonObject { ["factor"] = factor, ["available"] = unavailable is null };
@@ -291,6 +297,12 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
     public string? LoginToken { get; init; }
     public string? Secret { get; init; }
 
+    /// <summary>A security key's assertion: the <c>PublicKeyCredential</c> JSON of <c>navigator.credentials.get()</c>.</summary>
+    public JsonObject? Credential { get; init; }
+
+    /// <summary>The ticket that binds the security-key challenge to the app, person and computer it was given to.</summary>
+    public string? ChallengeTicket { get; init; }
+
     public static async Task<AgentRequest> ReadAsync(HttpContext context)
     {
         JsonObject body;
@@ -326,6 +338,8 @@ public sealed record AgentRequest(string Login, AgentComputer Computer, string? 
         {
             LoginToken = body["loginToken"] is JsonValue t && t.TryGetValue<string>(out var token) ? token : null,
             Secret = Text(body["secret"], "secret", required: false),
+            Credential = body["credential"] as JsonObject,
+            ChallengeTicket = body["challengeTicket"] is JsonValue c && c.TryGetValue<string>(out var ticket) ? ticket : null,
         };
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Latchkey.Core.Admin;
-using Latchkey.Core.Authenticators.DesktopMfa;
 using Latchkey.Core.Errors;
+using Latchkey.Core.Security;
 using Latchkey.Core.SystemLog;
 using Latchkey.Core.Time;
 using Latchkey.Server.Api;

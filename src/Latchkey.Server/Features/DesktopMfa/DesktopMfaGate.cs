@@ -182,17 +182,29 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     /// Counts a push to the person against <c>Latchkey:RateLimits:DesktopMfaPush</c> (push fatigue); past it, refused
     /// <c>rate_limited</c> with the seconds to wait (also <c>Retry-After</c>).
     /// </summary>
-    public async Task CountPushAsync(UserEntity user, string computer)
+    public Task CountPushAsync(UserEntity user, string computer) =>
+        CountAsync("desktop-mfa-push", "/push", "user:" + user.Id, options.Value.RateLimits.DesktopMfaPush, user, "OV_Push", computer,
+            wait => $"Too many pushes were sent to you in a short time. Wait {wait} seconds, or use a code from the authenticator app.");
+
+    /// <summary>
+    /// Counts a security-key lookup for the person on this computer against <c>Latchkey:RateLimits:DesktopMfaKeyLookup</c>
+    /// (each press of the login window's button is one); past it, refused <c>rate_limited</c> with the seconds to wait.
+    /// </summary>
+    public Task CountKeyLookupAsync(UserEntity user, string computer) =>
+        CountAsync("desktop-mfa-key-lookup", "/security-keys", $"user:{user.Id}|computer:{SecretHasher.Hash(computer)}", options.Value.RateLimits.DesktopMfaKeyLookup, user,
+            DesktopMfaSecurityKeys.Factor, computer,
+            wait => $"Your security keys were looked up too many times in a short time on this computer. Wait {wait} seconds, then try again (your keys are still set up).");
+
+    private async Task CountAsync(string name, string path, string scope, Hosting.DesktopMfaLimitOptions o, UserEntity user, string method, string computer,
+        Func<long, string> words)
     {
-        var o = options.Value.RateLimits.DesktopMfaPush;
-        var bucket = new RateLimits.RateLimitBucket("desktop-mfa-push", DesktopMfaAgent.Prefix + "/push", o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));
-        var decision = await limiter.AcquireAsync("user:" + user.Id, bucket, Http.RequestServices, Http.RequestAborted);
+        var bucket = new RateLimits.RateLimitBucket(name, DesktopMfaAgent.Prefix + path, o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));
+        var decision = await limiter.AcquireAsync(scope, bucket, Http.RequestServices, Http.RequestAborted);
         if (!decision.Allowed)
         {
             var wait = Math.Max(1, decision.ResetEpochSeconds - time.GetUtcNow().ToUnixTimeSeconds());
             Http.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var refusal = Refuse(429, DesktopMfaReasons.RateLimited,
-                $"Too many pushes were sent to you in a short time. Wait {wait} seconds, or use a code from the authenticator app.", user, "OV_Push", computer);
+            var refusal = Refuse(429, DesktopMfaReasons.RateLimited, words(wait), user, method, computer);
             throw new DesktopMfaException(refusal.Refusal with { RetryAfterSeconds = wait });
         }
     }

@@ -20,23 +20,42 @@ namespace Latchkey.Server.Features.DesktopMfa;
 /// The proof an online Desktop MFA sign-in gives the agent, good for 5 minutes: which app, person and computer it was
 /// for. Registering an offline factor takes one, so the app's credentials alone (on every computer) cannot register a
 /// device access code for anyone. Sealed with Data Protection; the expiry inside is checked on the server's clock.
+/// The same kind of seal, for another purpose, binds a security-key challenge to the app, person and computer that
+/// looked it up (<see cref="IssueChallenge"/>), so that its answer counts only there.
 /// </summary>
 public sealed class DesktopMfaLoginTokens(IDataProtectionProvider protection, TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
     private readonly IDataProtector _protector = protection.CreateProtector("Latchkey.DesktopMfa.LoginToken.v1");
+    private readonly IDataProtector _challenges = protection.CreateProtector("Latchkey.DesktopMfa.KeyChallenge.v1");
 
-    public string Issue(string appId, string userId, string computer)
+    public string Issue(string appId, string userId, string computer) => Seal(_protector, appId, userId, computer, null);
+
+    /// <summary>The person the token was issued for, provided it is of <paramref name="appId"/>, for <paramref name="computer"/> and not expired.</summary>
+    public string? Open(string? token, string appId, string computer) => Unseal(_protector, token, appId, computer, null);
+
+    /// <summary>A ticket for the security-key <paramref name="challenge"/> given to this app, person and computer (5 minutes, like the challenge).</summary>
+    public string IssueChallenge(string appId, string userId, string computer, string challenge) => Seal(_challenges, appId, userId, computer, challenge);
+
+    /// <summary>Whether <paramref name="ticket"/> was issued with <paramref name="challenge"/> to this app, person and computer, and is not expired.</summary>
+    public bool OpensChallenge(string? ticket, string appId, string userId, string computer, string challenge) =>
+        Unseal(_challenges, ticket, appId, computer, challenge) == userId;
+
+    private string Seal(IDataProtector protector, string appId, string userId, string computer, string? challenge)
     {
         var payload = new JsonObject
         {
             ["app"] = appId, ["user"] = userId, ["computer"] = computer, ["exp"] = (time.GetUtcNow() + Lifetime).ToUnixTimeMilliseconds(),
         };
-        return WebEncoders.Base64UrlEncode(_protector.Protect(Encoding.UTF8.GetBytes(payload.ToJsonString())));
+        if (challenge is not null)
+        {
+            payload["challenge"] = challenge;
+        }
+
+        return WebEncoders.Base64UrlEncode(protector.Protect(Encoding.UTF8.GetBytes(payload.ToJsonString())));
     }
 
-    /// <summary>The person the token was issued for, provided it is of <paramref name="appId"/>, for <paramref name="computer"/> and not expired.</summary>
-    public string? Open(string? token, string appId, string computer)
+    private string? Unseal(IDataProtector protector, string? token, string appId, string computer, string? challenge)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 2048)
         {
@@ -45,8 +64,8 @@ public sealed class DesktopMfaLoginTokens(IDataProtectionProvider protection, Ti
 
         try
         {
-            var payload = JsonNode.Parse(_protector.Unprotect(WebEncoders.Base64UrlDecode(token)));
-            return (string?)payload?["app"] == appId && (string?)payload?["computer"] == computer
+            var payload = JsonNode.Parse(protector.Unprotect(WebEncoders.Base64UrlDecode(token)));
+            return (string?)payload?["app"] == appId && (string?)payload?["computer"] == computer && (string?)payload?["challenge"] == challenge
                 && (long?)payload?["exp"] > time.GetUtcNow().ToUnixTimeMilliseconds()
                 ? (string?)payload?["user"] : null;
         }

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Latchkey.Core.Security;
 
-namespace Latchkey.Core.Authenticators.DesktopMfa;
+namespace Latchkey.Core.Security;
 
 /// <summary>
 /// The Desktop MFA recovery PIN (docs/desktop-mfa.md, "Recovery PIN"): a help-desk admin generates one for a person and
