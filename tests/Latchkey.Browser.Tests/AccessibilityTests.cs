@@ -69,4 +69,28 @@ public sealed class AccessibilityTests(DemoServer server, BrowserFixture browser
         await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Suspend Axe laptop" })).ToBeVisibleAsync();
         await Accessibility.AssertNoSeriousViolationsAsync(Page);
     }
+
+    [Fact]
+    public async Task Security_desktop_mfa_with_an_app_has_no_serious_or_critical_accessibility_violations()
+    {
+        var label = $"Axe Desktop MFA {Guid.NewGuid().ToString("N")[..6]}";
+        await Server.ApiOkAsync(HttpMethod.Post, "/api/v1/apps", new System.Text.Json.Nodes.JsonObject { ["name"] = "desktop_mfa", ["label"] = label });
+        await SignInAsync(Server.Admin, "/admin/security/desktop-mfa");
+        await Expect(Page).ToHaveURLAsync(Url("/admin/security/desktop-mfa"));
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Rotate client secret" }).First).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
+
+    [Fact]
+    public async Task Desktop_mfa_readiness_with_a_refused_recovery_pin_has_no_serious_or_critical_accessibility_violations()
+    {
+        var (_, login) = await Server.CreateUserAsync();
+        await SignInAsync(Server.Admin, "/admin/devices/desktop-mfa-readiness");
+        await Expect(Page).ToHaveURLAsync(Url("/admin/devices/desktop-mfa-readiness"));
+        await Page.GetByLabel("Person (username)").FillAsync(login);
+        await Page.GetByLabel("Computer (name, serial number or id)").FillAsync("Axe Mac");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Generate recovery PIN" }).ClickAsync();
+        await Expect(Alert).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(Page);
+    }
 }

@@ -65,8 +65,23 @@ public static class DesktopMfaApi
             throw new ApiException(ApiErrors.Validation("format", "Either json (the default) or plist."));
         }
 
-        var app = await FindAppAsync(db, caller, appId, context.RequestAborted);
-        var client = await db.AppClients.AsNoTracking().FirstOrDefaultAsync(c => c.AppId == app.Id, context.RequestAborted);
+        var (_, profile) = await ReadProfileAsync(caller, appId, ApiUrls.OrgUrl(context.Request), db, write, log, secrets, context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        return format == "plist"
+            ? Results.Text(ToPlist(profile), "application/x-plist; charset=utf-8", Encoding.UTF8)
+            : ApiResponses.Json(profile);
+    }
+
+    /// <summary>
+    /// The configuration profile of a Desktop MFA app, with its client secret opened: the download of the API and of the
+    /// console. Logged as <c>app.oauth2.client.read_client_secret</c> (it hands out the secret); the caller answers it
+    /// with <c>Cache-Control: no-store</c>.
+    /// </summary>
+    public static async Task<(AppEntity App, JsonObject Profile)> ReadProfileAsync(ApiCaller caller, string appId, string orgUrl, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, DesktopMfaSecrets secrets, CancellationToken ct)
+    {
+        var app = await FindAppAsync(db, caller, appId, ct);
+        var client = await db.AppClients.AsNoTracking().FirstOrDefaultAsync(c => c.AppId == app.Id, ct);
         var secret = (client is null ? null : DesktopMfaApp.OpenSecret(secrets, client))
             ?? throw new ApiException(ApiErrors.Precondition("profile", client is null
                 ? "The app has no client secret; rotate it to make one."
@@ -76,13 +91,8 @@ public static class DesktopMfaApi
         {
             log.Stage(EventTypes.OAuthClientReadSecret, [AppResources.Target(app)], debugData: new Dictionary<string, object?> { ["reason"] = "desktop_mfa_profile_download" });
             return Task.CompletedTask;
-        }, context.RequestAborted);
-
-        var profile = Of(app, ApiUrls.OrgUrl(context.Request), secret);
-        context.Response.Headers.CacheControl = "no-store";
-        return format == "plist"
-            ? Results.Text(ToPlist(profile), "application/x-plist; charset=utf-8", Encoding.UTF8)
-            : ApiResponses.Json(profile);
+        }, ct);
+        return (app, Of(app, orgUrl, secret));
     }
 
     /// <summary>The configuration profile: the keys of the preference domain, from the app's credentials and settings.</summary>
@@ -141,17 +151,26 @@ public static class DesktopMfaApi
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
-    /// <summary>A new client secret replaces the old one at once (agents with the old profile are refused <c>invalid_client</c> from then on).</summary>
     private static async Task<IResult> RotateSecret(string appId, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
         DesktopMfaSecrets secrets, TimeProvider time)
     {
-        var caller = ApiCaller.Required(context);
+        var (app, secret, created) = await RotateSecretAsync(ApiCaller.Required(context), appId, db, write, log, secrets, time, context.RequestAborted);
+        return ApiResponses.Json(new JsonObject
+        {
+            ["client_id"] = app.Id, ["client_secret"] = secret, ["status"] = "ACTIVE", ["created"] = IsoTime.Write(created),
+        });
+    }
+
+    /// <summary>A new client secret replaces the old one at once (agents with the old profile are refused <c>invalid_client</c> from then on).</summary>
+    public static async Task<(AppEntity App, string Secret, DateTimeOffset Created)> RotateSecretAsync(ApiCaller caller, string appId, LatchkeyDbContext db,
+        OrgWrite write, SystemLogWriter log, DesktopMfaSecrets secrets, TimeProvider time, CancellationToken ct)
+    {
         var secret = DesktopMfaApp.NewSecret();
         var now = IsoTime.Truncate(time.GetUtcNow());
         var app = await write.RunAsync(caller.OrgId, async () =>
         {
-            var app = await FindAppAsync(db, caller, appId, context.RequestAborted);
-            var client = await db.AppClients.FirstOrDefaultAsync(c => c.AppId == app.Id, context.RequestAborted);
+            var app = await FindAppAsync(db, caller, appId, ct);
+            var client = await db.AppClients.FirstOrDefaultAsync(c => c.AppId == app.Id, ct);
             if (client is null)
             {
                 client = new AppClientEntity { AppId = app.Id, OrgId = app.OrgId, SecretHash = "", SealedSecret = "" };
@@ -162,11 +181,8 @@ public static class DesktopMfaApi
                 (SecretHasher.Hash(secret), secrets.Seal(app.OrgId, app.Id, Encoding.UTF8.GetBytes(secret)), now);
             log.Stage(EventTypes.OAuthCredentialsCreate, [AppResources.Target(app)]);
             return app;
-        }, context.RequestAborted);
-        return ApiResponses.Json(new JsonObject
-        {
-            ["client_id"] = app.Id, ["client_secret"] = secret, ["status"] = "ACTIVE", ["created"] = IsoTime.Write(now),
-        });
+        }, ct);
+        return (app, secret, now);
     }
 
     private static async Task<IResult> GetSetting(string key, HttpContext context, LatchkeyDbContext db)
@@ -184,9 +200,19 @@ public static class DesktopMfaApi
             throw new ApiException(ApiErrors.Validation(key, "true or false."));
         }
 
+        await SetSettingAsync(caller, key, enabled, db, write, log, context.RequestAborted);
+        return ApiResponses.Json(new JsonObject { [key] = enabled });
+    }
+
+    /// <summary>
+    /// Turns an org setting (<see cref="RecoveryPinKey"/>, <see cref="NumberMatchingKey"/>) on or off, for the API and the
+    /// console: a change is logged as <c>device.desktop_mfa.configuration.update</c> with its <c>from</c> and <c>to</c>.
+    /// </summary>
+    public static async Task SetSettingAsync(ApiCaller caller, string key, bool enabled, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
+        CancellationToken ct) =>
         await write.RunAsync(caller.OrgId, async () =>
         {
-            var org = await db.Orgs.FirstAsync(o => o.Id == caller.OrgId, context.RequestAborted);
+            var org = await db.Orgs.FirstAsync(o => o.Id == caller.OrgId, ct);
             var before = OrgSettings.Flag(org, key);
             OrgSettings.SetFlag(org, key, enabled);
             if (before != enabled)
@@ -196,9 +222,7 @@ public static class DesktopMfaApi
                     ChangeDetails = new LogChangeDetails(new Dictionary<string, object?> { [key] = before }, new Dictionary<string, object?> { [key] = enabled }),
                 }]);
             }
-        }, context.RequestAborted);
-        return ApiResponses.Json(new JsonObject { [key] = enabled });
-    }
+        }, ct);
 }
 
 /// <summary>The org's own settings (<see cref="OrgEntity.SettingsJson"/>): named flags, false until set.</summary>

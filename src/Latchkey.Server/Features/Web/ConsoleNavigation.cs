@@ -6,8 +6,7 @@ namespace Latchkey.Server.Features.Web;
 public sealed record ConsoleLink(string Section, string Group, string Label, string Href, AdminPermission Reads);
 
 /// <summary>
-/// The admin console's navigation, in order. Each capability adds its section here when it brings its pages
-/// (Desktop MFA comes with its issue).
+/// The admin console's navigation, in order. Each capability adds its section here when it brings its pages.
 /// </summary>
 public static class ConsoleNavigation
 {
@@ -22,6 +21,8 @@ public static class ConsoleNavigation
     public const string AccessTesting = "access-testing";
     public const string Policies = "policies";
     public const string DeviceIntegrations = "device-integrations";
+    public const string DesktopMfa = "desktop-mfa";
+    public const string DesktopMfaReadiness = "desktop-mfa-readiness";
 
     public static readonly IReadOnlyList<ConsoleLink> Links =
     [
@@ -29,11 +30,13 @@ public static class ConsoleNavigation
         new(People, "Directory", "People", "/admin/people", AdminPermission.UsersRead),
         new(Groups, "Directory", "Groups", "/admin/groups", AdminPermission.GroupsRead),
         new(Devices, "Directory", "Devices", "/admin/devices", AdminPermission.DevicesRead),
+        new(DesktopMfaReadiness, "Directory", "Desktop MFA readiness", "/admin/devices/desktop-mfa-readiness", AdminPermission.DevicesRead),
         new(Applications, "Applications", "Applications", "/admin/apps", AdminPermission.AppsRead),
         new(Authenticators, "Security", "Authenticators", "/admin/security/authenticators", AdminPermission.SecurityRead),
         new(Policies, "Security", "Authentication Policies", "/admin/policies", AdminPermission.PoliciesRead),
         new(AccessTesting, "Security", "Access testing", "/admin/access-testing", AdminPermission.PoliciesRead),
         new(DeviceIntegrations, "Security", "Device Integrations", "/admin/security/device-integrations", AdminPermission.SecurityRead),
+        new(DesktopMfa, "Security", "Desktop MFA", "/admin/security/desktop-mfa", AdminPermission.SecurityRead),
         new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
         new(SystemLog, "Reports", "System Log", "/admin/system-log", AdminPermission.LogsRead),
     ];
