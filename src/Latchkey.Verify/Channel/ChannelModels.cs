@@ -62,7 +62,11 @@ public sealed record EnrollmentResult(EnrollmentRecord Enrollment, TotpSettings?
 }
 
 /// <summary>Where a push comes from, as the server describes the sign-in that asked for it.</summary>
-public sealed record PushContext(string? Login, string? IpAddress, string? UserAgent, string? Browser, string? Os, string? AppName);
+public sealed record PushContext(string? Login, string? IpAddress, string? UserAgent, string? Browser, string? Os, string? AppName)
+{
+    /// <summary>The computer a Desktop MFA login is on ("name (serial)"), when the push is for one.</summary>
+    public string? Computer { get; init; }
+}
 
 /// <summary>One push waiting for an answer (docs/authenticator-app.md section 4). The number to match is never in it.</summary>
 public sealed record PendingPush(
@@ -81,7 +85,7 @@ public sealed record PendingPush(
             Time((string?)item["created"]),
             Time((string?)item["expiresAt"]),
             new PushContext((string?)context?["login"], (string?)context?["ipAddress"], (string?)context?["userAgent"],
-                (string?)context?["browser"], (string?)context?["os"], (string?)context?["appName"]),
+                (string?)context?["browser"], (string?)context?["os"], (string?)context?["appName"]) { Computer = (string?)context?["computer"] },
             (string?)item["verificationUri"] ?? throw new VerifyException(ExitCodes.Failure, "a pending push without verificationUri"));
     }
 

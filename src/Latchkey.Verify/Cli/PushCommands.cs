@@ -159,7 +159,7 @@ internal static class PushCommands
     {
         var c = push.Context;
         var now = environment.Time.GetUtcNow();
-        environment.Out.WriteLine($"Push: {c.Login ?? "(unknown user)"} is signing in to {c.AppName ?? "(unknown app)"}");
+        environment.Out.WriteLine($"Push: {c.Login ?? "(unknown user)"} is signing in to {c.AppName ?? "(unknown app)"}{(c.Computer is null ? "" : $" on the computer {c.Computer}")}");
         environment.Out.WriteLine($"  from {c.IpAddress ?? "an unknown address"}, {c.Browser ?? "unknown browser"} on {c.Os ?? "unknown OS"}{(c.UserAgent is null ? "" : $" ({c.UserAgent})")}");
         if (push.ExpiresAt is { } expires)
         {
