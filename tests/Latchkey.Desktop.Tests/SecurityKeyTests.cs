@@ -128,6 +128,22 @@ public sealed class SecurityKeyTests : IDisposable
     }
 
     [Fact]
+    public async Task A4_an_empty_slot_open_to_others_is_no_key_visible_not_a_broken_key_store()
+    {
+        fixture.Server.SecurityKeys.Add(new RegisteredSecurityKey { CredentialId = "Y3JlZA", PublicKey = "pQECAyYgASFYIA", RegisteredAt = fixture.Time.GetUtcNow() });
+        Directory.CreateDirectory(keys);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keys, (UnixFileMode)0b111_101_101);
+        }
+
+        var run = await LoginAsync();
+
+        Assert.Equal(ExitCodes.NoSecurityKey, run.Exit);
+        Assert.Contains("insert a security key into this computer's USB slot: no key is visible.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A4_a_key_not_allowed_to_connect_is_not_visible_and_named_with_the_same_hint()
     {
         fixture.Server.SecurityKeys.Add(InsertKey("Blue key"));
@@ -171,6 +187,8 @@ public sealed class SecurityKeyTests : IDisposable
         Assert.Contains("built into a computer or bound to a browser (platform authenticators) [no_roaming_keys]", platform.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.TryLater, limited.Exit);
         Assert.Contains("wait 42 seconds [rate_limited]", limited.Error, StringComparison.Ordinal);
+        fixture.Server.KeyLookupRefusal = ServerRefusals.ToException("rate_limited", "Wait 42 seconds, then try again", null, 42, null);
+        Assert.Contains("Wait 42 seconds, then try again [rate_limited]", (await LoginAsync()).Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,6 +22,12 @@ public sealed class SecurityKeySlot(string directory, TimeProvider time)
     /// <summary>The keys in the slot: those visible, and the names of those not allowed to connect.</summary>
     public (IReadOnlyList<SecurityKeyRecord> Visible, IReadOnlyList<string> Blocked) Keys()
     {
+        // An empty slot, or none at all, is a slot with no key in it (not a broken key store).
+        if (!File.Exists(home.StateFile))
+        {
+            return ([], []);
+        }
+
         VerifyState state;
         try
         {

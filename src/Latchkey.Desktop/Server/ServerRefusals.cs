@@ -32,7 +32,7 @@ public static class ServerRefusals
             words += $" (rule \"{rule}\")";
         }
 
-        if (retryAfterSeconds is { } wait)
+        if (retryAfterSeconds is { } wait && !words.Contains($"{wait} seconds", StringComparison.Ordinal))
         {
             words += $"; wait {wait} seconds";
         }
