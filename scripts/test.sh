@@ -91,13 +91,14 @@ node_suite() { # name [env...]
   failure_details "$name" "$LOGS/$name.log" '^ *not ok' 20
 }
 
-ensure_tools() { # strace: the durability test watches the server's fsyncs; oathtool: TOTP codes are cross-checked with it (Debian packages)
-  command -v strace >/dev/null && command -v oathtool >/dev/null && return 0
-  if [ "$(id -u)" != 0 ]; then echo "strace or oathtool is not installed and this is not root: apt-get install strace oathtool" >&2; return 1; fi
-  say "Installing strace and oathtool (Debian packages)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace oathtool >/dev/null
+ensure_tools() { # strace: the durability test watches the server's fsyncs; oathtool: TOTP codes are cross-checked with it;
+  # tmux: the desktop agent's interactive login is driven in a real terminal (Debian packages)
+  command -v strace >/dev/null && command -v oathtool >/dev/null && [ -x /usr/bin/tmux ] && return 0
+  if [ "$(id -u)" != 0 ]; then echo "strace, oathtool or tmux is not installed and this is not root: apt-get install strace oathtool tmux" >&2; return 1; fi
+  say "Installing strace, oathtool and tmux (Debian packages)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace oathtool tmux >/dev/null
 }
-ensure_tools || BROKEN+=("strace/oathtool install")
+ensure_tools || BROKEN+=("strace/oathtool/tmux install")
 
 ensure_chromium() { # the browser tests drive Debian's Chromium headless (Playwright downloads no browser of its own)
   [ -x /usr/bin/chromium ] && return 0

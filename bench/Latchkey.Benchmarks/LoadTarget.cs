@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace Latchkey.Benchmarks;
 
 /// <summary>
-/// The running server a load mode drives (<c>totp-load</c>, <c>push-load</c>), as bench/load/serve.sh started it: its URL,
+/// The running server a load mode drives (<c>totp-load</c>, <c>push-load</c>, <c>desktop-totp-load</c>), as bench/load/serve.sh started it: its URL,
 /// an admin client authorised by the bootstrap token (<c>--url</c>, <c>--token</c>), user creation through the Management
 /// API, the set-up of many users at once with progress, and the server's CPU time (<c>--server-stat</c> /proc/PID/stat,
 /// <c>--clk-tck</c>). The command-line and percentile helpers of the load modes live here too.
@@ -42,13 +42,18 @@ internal sealed class LoadTarget : IDisposable
         Text(args, "--token") ?? throw new ArgumentException("--token is required"),
         connections, Text(args, "--server-stat"), Number(args, "--clk-tck", 100));
 
-    /// <summary>Creates an active user; with <paramref name="password"/> it can sign in. Returns the user.</summary>
-    public Task<JsonObject> CreateUserAsync(string login, string firstName, string? password = null)
+    /// <summary>Creates an active user (in <paramref name="groupIds"/> when given); with <paramref name="password"/> it can sign in. Returns the user.</summary>
+    public Task<JsonObject> CreateUserAsync(string login, string firstName, string? password = null, IEnumerable<string>? groupIds = null)
     {
         var body = new JsonObject { ["profile"] = new JsonObject { ["firstName"] = firstName, ["lastName"] = "Bench", ["email"] = login, ["login"] = login } };
         if (password is not null)
         {
             body["credentials"] = new JsonObject { ["password"] = new JsonObject { ["value"] = password } };
+        }
+
+        if (groupIds is not null)
+        {
+            body["groupIds"] = new JsonArray([.. groupIds.Select(id => (JsonNode?)id)]);
         }
 
         return PostAsync("/api/v1/users?activate=true", body);

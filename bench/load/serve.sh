@@ -1,4 +1,4 @@
-# Sourced by the load scripts (totp.sh, push.sh): builds the server and the bench tool in Release, starts the server on
+# Sourced by the load scripts (totp.sh, push.sh, desktop-totp.sh): builds the server and the bench tool in Release, starts the server on
 # 127.0.0.1:$PORT on the embedded SQLite default in a fresh temporary data dir, with a random bootstrap token and rate
 # limits off, waits until it answers, and stops it (and removes the data dir) when the sourcing script exits.
 # Sets URL, TOKEN, SERVER (the pid) and DATA. Expects PORT and NAME (used in the data dir's name) to be set.

@@ -153,14 +153,17 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
             return (null, DesktopMfaReasons.PushNotEnabled);
         }
 
-        var factor = await db.UserFactors.AsNoTracking().Where(f => f.UserId == user.Id && f.FactorType == FactorTypes.Push && f.Status == FactorStatus.Active)
+        // With the org: the index on factors is (OrgId, UserId); by the user alone SQLite read every factor of every person.
+        var factor = await db.UserFactors.AsNoTracking()
+            .Where(f => f.OrgId == user.OrgId && f.UserId == user.Id && f.FactorType == FactorTypes.Push && f.Status == FactorStatus.Active)
             .OrderByDescending(f => f.Created).FirstOrDefaultAsync(Http.RequestAborted);
         return (factor, factor is null ? DesktopMfaReasons.FactorNotEnrolled : null);
     }
 
     /// <summary>The person's active code factors (authenticator app or Google Authenticator), newest first.</summary>
     public Task<List<UserFactorEntity>> CodesAsync(UserEntity user) =>
-        db.UserFactors.AsNoTracking().Where(f => f.UserId == user.Id && f.FactorType == FactorTypes.Totp && f.Status == FactorStatus.Active)
+        db.UserFactors.AsNoTracking()
+            .Where(f => f.OrgId == user.OrgId && f.UserId == user.Id && f.FactorType == FactorTypes.Totp && f.Status == FactorStatus.Active)
             .OrderByDescending(f => f.Created).ToListAsync(Http.RequestAborted);
 
     /// <summary>The person's push factor; refused with the precise reason when push is off in the org or not set up.</summary>
