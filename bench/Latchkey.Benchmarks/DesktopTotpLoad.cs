@@ -59,7 +59,11 @@ internal static class DesktopTotpLoad
     /// <summary>The answer's status, and its body when it is not a success.</summary>
     private static async Task<(HttpStatusCode, string?)> SignInAsync(HttpClient agent, Person person, string code, string computer)
     {
-        var body = new JsonObject { ["login"] = person.Login, ["computer"] = new JsonObject { ["name"] = computer }, ["code"] = code };
+        // As the agent sends it: the computer's name and its id (from the agent's state), so the server records the person's seat there.
+        var body = new JsonObject
+        {
+            ["login"] = person.Login, ["computer"] = new JsonObject { ["id"] = computer.Replace(' ', '-').ToLowerInvariant(), ["name"] = computer }, ["code"] = code,
+        };
         using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await agent.PostAsync(CodePath, content);
         return (response.StatusCode, response.IsSuccessStatusCode ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -254,10 +254,11 @@ public static class DesktopMfaAgent
         TotpAnswer? last = null;
         foreach (var factor in factors)
         {
-            last = await totp.AnswerAsync(user, factor.Id, code, activating: false, SignInEventsActor(user), gate.Http.RequestAborted);
+            // The success (its event, the person's seat on the computer) is written in the code's own write: one commit a sign-in.
+            last = await totp.AnswerAsync(user, factor.Id, code, activating: false, SignInEventsActor(user), gate.Http.RequestAborted,
+                () => gate.StageSuccessAsync(user, "OV_TOTP", request.Computer));
             if (last.Outcome is TotpOutcome.Accepted)
             {
-                await gate.LogSuccessAsync(user, "OV_TOTP", request.Computer);
                 return Results.Json(new JsonObject
                 {
                     ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },

@@ -240,11 +240,15 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     }
 
     /// <summary>Logs an online sign-in's success and records it on the person's seat on the computer (the offline period starts again).</summary>
-    public Task LogSuccessAsync(UserEntity user, string method, AgentComputer computer) => write.RunAsync(App.OrgId, async () =>
+    public Task LogSuccessAsync(UserEntity user, string method, AgentComputer computer) =>
+        write.RunAsync(App.OrgId, () => StageSuccessAsync(user, method, computer), Http.RequestAborted);
+
+    /// <summary>What <see cref="LogSuccessAsync"/> writes, staged in a write turn the caller already holds.</summary>
+    public async Task StageSuccessAsync(UserEntity user, string method, AgentComputer computer)
     {
         DesktopMfaLog.Stage(log, AppResources.Target(App), user, method, computer.Describe(), null, null, ClientActor(App));
         await DesktopMfaComputers.RecordOnlineSignInAsync(db, App.OrgId, App.Id, computer, user.Id, time.GetUtcNow(), reported: true, Http.RequestAborted);
-    }, Http.RequestAborted);
+    }
 
     /// <summary>Runs <paramref name="change"/> in the org's write turn (with whatever it stages in the log).</summary>
     public Task<T> WriteAsync<T>(Func<Task<T>> change) => write.RunAsync(App.OrgId, change, Http.RequestAborted);

@@ -37,7 +37,9 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
     };
 
     /// <summary>Checks <paramref name="passCode"/>; <paramref name="actor"/> is whoever answered (null: the API caller).</summary>
-    public async Task<TotpAnswer> AnswerAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct)
+    /// <param name="onAccepted">Staged in the same write as an accepted code (e.g. the caller's own success event), so one commit records both.</param>
+    public async Task<TotpAnswer> AnswerAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct,
+        Func<Task>? onAccepted = null)
     {
         // The factor is read and the code checked before the org's write turn; the turn only writes the result, on the
         // condition that the factor is still the version read. Losing that race (another answer was written first) means
@@ -46,7 +48,7 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
         {
             try
             {
-                return await AnswerOnceAsync(user, factorId, passCode, activating, actor, ct);
+                return await AnswerOnceAsync(user, factorId, passCode, activating, actor, onAccepted, ct);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
             {
@@ -76,7 +78,8 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
              from a in authenticators.DefaultIfEmpty()
              select new FactorRead(f, a)).FirstOrDefault());
 
-    private async Task<TotpAnswer> AnswerOnceAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, CancellationToken ct)
+    private async Task<TotpAnswer> AnswerOnceAsync(UserEntity user, string factorId, string? passCode, bool activating, LogActor? actor, Func<Task>? onAccepted,
+        CancellationToken ct)
     {
         var read = await FactorById(db, user.OrgId, user.Id, factorId, ct);
         var factor = read?.Factor;
@@ -104,7 +107,7 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
         var secret = secrets.Open(factor.OrgId, factor.Id, factor.SealedSecret);
         var check = TotpVerifier.Check(secret, passCode, now, state, Policy);
 
-        return await write.RunAsync(user.OrgId, () =>
+        return await write.RunAsync(user.OrgId, async () =>
         {
             var changes = check.Outcome is TotpOutcome.Accepted or TotpOutcome.Invalid;
             if (changes)
@@ -132,7 +135,12 @@ public sealed class TotpFactors(LatchkeyDbContext db, OrgWrite write, SystemLogW
                     actor: actor);
             }
 
-            return Task.FromResult(new TotpAnswer(check.Outcome, factor));
+            if (check.Outcome == TotpOutcome.Accepted && onAccepted is not null)
+            {
+                await onAccepted();
+            }
+
+            return new TotpAnswer(check.Outcome, factor);
         }, ct);
     }
 
