@@ -100,4 +100,60 @@ public sealed class SignOnPolicyTests(ServerFixture server) : IClassFixture<Serv
         var expires = DateTimeOffset.Parse((string)session["expiresAt"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expires - created, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
     }
+
+    /// <summary>An active MFA_ENROLL policy for <paramref name="groupId"/> (priority 1) with <paramref name="settings"/> and one rule whose <c>enroll.self</c> is <paramref name="self"/>.</summary>
+    private async Task EnrollPolicyAsync(string groupId, JsonObject settings, string self)
+    {
+        var policy = (await server.Api.PostAsync("/api/v1/policies", new JsonObject
+        {
+            ["type"] = "MFA_ENROLL", ["name"] = $"Enroll {groupId}", ["status"] = "ACTIVE", ["priority"] = 1, ["settings"] = settings,
+            ["conditions"] = new JsonObject { ["people"] = new JsonObject { ["groups"] = new JsonObject { ["include"] = new JsonArray(groupId) } } },
+        })).Expect(HttpStatusCode.OK).Object;
+        (await server.Api.PostAsync($"/api/v1/policies/{policy["id"]}/rules", new JsonObject
+        {
+            ["type"] = "MFA_ENROLL", ["name"] = $"Enroll {self}", ["priority"] = 1,
+            ["actions"] = new JsonObject { ["enroll"] = new JsonObject { ["self"] = self } },
+        })).Expect(HttpStatusCode.OK);
+    }
+
+    private static List<string> EnrollableKeys(JsonObject idx) =>
+        idx["remediation"]!["value"]!.AsArray().Any(r => (string?)r!["name"] == "select-authenticator-enroll")
+            ? [.. idx["authenticators"]!["value"]!.AsArray().Select(a => (string)a!["key"]!)]
+            : [];
+
+    [Fact]
+    public async Task An_mfa_enroll_policy_decides_which_authenticators_its_people_may_set_up_at_sign_in()
+    {
+        var group = ServerFixture.Id(await server.CreateGroupAsync());
+        var never = ServerFixture.Id(await server.CreateGroupAsync());
+        var others = ServerFixture.Id(await server.CreateGroupAsync());
+        foreach (var g in new[] { group, never, others })
+        {
+            await SignOnPolicyAsync(g, new JsonObject { ["access"] = "ALLOW", ["requireFactor"] = true }, "MFA");
+        }
+
+        await EnrollPolicyAsync(group, new JsonObject
+        {
+            ["type"] = "AUTHENTICATORS",
+            ["authenticators"] = new JsonArray(new JsonObject { ["key"] = "google_otp", ["enroll"] = new JsonObject { ["self"] = "NOT_ALLOWED" } }),
+        }, "CHALLENGE");
+        await EnrollPolicyAsync(never, new JsonObject { ["type"] = "AUTHENTICATORS" }, "NEVER");
+        var (member, _) = await MemberOfAsync(group);
+        var (barred, _) = await MemberOfAsync(never);
+        var (other, _) = await MemberOfAsync(others);
+
+        using var memberClient = new SignInClient(server);
+        var limited = EnrollableKeys((await memberClient.SignInAsync(member, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object);
+        using var barredClient = new SignInClient(server);
+        var none = (await barredClient.SignInAsync(barred, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
+        using var otherClient = new SignInClient(server);
+        var every = EnrollableKeys((await otherClient.SignInAsync(other, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object);
+
+        Assert.Contains("okta_verify", limited);
+        Assert.DoesNotContain("google_otp", limited);
+        Assert.Empty(EnrollableKeys(none));
+        Assert.Contains("idx.no.authenticator.enrolled", none.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("google_otp", every);
+        Assert.Contains("okta_verify", every);
+    }
 }

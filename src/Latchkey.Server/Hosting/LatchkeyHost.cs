@@ -111,7 +111,9 @@ public static partial class LatchkeyHost
         services.AddScoped<Features.Roles.RoleAssignmentWrites>();
         services.AddScoped<SignInEngine>();
         services.AddScoped<Features.Policies.PolicyFacts>();
+        services.AddScoped<Features.Policies.PolicyMatcher>();
         services.AddScoped<Features.Policies.SignOnPolicy>();
+        services.AddScoped<Features.Policies.EnrollPolicy>();
         services.AddScoped<DesktopMfaGate>();
         services.AddScoped<DesktopMfaFleet>();
         services.AddScoped<SecondFactors>();

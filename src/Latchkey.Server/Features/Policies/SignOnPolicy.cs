@@ -29,16 +29,47 @@ public sealed record SignOnOutcome(PolicyDecision Decision, string PolicyId, str
 /// Latchkey.Core.Policies; the first rule that matches decides, as <c>POST /api/v1/policies/simulate</c> shows it.
 /// Group memberships and the client's network zones are read only when a condition asks for them.
 /// </summary>
-public sealed class SignOnPolicy(LatchkeyDbContext db, PolicyFacts facts, IHttpContextAccessor requests)
+public sealed class SignOnPolicy(PolicyMatcher matcher)
 {
     /// <summary>The decision for <paramref name="userId"/> signing in with the current request (its address gives the network zones).</summary>
     public async Task<SignOnOutcome> DecideAsync(string orgId, string userId, CancellationToken ct)
     {
-        var policies = PolicyOrder.InEvaluationOrder(await db.Policies.AsNoTracking()
-            .Where(p => p.OrgId == orgId && p.Type == SignInPolicies.SignOnType && p.Status == PolicyStatus.Active).ToListAsync(ct));
-        if (policies.Count == 0)
+        var match = await matcher.MatchAsync(orgId, userId, SignInPolicies.SignOnType, ct);
+        if (match is null)
         {
             return SignOnOutcome.NoPolicy;
+        }
+
+        return match.Decision.MatchedRule is not null
+            ? new SignOnOutcome(match.Decision, match.Policy.Id, match.Policy.Name, (bool?)match.Actions?["signon"]?["requireFactor"] == true,
+                SignInPolicies.Session(match.Actions))
+            : new SignOnOutcome(match.Decision, match.Policy.Id, match.Policy.Name, false, SessionPolicy.Default);
+    }
+}
+
+/// <summary>The policy of a type that applies to a person now, the decision of its rules, and the deciding rule's actions.</summary>
+public sealed record PolicyMatch(PolicyEntity Policy, PolicyDecision Decision, JsonNode? Actions);
+
+/// <summary>
+/// Which policy of a type applies to a person, and which of its rules (issue 12 item 3), in the order of
+/// <see cref="PolicyOrder"/> and with the one engine: a policy whose own <c>people</c> conditions do not match the
+/// person is passed over; within a policy the first matching rule by priority decides. Groups and the client's network
+/// zones are read only when a condition asks for them.
+/// </summary>
+public sealed class PolicyMatcher(LatchkeyDbContext db, PolicyFacts facts, IHttpContextAccessor requests)
+{
+    /// <summary>
+    /// The active policies of <paramref name="type"/> for the person (null when the org has none); when no rule of any
+    /// policy matched (the default policy's catch-all always does, unless the data was damaged), the last policy tried
+    /// with a denying decision and no actions.
+    /// </summary>
+    public async Task<PolicyMatch?> MatchAsync(string orgId, string userId, string type, CancellationToken ct)
+    {
+        var policies = PolicyOrder.InEvaluationOrder(await db.Policies.AsNoTracking()
+            .Where(p => p.OrgId == orgId && p.Type == type && p.Status == PolicyStatus.Active).ToListAsync(ct));
+        if (policies.Count == 0)
+        {
+            return null;
         }
 
         var ids = policies.Select(p => p.Id).ToList();
@@ -60,14 +91,11 @@ public sealed class SignOnPolicy(LatchkeyDbContext db, PolicyFacts facts, IHttpC
             (last, lastPolicy) = (decision, policy);
             if (decision.MatchedRule is { } rule)
             {
-                var actions = PolicyResources.Parse(stored.First(r => r.Id == rule.Id).ActionsJson);
-                return new SignOnOutcome(decision, policy.Id, policy.Name, (bool?)actions?["signon"]?["requireFactor"] == true, SignInPolicies.Session(actions));
+                return new PolicyMatch(policy, decision, PolicyResources.Parse(stored.First(r => r.Id == rule.Id).ActionsJson));
             }
         }
 
-        // No rule of any policy matched (the default policy's catch-all always does, unless the data was damaged): denied.
-        return new SignOnOutcome(last ?? new PolicyDecision(PolicyAccess.Deny, null, "No sign-on policy applies to this person.", []),
-            lastPolicy?.Id ?? policies[^1].Id, lastPolicy?.Name ?? policies[^1].Name, false, SessionPolicy.Default);
+        return new PolicyMatch(lastPolicy ?? policies[^1], last ?? new PolicyDecision(PolicyAccess.Deny, null, $"No {type} policy applies to this person.", []), null);
     }
 }
 

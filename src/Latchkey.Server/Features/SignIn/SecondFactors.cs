@@ -69,7 +69,7 @@ public sealed record SecondFactorView(IReadOnlyList<FactorChoice> Choices, Facto
 /// (WebAuthn). Only active factors of active authenticators and methods count; a suspended device's factors are not offered.
 /// </summary>
 public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, TotpFactors totp, PushChallenges pushes, WebAuthnCeremonies webAuthn,
-    FastPassChallenges fastPass, OrgWrite write, FactorSecrets secrets, TimeProvider time, IOptions<LatchkeyOptions> options)
+    FastPassChallenges fastPass, OrgWrite write, FactorSecrets secrets, TimeProvider time, IOptions<LatchkeyOptions> options, Policies.EnrollPolicy enrollPolicy)
 {
     /// <summary>What a second-factor action did: the result, and a message to show when it did not get on (and a FastPass challenge just issued).</summary>
     public sealed record Outcome(SignInResult Result, string? Message = null, string? MessageKey = null, int Status = StatusCodes.Status200OK)
@@ -118,7 +118,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     {
         var userId = tx.State.UserId!;
         var choice = (await ChoicesAsync(tx.OrgId, userId, ct)).Count == 0
-            ? (await EnrollChoicesAsync(tx.OrgId, ct)).FirstOrDefault(c => c.Id == authenticatorId)
+            ? (await EnrollChoicesAsync(tx.OrgId, userId, ct)).FirstOrDefault(c => c.Id == authenticatorId)
             : null;
         if (choice is null)
         {
@@ -163,8 +163,17 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     public async Task<bool> AppEnrolledAsync(SignInTransaction tx, CancellationToken ct) =>
         tx.State is { Enrolling: { } id, UserId: { } userId } && (await ChoicesAsync(tx.OrgId, userId, ct)).Any(c => c.Id == id);
 
-    /// <summary>The authenticators a new org's user may enroll at the second-factor step: the active ones Latchkey can enroll there.</summary>
-    public async Task<List<EnrollChoice>> EnrollChoicesAsync(string orgId, CancellationToken ct)
+    /// <summary>
+    /// The authenticators <paramref name="userId"/> may enroll at the second-factor step: the active ones Latchkey can
+    /// enroll there that the org's MFA_ENROLL policy for them allows (none when its rule says <c>NEVER</c>).
+    /// </summary>
+    public async Task<List<EnrollChoice>> EnrollChoicesAsync(string orgId, string userId, CancellationToken ct)
+    {
+        var policy = await enrollPolicy.DecideAsync(orgId, userId, ct);
+        return [.. (await ActiveEnrollChoicesAsync(orgId, ct)).Where(c => policy.Allows(c.Authenticator.Key))];
+    }
+
+    private async Task<List<EnrollChoice>> ActiveEnrollChoicesAsync(string orgId, CancellationToken ct)
     {
         var authenticators = await db.Authenticators.AsNoTracking()
             .Where(a => a.OrgId == orgId && (a.Key == DefaultAuthenticators.OktaVerify || a.Key == DefaultAuthenticators.GoogleOtp
@@ -413,7 +422,7 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
         var choices = await ChoicesAsync(tx.OrgId, tx.State.UserId, ct);
         if (choices.Count == 0 || tx.State.Enrolling is not null)
         {
-            var enrollable = await EnrollChoicesAsync(tx.OrgId, ct);
+            var enrollable = await EnrollChoicesAsync(tx.OrgId, tx.State.UserId, ct);
             var enrolling = enrollable.FirstOrDefault(c => c.Id == tx.State.Enrolling) is { } chosen
                 ? await EnrollmentViewAsync(tx, chosen, orgUrl, ct)
                 : null;
