@@ -112,6 +112,7 @@ public static partial class LatchkeyHost
         services.AddScoped<SignInEngine>();
         services.AddScoped<Features.Policies.PolicyFacts>();
         services.AddScoped<Features.Policies.PolicyMatcher>();
+        services.AddSingleton<Features.SignIn.RememberedDevices>();
         services.AddScoped<Features.Policies.SignOnPolicy>();
         services.AddScoped<Features.Policies.EnrollPolicy>();
         services.AddScoped<DesktopMfaGate>();

@@ -14,6 +14,16 @@ namespace Latchkey.Server.Features.Policies;
 /// </summary>
 public sealed record SignOnOutcome(PolicyDecision Decision, string PolicyId, string PolicyName, bool RequireFactor, SessionPolicy Session)
 {
+    /// <summary>
+    /// <c>factorPromptMode</c> <c>DEVICE</c> with <c>rememberDeviceByDefault</c>: once a second factor is proven in a
+    /// browser, it is not asked again there for <see cref="FactorLifetimeMinutes"/> (the sign-in page has no "do not
+    /// challenge me" box, so the default decides). <c>ALWAYS</c> and <c>SESSION</c> ask at every sign-in (each makes a new session).
+    /// </summary>
+    public bool RemembersDevice { get; init; }
+
+    /// <summary><c>factorLifetime</c>: how long a remembered device skips the second factor (default 15 minutes).</summary>
+    public int FactorLifetimeMinutes { get; init; } = 15;
+
     public bool Denied => !Decision.Allowed;
 
     public string Outcome => Denied ? "DENY" : "ALLOW";
@@ -40,9 +50,13 @@ public sealed class SignOnPolicy(PolicyMatcher matcher)
             return SignOnOutcome.NoPolicy;
         }
 
+        var signon = match.Actions?["signon"];
         return match.Decision.MatchedRule is not null
-            ? new SignOnOutcome(match.Decision, match.Policy.Id, match.Policy.Name, (bool?)match.Actions?["signon"]?["requireFactor"] == true,
-                SignInPolicies.Session(match.Actions))
+            ? new SignOnOutcome(match.Decision, match.Policy.Id, match.Policy.Name, (bool?)signon?["requireFactor"] == true, SignInPolicies.Session(match.Actions))
+            {
+                RemembersDevice = (string?)signon?["factorPromptMode"] == "DEVICE" && (bool?)signon?["rememberDeviceByDefault"] == true,
+                FactorLifetimeMinutes = signon?["factorLifetime"] is JsonValue v && v.TryGetValue<int>(out var minutes) && minutes > 0 ? minutes : 15,
+            }
             : new SignOnOutcome(match.Decision, match.Policy.Id, match.Policy.Name, false, SessionPolicy.Default);
     }
 }

@@ -22,7 +22,8 @@ namespace Latchkey.Server.Features.SignIn;
 /// another answer is <see cref="SignInResult.Stale"/>.
 /// </summary>
 public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, DecoyPassword decoy,
-    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions, NewSignInHandles fresh, SignOnPolicy signOn)
+    TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions, NewSignInHandles fresh, SignOnPolicy signOn, RememberedDevices remembered,
+    IHttpContextAccessor requests)
 {
     /// <summary>Longest state handle read (a sealed new-sign-in handle is about 220 characters; a stored one 45).</summary>
     public const int MaxHandleLength = 512;
@@ -129,7 +130,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         // The global session policy is asked only once the password is known to be right: a refusal before it says nothing new.
         var policy = matches && snapshot is not null ? await signOn.DecideAsync(tx.OrgId, snapshot.Id, ct) : null;
         var sessionPolicy = completion == SignInCompletion.Session ? policy?.Session ?? SessionPolicy.Default : null;
-        var state = policy is { RequireFactor: true } ? tx.State with { Assurance = SignInAssurance.WithSecondFactor(tx.State.Assurance) } : tx.State;
+        // A browser remembered after a second factor (factorPromptMode DEVICE) is not asked again within the factor lifetime.
+        var state = policy is { RequireFactor: true } && !(policy.RemembersDevice && remembered.IsRemembered(http, tx.OrgId, snapshot!.Id))
+            ? tx.State with { Assurance = SignInAssurance.WithSecondFactor(tx.State.Assurance) } : tx.State;
 
         var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>
         {
@@ -378,8 +381,9 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
     /// </summary>
     public async Task<SignInResult> FactorVerifiedAsync(SignInTransaction tx, SignInCompletion completion, CancellationToken ct)
     {
-        var sessionPolicy = completion == SignInCompletion.Session && tx.State.UserId is { } userId ? (await signOn.DecideAsync(tx.OrgId, userId, ct)).Session : null;
-        return await StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
+        var signOnPolicy = tx.State.UserId is { } userId ? await signOn.DecideAsync(tx.OrgId, userId, ct) : null;
+        var sessionPolicy = completion == SignInCompletion.Session ? signOnPolicy?.Session : null;
+        var result = await StepAsync(tx, [SignInStep.Authenticator], async (row, now) =>
         {
             var user = await db.Users.FirstOrDefaultAsync(u => u.Id == tx.State.UserId && u.OrgId == tx.OrgId, ct);
             if (row.FactorId != tx.State.FactorId || row.ChallengeId != tx.State.ChallengeId || row.Enrolling != tx.State.Enrolling
@@ -405,6 +409,12 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
             var proof = new SessionProof(second?.FactorType == Factors.FactorTypes.SignedNonce ? device?.DeviceId : null, factors);
             return Finish(tx, row, SignInMachine.FactorVerified(tx.State, now), user, completion, sessionPolicy, now, proof: proof);
         }, ct);
+        if (result.Session is not null && signOnPolicy is { RemembersDevice: true } && requests.HttpContext is { } http)
+        {
+            remembered.Remember(http, tx.OrgId, tx.State.UserId!, signOnPolicy.FactorLifetimeMinutes);
+        }
+
+        return result;
     }
 
     /// <summary>The chosen factor cannot succeed any more (a push denied or expired): back to choosing one.</summary>
