@@ -120,28 +120,32 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
         var (step, failure, exit) = state.Write(writer =>
         {
             var user = writer.User(login);
-            var key = RecoveryPins.Key(DeviceAccessCodes.FromBase32(user.DeviceAccessCode!.Secret));
-            var current = RecoveryPins.StepAt(now);
-            user.UsedRecoverySteps.RemoveAll(s => s < current - RecoveryPins.LaterSteps);
+            user.RecoveryPinFailures.RemoveAll(t => t <= now - RecoveryPinLockout);
             (long? Step, string? Failure, int Exit) outcome;
-            if (RecoveryPins.Match(key, digits, now) is { } matched)
+            if (user.RecoveryPinFailures.Count >= MaxRecoveryPinFailures)
             {
-                outcome = user.UsedRecoverySteps.Contains(matched)
-                    ? (null, "pin_replayed", ExitCodes.Refused)
-                    : (matched, null, ExitCodes.Ok);
-            }
-            else if (RecoveryPins.MatchNear(key, digits, now, OfflineCodeVerifier.SkewSearch) is { } near)
-            {
-                outcome = (near, near < current ? "pin_expired" : "clock_skew", near < current ? ExitCodes.Refused : ExitCodes.ClockSkew);
+                outcome = (null, "pin_locked", ExitCodes.TryLater);
             }
             else
             {
-                outcome = (null, "wrong_pin", ExitCodes.Refused);
+                var key = RecoveryPins.Key(DeviceAccessCodes.FromBase32(user.DeviceAccessCode!.Secret));
+                var newestUsed = user.UsedRecoverySteps.Count > 0 ? user.UsedRecoverySteps.Max() : long.MinValue;
+                outcome = RecoveryPins.Match(key, digits, now) is { } matched
+                    ? matched <= newestUsed ? (matched, "pin_replayed", ExitCodes.Refused) : (matched, null, ExitCodes.Ok)
+                    : RecoveryPins.MatchExpired(key, digits, now, TimeSpan.FromHours(1)) is { } old
+                        ? (old, "pin_expired", ExitCodes.Refused)
+                        : (null, "wrong_pin", ExitCodes.Refused);
             }
 
             if (outcome.Failure is null)
             {
+                // Once a PIN is used, it and every PIN made before it are refused here.
+                user.UsedRecoverySteps.Clear();
                 user.UsedRecoverySteps.Add(outcome.Step!.Value);
+            }
+            else if (outcome.Failure is "wrong_pin" or "pin_expired")
+            {
+                user.RecoveryPinFailures.Add(now);
             }
 
             writer.Record(Event(writer, login, outcome.Failure is null ? "SUCCESS" : "FAILURE", outcome.Failure, RecoveryPinMethod));
@@ -153,18 +157,22 @@ public sealed class DesktopAgent(DesktopProfile profile, DesktopState state, Tim
             return new RecoverySignIn(DesktopState.NormalizeLogin(login), RecoveryPins.ExpiresAt(step!.Value));
         }
 
-        // A PIN from a later step than this clock's: the clock is behind by about that much; from an older one: expired.
-        var offMinutes = step is { } at ? Math.Max(1, (long)Math.Round(Math.Abs((at - RecoveryPins.StepAt(now)) * RecoveryPins.StepSeconds / 60.0))) : 0;
-        var expiredMinutes = step is { } old ? Math.Max(1, (long)Math.Round((now - RecoveryPins.ExpiresAt(old)).TotalMinutes)) : 0;
+        var expiredMinutes = step is { } s ? Math.Max(1, (long)Math.Round((now - RecoveryPins.ExpiresAt(s)).TotalMinutes)) : 0;
         throw new DesktopException(exit, failure switch
         {
-            "pin_replayed" => "this recovery PIN was already used on this computer; a PIN works once: ask your administrator for a new one",
+            "pin_locked" => $"too many wrong recovery PINs on this computer: wait {RecoveryPinLockout.TotalMinutes:0} minutes, then type the PIN again (or ask for a new one)",
+            "pin_replayed" => "this recovery PIN was already used on this computer (or a newer one was); a PIN works once: ask your administrator for a new one",
             "pin_expired" => $"this recovery PIN expired about {expiredMinutes} minute(s) ago (a PIN works for 2 minutes): ask your administrator for a new one. " +
                 "If it was generated just now, this computer's clock is ahead: set the correct time",
-            "clock_skew" => $"this recovery PIN is right, but this computer's clock appears to be about {offMinutes} minute(s) behind: set the correct time, then try the PIN again or ask for a new one",
-            _ => "wrong recovery PIN: check the digits your administrator gave you (a PIN is for one person on one computer)",
+            _ => "wrong recovery PIN: check the digits your administrator gave you (a PIN is for one person on one computer, for 2 minutes). " +
+                "If they are right, this computer's clock may be off: set the correct time",
         });
     }
+
+    /// <summary>Wrong recovery PINs allowed within <see cref="RecoveryPinLockout"/> before the agent makes the person wait.</summary>
+    public const int MaxRecoveryPinFailures = 5;
+
+    public static readonly TimeSpan RecoveryPinLockout = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// Uploads the offline journal to the server's System Log (at most <see cref="OfflineUpload.MaxEvents"/> events a

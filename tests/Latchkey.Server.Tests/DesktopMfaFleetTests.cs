@@ -127,6 +127,31 @@ public sealed class DesktopMfaFleetTests(ClockedServerFixture server) : IClassFi
     }
 
     [Fact]
+    public async Task Another_agent_cannot_take_over_a_computers_id_its_login_token_is_bound_to_the_computer_id_and_the_pinned_key_stays()
+    {
+        var victim = await EnrolledAsync();
+        var victimId = victim.Agent.State.LoadComputer()!.Id;
+        var (mallory, malloryId) = await DesktopMfaKit.AssignedUserAsync(server, victim.App);
+        var secret = await DesktopMfaKit.CodeFactorAsync(server, malloryId);
+        var profile = ProfileReader.Load(victim.ProfileFile);
+        using var key = Latchkey.Desktop.Security.ComputerKey.Generate();
+        using var spoof = new HttpDesktopMfaServer(profile, new DesktopComputer(ComputerName), server.Time) { Identity = () => new ComputerRecord(victimId, key.PublicKey) };
+        using var elsewhere = new HttpDesktopMfaServer(profile, new DesktopComputer(ComputerName), server.Time) { Identity = () => new ComputerRecord("cmp-elsewhere", key.PublicKey) };
+        var token = await spoof.CheckCodeAsync(mallory, DesktopMfaKit.CodeNow(server, secret), Cancel);
+        OfflineEnrollmentRequest Request(string computerId) => new(mallory, computerId, ComputerName, key.PublicKey, "Device access code Fleet Mac",
+            Latchkey.Desktop.Security.DeviceAccessCodes.ToBase32(Latchkey.Desktop.Security.DeviceAccessCodes.NewSecret()), server.Time.GetUtcNow().AddMinutes(5), token);
+
+        var taken = await Assert.ThrowsAsync<DesktopException>(() => spoof.RegisterOfflineEnrollmentAsync(Request(victimId), Cancel));
+        var moved = await Assert.ThrowsAsync<DesktopException>(() => elsewhere.RegisterOfflineEnrollmentAsync(Request("cmp-elsewhere"), Cancel));
+
+        Assert.EndsWith("[computer_key_mismatch]", taken.Message, StringComparison.Ordinal);
+        Assert.EndsWith("[login_required]", moved.Message, StringComparison.Ordinal);
+        server.Time.Advance(TimeSpan.FromMinutes(1));
+        victim.OfflineAgent.SignInWithOfflineCode(victim.Login, DesktopMfaKit.CodeNow(server, victim.OfflineSecret));
+        Assert.Equal(1, (await victim.Agent.SyncAsync(Cancel)).Stored);
+    }
+
+    [Fact]
     public async Task An_agent_state_that_never_enrolled_here_cannot_upload_events_and_keeps_them()
     {
         var seat = await EnrolledAsync();
@@ -172,11 +197,24 @@ public sealed class DesktopMfaFleetTests(ClockedServerFixture server) : IClassFi
             var slowClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(server.Time.GetUtcNow().AddMinutes(-20));
             var slow = Agent(await ProfileFileAsync(seat.App, "http://127.0.0.1:9"), seat.State, seat.Serial, slowClock);
             var skewed = Assert.Throws<DesktopException>(() => slow.SignInWithRecoveryPin(seat.Login, ahead));
-            Assert.Equal(ExitCodes.ClockSkew, skewed.ExitCode);
-            Assert.Contains("clock appears to be about 20 minute(s) behind", skewed.Message, StringComparison.Ordinal);
+            Assert.Equal(ExitCodes.Refused, skewed.ExitCode);
+            Assert.Contains("this computer's clock may be off", skewed.Message, StringComparison.Ordinal);
+            Assert.StartsWith("wrong recovery PIN", skewed.Message, StringComparison.Ordinal); // a guess never learns when it would be right
+            Assert.DoesNotContain("behind", skewed.Message, StringComparison.Ordinal);
+
+            // Wrong PINs: a few, then a wait, even for the right one.
+            for (var i = 0; i < DesktopAgent.MaxRecoveryPinFailures - 1; i++)
+            {
+                Assert.Throws<DesktopException>(() => seat.OfflineAgent.SignInWithRecoveryPin(seat.Login, "00000000"));
+            }
+
+            var right = (string)(await RecoveryPinAsync(seat.UserId, ComputerName))["pin"]!;
+            var locked = Assert.Throws<DesktopException>(() => seat.OfflineAgent.SignInWithRecoveryPin(seat.Login, right));
+            Assert.Equal(ExitCodes.TryLater, locked.ExitCode);
+            Assert.Contains("too many wrong recovery PINs", locked.Message, StringComparison.Ordinal);
 
             var generatedEvents = await EventsAsync("device.desktop_mfa.recovery_pin.generate", seat.UserId);
-            Assert.Equal(3, generatedEvents.Count(e => (string)e["outcome"]!["result"]! == "SUCCESS"));
+            Assert.Equal(4, generatedEvents.Count(e => (string)e["outcome"]!["result"]! == "SUCCESS"));
             Assert.DoesNotContain(generatedEvents, e => e.ToJsonString().Contains(pin, StringComparison.Ordinal));
         }
         finally

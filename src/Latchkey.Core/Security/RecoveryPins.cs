@@ -40,13 +40,14 @@ public static class RecoveryPins
     }
 
     /// <summary>
-    /// The step of <paramref name="pin"/> when it would be accepted at a clock up to <paramref name="reach"/> away from
-    /// <paramref name="now"/> (the computer's clock is off), else null; only called after <see cref="Match"/> failed.
+    /// The step of <paramref name="pin"/> when it was a PIN of the <paramref name="reach"/> before its accepted window
+    /// (an expired PIN), else null; only called after <see cref="Match"/> failed. Only earlier steps are searched: a PIN of
+    /// a later step is never hinted at, so a guess cannot learn when it would become right.
     /// </summary>
-    public static long? MatchNear(byte[] key, string pin, DateTimeOffset now, TimeSpan reach)
+    public static long? MatchExpired(byte[] key, string pin, DateTimeOffset now, TimeSpan reach)
     {
         var current = StepAt(now);
         var steps = (long)reach.TotalSeconds / StepSeconds;
-        return TotpCodes.Match(key, pin, current - steps, current + steps, StepSeconds, Digits, TotpAlgorithm.Sha256);
+        return TotpCodes.Match(key, pin, current - LaterSteps - steps, current - LaterSteps - 1, StepSeconds, Digits, TotpAlgorithm.Sha256);
     }
 }

@@ -27,15 +27,16 @@ public sealed class SecurityKeySignIn(DesktopAgent agent)
     {
         agent.RequireAllowed(DesktopFactor.SecurityKey);
         var lookup = await agent.Server.SecurityKeysAsync(login, cancellationToken);
-        agent.State.Write(writer => Keep(writer.User(login).SecurityKeys, lookup.Keys));
         var name = KeyFor(login, slot, lookup.Keys, onThisComputer: false);
         var credential = slot.Assert(name, lookup.RequestOptionsJson, Origin);
         var answer = await agent.Server.VerifySecurityKeyAsync(login, lookup, credential, cancellationToken);
         var id = (string?)JsonNode.Parse(credential)?["id"];
         agent.State.Write(writer =>
         {
-            // The counter the server accepted is this key's newest: offline, the next answer must go past it.
+            // Kept for offline use only once a key answered here (a lookup alone sets up nothing); the server's list
+            // replaces the kept one, and the counter it accepted is this key's newest: offline, the next answer must go past it.
             var kept = writer.User(login).SecurityKeys;
+            Keep(kept, lookup.Keys);
             var index = kept.FindIndex(k => k.CredentialId == id);
             if (index >= 0)
             {

@@ -26,6 +26,9 @@ public sealed class OfflineUserRecord
     /// <summary>The steps of the recovery PINs already used here (a PIN works once); those older than a PIN's life are dropped.</summary>
     public List<long> UsedRecoverySteps { get; init; } = [];
 
+    /// <summary>When wrong recovery PINs were typed here lately (a few are allowed, then a wait: see <c>DesktopAgent.SignInWithRecoveryPin</c>).</summary>
+    public List<DateTimeOffset> RecoveryPinFailures { get; init; } = [];
+
     public void MarkUsed(long step)
     {
         UsedSteps.Add(step);

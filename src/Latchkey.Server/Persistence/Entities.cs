@@ -106,6 +106,9 @@ public sealed class DesktopMfaEnrollmentEntity
 
     /// <summary>The computer it is on (<see cref="DesktopMfaComputerEntity.Id"/>), when the agent said which one.</summary>
     public string? ComputerId { get; set; }
+
+    /// <summary>The key the agent sent to sign the computer's offline events, pinned on the computer when this enrollment is confirmed.</summary>
+    public string? ComputerPublicKey { get; set; }
 }
 
 /// <summary>

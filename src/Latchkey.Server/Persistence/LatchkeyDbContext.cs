@@ -119,6 +119,7 @@ public abstract class LatchkeyDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Platform).HasMaxLength(20);
             e.Property(x => x.Status).HasMaxLength(20);
             e.Property(x => x.ComputerId).HasMaxLength(20);
+            e.Property(x => x.ComputerPublicKey).HasMaxLength(512);
             e.HasIndex(x => new { x.UserId, x.Status });
             e.HasIndex(x => x.ComputerId);
         });

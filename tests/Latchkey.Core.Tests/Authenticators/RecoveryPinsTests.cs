@@ -35,12 +35,13 @@ public sealed class RecoveryPinsTests
     }
 
     [Fact]
-    public void A_pin_of_another_time_is_found_near_so_a_wrong_clock_can_be_told_from_a_wrong_pin()
+    public void An_expired_pin_is_found_among_earlier_steps_but_a_pin_of_a_later_step_never_is()
     {
         var key = RecoveryPins.Key(Secret);
         var pin = RecoveryPins.Pin(key, RecoveryPins.StepAt(Generated));
 
-        Assert.Equal(RecoveryPins.StepAt(Generated), RecoveryPins.MatchNear(key, pin, Generated.AddHours(-3), TimeSpan.FromHours(12)));
-        Assert.Null(RecoveryPins.MatchNear(key, pin, Generated.AddHours(-13), TimeSpan.FromHours(12)));
+        Assert.Equal(RecoveryPins.StepAt(Generated), RecoveryPins.MatchExpired(key, pin, Generated.AddMinutes(30), TimeSpan.FromHours(1)));
+        Assert.Null(RecoveryPins.MatchExpired(key, pin, Generated.AddMinutes(-30), TimeSpan.FromHours(1)));
+        Assert.Null(RecoveryPins.MatchExpired(key, pin, Generated.AddHours(2), TimeSpan.FromHours(1)));
     }
 }

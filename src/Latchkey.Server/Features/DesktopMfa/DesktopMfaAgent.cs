@@ -184,6 +184,14 @@ public static class DesktopMfaAgent
         var user = await gate.AdmitAsync(request, "OV_Push");
         var factor = await gate.PushFactorAsync(user, request);
         await gate.CountPushAsync(user, request.Computer.Describe());
+        if (request.Computer.AgentId is not null)
+        {
+            // The computer as the agent reports it (name, serial, platform), so that the approved push, followed by its id
+            // alone, counts as an online sign-in on a computer known by its real name.
+            await gate.WriteAsync(async () => await DesktopMfaComputers.TouchAsync(gate.Db, gate.App.OrgId, gate.App.Id, request.Computer,
+                gate.Now, reported: true, gate.Http.RequestAborted) is not null);
+        }
+
         var push = await pushes.SendAsync(user, factor, await gate.NumberMatchingAsync(),
             new PushOrigin(gate.Http.Connection.RemoteIpAddress?.ToString(), gate.Http.Request.Headers.UserAgent.ToString(), gate.App.Label)
             {
@@ -216,13 +224,17 @@ public static class DesktopMfaAgent
         {
             var context = JsonNode.Parse(push.ContextJson);
             var computer = (string?)context?["computer"] ?? "";
-            body["loginToken"] = tokens.Issue(gate.App.Id, push.UserId, computer);
-            if ((string?)context?["computerId"] is { } agentId)
+            body["loginToken"] = tokens.Issue(gate.App.Id, push.UserId, AgentComputer.TokenKeyOf(computer, (string?)context?["computerId"]));
+            var answered = push.AnsweredAt ?? push.Created;
+            if ((string?)context?["computerId"] is { } agentId
+                && !await gate.Db.DesktopMfaSeats.AnyAsync(s => s.OrgId == gate.App.OrgId && s.UserId == push.UserId && s.LastOnlineSignIn >= IsoTime.Truncate(answered)
+                    && gate.Db.DesktopMfaComputers.Any(c => c.Id == s.ComputerId && c.OrgId == gate.App.OrgId && c.AgentId == agentId), gate.Http.RequestAborted))
             {
+                // Once, at the first poll that sees the approval.
                 await gate.WriteAsync(async () =>
                 {
                     await DesktopMfaComputers.RecordOnlineSignInAsync(gate.Db, gate.App.OrgId, gate.App.Id, new AgentComputer(computer, null, null) { AgentId = agentId },
-                        push.UserId, push.AnsweredAt ?? push.Created, reported: false, gate.Http.RequestAborted);
+                        push.UserId, answered, reported: false, gate.Http.RequestAborted);
                     return true;
                 });
             }
@@ -262,7 +274,7 @@ public static class DesktopMfaAgent
                 return Results.Json(new JsonObject
                 {
                     ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
-                    ["loginToken"] = tokens.Issue(gate.App.Id, user.Id, request.Computer.Describe()),
+                    ["loginToken"] = tokens.Issue(gate.App.Id, user.Id, request.Computer.TokenKey),
                 });
             }
 
@@ -355,6 +367,11 @@ public sealed record AgentComputer(string Name, string? SerialNumber, string? Pl
 
     public string Describe() => SerialNumber is null ? Name : $"{Name} ({SerialNumber})";
 
+    /// <summary>What a login token or key challenge is bound to: the computer as described and, when the agent sent it, its id.</summary>
+    public string TokenKey => TokenKeyOf(Describe(), AgentId);
+
+    public static string TokenKeyOf(string described, string? agentId) => agentId is null ? described : $"{described}#{agentId}";
+
     /// <summary>The <c>computer</c> object of an agent request: <c>name</c>, and optionally <c>serialNumber</c>, <c>platform</c>, <c>id</c>, <c>publicKey</c>.</summary>
     public static AgentComputer Read(JsonObject computer)
     {
@@ -395,7 +412,7 @@ public sealed record AgentComputer(string Name, string? SerialNumber, string? Pl
             }
         }
 
-        return new AgentComputer(Text("name", required: true)!, Text("serialNumber", required: false), Text("platform", required: false))
+        return new AgentComputer(Text("name", required: true)!, Text("serialNumber", required: false), Text("platform", required: false, max: 20))
         {
             AgentId = id, PublicKey = key,
         };

@@ -23,7 +23,8 @@ public static class DesktopMfaComputers
             return null;
         }
 
-        var row = await db.DesktopMfaComputers.FirstOrDefaultAsync(c => c.OrgId == orgId && c.AgentId == agentId, ct);
+        var row = db.DesktopMfaComputers.Local.FirstOrDefault(c => c.OrgId == orgId && c.AgentId == agentId)
+            ?? await db.DesktopMfaComputers.FirstOrDefaultAsync(c => c.OrgId == orgId && c.AgentId == agentId, ct);
         if (row is null)
         {
             row = new DesktopMfaComputerEntity
@@ -77,24 +78,22 @@ public static class DesktopMfaComputers
         return seat;
     }
 
+    /// <summary>Whether <paramref name="publicKey"/> (when given) is the computer's pinned key, or none is pinned yet.</summary>
+    public static bool KeyMatches(DesktopMfaComputerEntity computer, byte[]? publicKey) =>
+        publicKey is null || computer.PublicKey is null || computer.PublicKey == Convert.ToBase64String(publicKey);
+
     /// <summary>
-    /// Pins <paramref name="publicKey"/> as the key of the computer's offline events; false when another key is
-    /// already pinned (another agent state claims this computer's id).
+    /// Pins <paramref name="publicKey"/> (base64 SubjectPublicKeyInfo) as the key of the computer's offline events;
+    /// false when another key is already pinned (another agent state claims this computer's id).
     /// </summary>
-    public static bool PinKey(DesktopMfaComputerEntity computer, byte[]? publicKey)
+    public static bool PinKey(DesktopMfaComputerEntity computer, string? publicKey)
     {
         if (publicKey is null)
         {
             return true;
         }
 
-        var encoded = Convert.ToBase64String(publicKey);
-        if (computer.PublicKey is null)
-        {
-            computer.PublicKey = encoded;
-            return true;
-        }
-
-        return computer.PublicKey == encoded;
+        computer.PublicKey ??= publicKey;
+        return computer.PublicKey == publicKey;
     }
 }

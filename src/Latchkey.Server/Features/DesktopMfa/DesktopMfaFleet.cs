@@ -44,6 +44,7 @@ public sealed class DesktopMfaFleet(LatchkeyDbContext db, OrgWrite write, System
     public const string Expired = "OFFLINE_PERIOD_ENDED";
     public const string NoOfflineFactor = "NO_OFFLINE_FACTOR";
     public const string OfflineNotAllowed = "OFFLINE_NOT_ALLOWED";
+    public const string NotStarted = "NO_ONLINE_SIGN_IN";
 
     /// <summary>
     /// A recovery PIN for the person on the computer named by <paramref name="computerRef"/> (its id, the agent's id, its
@@ -203,6 +204,12 @@ public sealed class DesktopMfaFleet(LatchkeyDbContext db, OrgWrite write, System
                 "The app's profile allows no offline login (LoginPeriodWithOfflineFactor is 0): this person can log in only while the computer is online.");
         }
 
+        if (lastOnline is null && factors.Count > 0)
+        {
+            return new ReadinessRow(computer, user, factors, pin, lastOnline, seat.LastOfflineSignIn, null, null, NotStarted,
+                "No online login on this computer yet, so offline login has not started: the first online login (push or code) starts the offline period.");
+        }
+
         if (factors.Count == 0)
         {
             var by = seat.FirstSeen.AddHours(setUpHours);
@@ -210,7 +217,7 @@ public sealed class DesktopMfaFleet(LatchkeyDbContext db, OrgWrite write, System
                 $"No offline factor on this computer: offline, this person cannot log in. Set up a device access code (latchkey-desktop enroll-offline) while online{(by > now ? $", by {IsoTime.Write(by)} as the profile asks" : "")}.");
         }
 
-        var until = (lastOnline ?? seat.FirstSeen).AddHours(offlineHours);
+        var until = lastOnline!.Value.AddHours(offlineHours);
         return until > now
             ? new ReadinessRow(computer, user, factors, pin, lastOnline, seat.LastOfflineSignIn, until, null, Ready,
                 $"Can log in offline with {string.Join(" or ", factors)} until {IsoTime.Write(until)}; each online login there extends it by {offlineHours} hours.")

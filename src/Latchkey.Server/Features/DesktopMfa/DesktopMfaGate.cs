@@ -32,6 +32,8 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
 
     public LatchkeyDbContext Db => db;
 
+    public DateTimeOffset Now => time.GetUtcNow();
+
     public HttpContext Http => requests.HttpContext ?? throw new InvalidOperationException("Desktop MFA outside a request.");
 
     public AppEntity App => _app ?? throw new InvalidOperationException("Not authenticated.");
@@ -193,10 +195,18 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     /// Counts a security-key lookup for the person on this computer against <c>Latchkey:RateLimits:DesktopMfaKeyLookup</c>
     /// (each press of the login window's button is one); past it, refused <c>rate_limited</c> with the seconds to wait.
     /// </summary>
-    public Task CountKeyLookupAsync(UserEntity user, string computer) =>
-        CountAsync("desktop-mfa-key-lookup", "/security-keys", $"user:{user.Id}|computer:{SecretHasher.Hash(computer)}", options.Value.RateLimits.DesktopMfaKeyLookup, user,
-            DesktopMfaSecurityKeys.Factor, computer,
-            wait => $"Your security keys were looked up too many times in a short time on this computer. Wait {wait} seconds, then try again (your keys are still set up).");
+    public async Task CountKeyLookupAsync(UserEntity user, AgentComputer computer)
+    {
+        var o = options.Value.RateLimits.DesktopMfaKeyLookup;
+        var words = (long wait) => $"Your security keys were looked up too many times in a short time on this computer. Wait {wait} seconds, then try again (your keys are still set up).";
+        await CountAsync("desktop-mfa-key-lookup", "/security-keys", $"user:{user.Id}|computer:{SecretHasher.Hash(computer.AgentId ?? computer.Describe())}", o, user,
+            DesktopMfaSecurityKeys.Factor, computer.Describe(), words);
+
+        // The computer is what the agent says it is: a person is also limited across all computers (4 computers' worth),
+        // so renaming the computer on each request does not lift the limit.
+        await CountAsync("desktop-mfa-key-lookup-person", "/security-keys", $"user:{user.Id}", new Hosting.DesktopMfaLimitOptions { Limit = o.Limit * 4, WindowSeconds = o.WindowSeconds }, user,
+            DesktopMfaSecurityKeys.Factor, computer.Describe(), words);
+    }
 
     private async Task CountAsync(string name, string path, string scope, Hosting.DesktopMfaLimitOptions o, UserEntity user, string method, string computer,
         Func<long, string> words)

@@ -105,7 +105,7 @@ public static class DesktopMfaOffline
     {
         var user = await gate.AdmitAsync(request, "Offline_TOTP");
         var computer = request.Computer.Describe();
-        if (tokens.Open(request.LoginToken, gate.App.Id, computer) != user.Id)
+        if (tokens.Open(request.LoginToken, gate.App.Id, request.Computer.TokenKey) != user.Id)
         {
             throw gate.Refuse(401, DesktopMfaReasons.LoginRequired,
                 "Setting up a device access code needs a sign-in with an online method on this computer first (the login token is missing, older than 5 minutes, or of another person or computer).",
@@ -130,14 +130,15 @@ public static class DesktopMfaOffline
         {
             if (await DesktopMfaComputers.TouchAsync(gate.Db, gate.App.OrgId, gate.App.Id, request.Computer, now, reported: true, gate.Http.RequestAborted) is { } row)
             {
-                if (!DesktopMfaComputers.PinKey(row, request.Computer.PublicKey))
+                // Checked now, pinned at confirmation: an enrollment never confirmed pins nothing.
+                if (!DesktopMfaComputers.KeyMatches(row, request.Computer.PublicKey))
                 {
                     throw gate.Refuse(409, DesktopMfaReasons.ComputerKeyMismatch,
                         $"computer.publicKey: another agent state already registered the computer id {request.Computer.AgentId} with a different signing key (was the state copied from another computer?). Move this computer's state directory aside, so that the agent makes a new id, and set the device access code up again.",
                         user, "Offline_TOTP", computer);
                 }
 
-                enrollment.ComputerId = row.Id;
+                (enrollment.ComputerId, enrollment.ComputerPublicKey) = (row.Id, request.Computer.PublicKey is { } key ? Convert.ToBase64String(key) : null);
             }
 
             gate.Db.DesktopMfaEnrollments.Add(enrollment);
@@ -183,6 +184,13 @@ public static class DesktopMfaOffline
             (enrollment.Status, enrollment.Activated) = (Active, now);
             if (enrollment.ComputerId is not null && await gate.Db.DesktopMfaComputers.FirstOrDefaultAsync(c => c.Id == enrollment.ComputerId, gate.Http.RequestAborted) is { } row)
             {
+                if (!DesktopMfaComputers.PinKey(row, enrollment.ComputerPublicKey))
+                {
+                    throw gate.Refuse(409, DesktopMfaReasons.ComputerKeyMismatch,
+                        "computer.publicKey: since this device access code was registered, another agent state pinned a different signing key for this computer id. Move this computer's state directory aside, so that the agent makes a new id, and set the device access code up again.",
+                        user, "Offline_TOTP", computer);
+                }
+
                 // The readiness view lists people by their seat on a computer: a confirmed device access code gives one.
                 await DesktopMfaComputers.SeatAsync(gate.Db, row, user.Id, now, gate.Http.RequestAborted);
             }

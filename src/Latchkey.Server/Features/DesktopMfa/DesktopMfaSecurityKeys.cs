@@ -28,10 +28,10 @@ public static class DesktopMfaSecurityKeys
 
     public static void MapDesktopMfaSecurityKeys(this RouteGroupBuilder agent)
     {
-        agent.MapPost("/security-keys", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens, TimeProvider time) =>
-            DesktopMfaAgent.Handle(c, gate, (r, g) => LookUpAsync(r, g, ceremonies, tokens, time)));
-        agent.MapPost("/security-keys/assertion", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens) =>
-            DesktopMfaAgent.Handle(c, gate, (r, g) => VerifyAsync(r, g, ceremonies, tokens)));
+        agent.MapPost("/security-keys", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens) =>
+            DesktopMfaAgent.Handle(c, gate, (r, g) => LookUpAsync(r, g, ceremonies, tokens)));
+        agent.MapPost("/security-keys/assertion", (HttpContext c, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens, TimeProvider time) =>
+            DesktopMfaAgent.Handle(c, gate, (r, g) => VerifyAsync(r, g, ceremonies, tokens, time)));
     }
 
     /// <summary>
@@ -78,11 +78,10 @@ public static class DesktopMfaSecurityKeys
         };
     }
 
-    private static async Task<IResult> LookUpAsync(AgentRequest request, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens,
-        TimeProvider time)
+    private static async Task<IResult> LookUpAsync(AgentRequest request, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens)
     {
         var user = await gate.AdmitAsync(request, Factor);
-        await gate.CountKeyLookupAsync(user, request.Computer.Describe());
+        await gate.CountKeyLookupAsync(user, request.Computer);
         var keys = await RoamingKeysAsync(request, gate, user);
         WebAuthnOptions options;
         try
@@ -96,17 +95,6 @@ public static class DesktopMfaSecurityKeys
                 user, Factor, request.Computer.Describe());
         }
 
-        // The agent keeps the keys it is given for offline use on this computer: the readiness view counts them.
-        await gate.WriteAsync(async () =>
-        {
-            if (await DesktopMfaComputers.TouchAsync(gate.Db, gate.App.OrgId, gate.App.Id, request.Computer, time.GetUtcNow(), reported: true, gate.Http.RequestAborted) is { } row)
-            {
-                (await DesktopMfaComputers.SeatAsync(gate.Db, row, user.Id, time.GetUtcNow(), gate.Http.RequestAborted)).OfflineSecurityKeys = keys.Count;
-            }
-
-            return true;
-        });
-
         // Only the roaming keys may answer at a login window.
         var requestOptions = options.Options;
         requestOptions["allowCredentials"] = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject { ["type"] = "public-key", ["id"] = k.CredentialId })]);
@@ -114,7 +102,7 @@ public static class DesktopMfaSecurityKeys
         {
             ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
             ["challenge"] = options.Challenge,
-            ["challengeTicket"] = tokens.IssueChallenge(gate.App.Id, user.Id, request.Computer.Describe(), options.Challenge),
+            ["challengeTicket"] = tokens.IssueChallenge(gate.App.Id, user.Id, request.Computer.TokenKey, options.Challenge),
             ["expiresAt"] = IsoTime.Write(options.ExpiresAt),
             ["options"] = requestOptions,
             ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject
@@ -124,7 +112,8 @@ public static class DesktopMfaSecurityKeys
         });
     }
 
-    private static async Task<IResult> VerifyAsync(AgentRequest request, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens)
+    private static async Task<IResult> VerifyAsync(AgentRequest request, DesktopMfaGate gate, WebAuthnCeremonies ceremonies, DesktopMfaLoginTokens tokens,
+        TimeProvider time)
     {
         if (request.Credential is not { } credential || WebAuthnJson.Text(credential, "id") is not { } credentialId)
         {
@@ -144,7 +133,7 @@ public static class DesktopMfaSecurityKeys
         // The challenge must be the one given to this app, person and computer (the ticket of the lookup); the ceremony
         // then uses it up, so it answers once.
         var challenge = WebAuthnJson.ChallengeOf(credential);
-        if (challenge is null || !tokens.OpensChallenge(request.ChallengeTicket, gate.App.Id, user.Id, computer, challenge))
+        if (challenge is null || !tokens.OpensChallenge(request.ChallengeTicket, gate.App.Id, user.Id, request.Computer.TokenKey, challenge))
         {
             throw gate.Refuse(401, DesktopMfaReasons.InvalidChallenge,
                 "The key answered a challenge that was not given to you on this computer by this app (or its challengeTicket is missing or older than 5 minutes): look up your keys again and touch the key once.",
@@ -162,11 +151,22 @@ public static class DesktopMfaSecurityKeys
                 user, Factor, computer);
         }
 
-        await gate.LogSuccessAsync(user, Factor, request.Computer);
+        // The agent keeps the person's keys for offline use on this computer once one answered here: the readiness view counts them.
+        var kept = (await RoamingKeysAsync(request, gate, user)).Count;
+        await gate.WriteAsync(async () =>
+        {
+            await gate.StageSuccessAsync(user, Factor, request.Computer);
+            if (await DesktopMfaComputers.TouchAsync(gate.Db, gate.App.OrgId, gate.App.Id, request.Computer, time.GetUtcNow(), reported: true, gate.Http.RequestAborted) is { } row)
+            {
+                (await DesktopMfaComputers.SeatAsync(gate.Db, row, user.Id, time.GetUtcNow(), gate.Http.RequestAborted)).OfflineSecurityKeys = kept;
+            }
+
+            return true;
+        });
         return Results.Json(new JsonObject
         {
             ["status"] = "SUCCESS", ["user"] = new JsonObject { ["id"] = user.Id, ["login"] = user.Login },
-            ["signCount"] = outcome.Credential!.SignCount, ["loginToken"] = tokens.Issue(gate.App.Id, user.Id, computer),
+            ["signCount"] = outcome.Credential!.SignCount, ["loginToken"] = tokens.Issue(gate.App.Id, user.Id, request.Computer.TokenKey),
         });
     }
 }

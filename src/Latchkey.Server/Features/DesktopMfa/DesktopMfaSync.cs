@@ -192,11 +192,14 @@ public static class DesktopMfaSync
         var id = e?["id"] is JsonValue i && i.TryGetValue<string>(out var text) && text.Length is > 0 and <= 64 ? text : null;
         var valid = e is not null && id is not null
             && e["time"] is JsonValue t && t.TryGetValue<string>(out var time) && DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)
-            && (string?)e["computerId"] == agentId
+            && Text(e, "computerId") == agentId
             && e["login"] is JsonValue l && l.TryGetValue<string>(out var login) && login.Length is > 0 and <= 255
             && e["method"] is JsonValue m && m.TryGetValue<string>(out var method) && Factors.ContainsKey(method)
             && e["result"] is JsonValue r && r.TryGetValue<string>(out var result) && result is "SUCCESS" or "FAILURE"
             && (e["reason"] is null || (e["reason"] is JsonValue why && why.TryGetValue<string>(out var reason) && reason.Length <= 64));
-        return valid ? new Parsed(index, id, e, null) : new Parsed(index, id, null, (string?)e?["computerId"] != agentId ? "other_computer" : "malformed");
+        return valid ? new Parsed(index, id, e, null) : new Parsed(index, id, null, e is not null && Text(e, "computerId") != agentId ? "other_computer" : "malformed");
     }
+
+    /// <summary>A string member, or null when it is missing or of another JSON type (a number there is malformed, not a server error).</summary>
+    private static string? Text(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

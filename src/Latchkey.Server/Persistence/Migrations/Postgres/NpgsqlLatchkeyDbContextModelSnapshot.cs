@@ -383,6 +383,11 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .IsUnicode(true)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<string>("ComputerPublicKey")
+                        .HasMaxLength(512)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(512)");
+
                     b.Property<long>("Created")
                         .HasColumnType("bigint");
 

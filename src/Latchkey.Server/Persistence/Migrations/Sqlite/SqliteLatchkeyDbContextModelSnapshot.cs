@@ -378,6 +378,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ComputerPublicKey")
+                        .HasMaxLength(512)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 

@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latchkey.Server.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(NpgsqlLatchkeyDbContext))]
-    [Migration("20261203162501_DesktopMfaComputers")]
+    [Migration("20261203173706_DesktopMfaComputers")]
     partial class DesktopMfaComputers
     {
         /// <inheritdoc />
@@ -385,6 +385,11 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                         .HasMaxLength(255)
                         .IsUnicode(true)
                         .HasColumnType("character varying(255)");
+
+                    b.Property<string>("ComputerPublicKey")
+                        .HasMaxLength(512)
+                        .IsUnicode(true)
+                        .HasColumnType("character varying(512)");
 
                     b.Property<long>("Created")
                         .HasColumnType("bigint");

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLatchkeyDbContext))]
-    [Migration("20261203162456_DesktopMfaComputers")]
+    [Migration("20261203173702_DesktopMfaComputers")]
     partial class DesktopMfaComputers
     {
         /// <inheritdoc />
@@ -378,6 +378,11 @@ namespace Latchkey.Server.Persistence.Migrations.Sqlite
                     b.Property<string>("ComputerName")
                         .IsRequired()
                         .HasMaxLength(255)
+                        .IsUnicode(true)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ComputerPublicKey")
+                        .HasMaxLength(512)
                         .IsUnicode(true)
                         .HasColumnType("TEXT");
 
