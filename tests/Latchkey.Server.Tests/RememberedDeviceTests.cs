@@ -11,6 +11,12 @@ namespace Latchkey.Server.Tests;
 /// </summary>
 public sealed class RememberedDeviceTests(ClockedServerFixture server) : IClassFixture<ClockedServerFixture>
 {
+    private async Task<(string Login, string Secret, string UserId)> PersonWithIdAsync(string promptMode)
+    {
+        var (login, secret) = await PersonAsync(promptMode);
+        return (login, secret, ServerFixture.Id((await server.Api.GetAsync($"/api/v1/users/{Uri.EscapeDataString(login)}")).Expect(HttpStatusCode.OK).Object));
+    }
+
     private async Task<(string Login, string Secret)> PersonAsync(string promptMode)
     {
         var group = ServerFixture.Id(await server.CreateGroupAsync());
@@ -86,5 +92,23 @@ public sealed class RememberedDeviceTests(ClockedServerFixture server) : IClassF
 
         Assert.False((await PasswordAsync(browser, login)).Done);
         Assert.DoesNotContain(browser.Cookies.GetAllCookies(), c => c.Name == "lk_dt");
+    }
+
+    [Fact]
+    public async Task Clearing_the_persons_sessions_forgets_remembered_browsers_unless_forget_devices_is_false()
+    {
+        var (login, secret, userId) = await PersonWithIdAsync("DEVICE");
+        using var browser = new SignInClient(server);
+        var first = await PasswordAsync(browser, login);
+        await SecondFactorAsync(browser, first.Handle, first.Idx, secret);
+
+        (await server.Api.DeleteAsync($"/api/v1/users/{userId}/sessions?forgetDevices=false")).Expect(HttpStatusCode.NoContent);
+        var kept = await PasswordAsync(browser, login);
+        server.Time.Advance(TimeSpan.FromSeconds(1));
+        (await server.Api.DeleteAsync($"/api/v1/users/{userId}/sessions")).Expect(HttpStatusCode.NoContent);
+        var forgotten = await PasswordAsync(browser, login);
+
+        Assert.True(kept.Done);
+        Assert.False(forgotten.Done);
     }
 }

@@ -25,6 +25,9 @@ public sealed class UserEntity
     public DateTimeOffset? LastLogin { get; set; }
     public DateTimeOffset LastUpdated { get; set; }
     public DateTimeOffset? PasswordChanged { get; set; }
+
+    /// <summary>When the person's remembered browsers were forgotten (sessions cleared, factors reset): a browser remembered before it is asked again.</summary>
+    public DateTimeOffset? DevicesForgottenAt { get; set; }
     public required string Login { get; set; }
     /// <summary>Lower-cased login: logins are unique and looked up without regard to case.</summary>
     public required string LoginKey { get; set; }

@@ -17,15 +17,19 @@ public sealed class RememberedDevices(IDataProtectionProvider protection, TimePr
     public void Remember(HttpContext context, string orgId, string userId, int minutes)
     {
         var expires = time.GetUtcNow().AddMinutes(minutes);
-        var value = _protector.Protect(string.Join('|', orgId, userId, expires.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+        var value = _protector.Protect(string.Join('|', orgId, userId, expires.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
         context.Response.Cookies.Append(CookieName, value, new CookieOptions
         {
             HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = context.Request.IsHttps, Path = "/", IsEssential = true, Expires = expires,
         });
     }
 
-    /// <summary>Whether this request's browser is remembered for <paramref name="userId"/> of <paramref name="orgId"/> now.</summary>
-    public bool IsRemembered(HttpContext? context, string orgId, string userId)
+    /// <summary>
+    /// Whether this request's browser is remembered for <paramref name="userId"/> of <paramref name="orgId"/> now, and
+    /// was remembered after <paramref name="forgottenAt"/> (when the person's remembered browsers were last forgotten).
+    /// </summary>
+    public bool IsRemembered(HttpContext? context, string orgId, string userId, DateTimeOffset? forgottenAt)
     {
         if (context?.Request.Cookies[CookieName] is not { Length: > 0 and < 1024 } value)
         {
@@ -35,9 +39,11 @@ public sealed class RememberedDevices(IDataProtectionProvider protection, TimePr
         try
         {
             var parts = _protector.Unprotect(value).Split('|');
-            return parts.Length == 3 && parts[0] == orgId && parts[1] == userId
+            return parts.Length == 4 && parts[0] == orgId && parts[1] == userId
                 && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
-                && expires > time.GetUtcNow().ToUnixTimeMilliseconds();
+                && expires > time.GetUtcNow().ToUnixTimeMilliseconds()
+                && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var issued)
+                && (forgottenAt is not { } forgotten || issued > forgotten.ToUnixTimeMilliseconds());
         }
         catch (System.Security.Cryptography.CryptographicException)
         {

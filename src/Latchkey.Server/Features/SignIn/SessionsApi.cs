@@ -93,21 +93,32 @@ public static class SessionsApi
     }
 
     /// <summary>Every session of the user ends, on every node (they live in the database).</summary>
-    private static async Task<IResult> RevokeAll(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log)
+    private static async Task<IResult> RevokeAll(string id, HttpContext context, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, TimeProvider time)
     {
         _ = JsonBody.QueryBool(context.Request, "oauthTokens", false); // checked; no OAuth tokens exist before the OIDC issue
-        await ClearUserSessionsAsync(ApiCaller.Required(context), id, db, write, log, context.RequestAborted);
+        var forgetDevices = JsonBody.QueryBool(context.Request, "forgetDevices", true);
+        await ClearUserSessionsAsync(ApiCaller.Required(context), id, db, write, log, context.RequestAborted, forgetDevices ? time : null);
         return ApiResponses.NoContent();
     }
 
-    /// <summary>Ends every session of a user, everywhere (the API's <c>DELETE /users/{id}/sessions</c> and the console's "Clear sessions").</summary>
+    /// <summary>
+    /// Ends every session of a user, everywhere (the API's <c>DELETE /users/{id}/sessions</c> and the console's "Clear
+    /// sessions"); with <paramref name="forgetDevicesAt"/> (the API's <c>forgetDevices</c>, true by default) the browsers
+    /// remembered after a second factor are forgotten too.
+    /// </summary>
     public static async Task<int> ClearUserSessionsAsync(ApiCaller caller, string id, LatchkeyDbContext db, OrgWrite write, SystemLogWriter log,
-        CancellationToken ct)
+        CancellationToken ct, TimeProvider? forgetDevicesAt = null)
     {
         var user = await UserLookup.GetAsync(db, caller, id, ct);
         return await write.RunAsync(caller.OrgId, async () =>
         {
             var count = await db.Sessions.Where(s => s.OrgId == caller.OrgId && s.UserId == user.Id).ExecuteDeleteAsync(ct);
+            if (forgetDevicesAt is not null)
+            {
+                var now = forgetDevicesAt.GetUtcNow();
+                await db.Users.Where(u => u.Id == user.Id && u.OrgId == caller.OrgId).ExecuteUpdateAsync(u => u.SetProperty(x => x.DevicesForgottenAt, now), ct);
+            }
+
             SignInEvents.SessionsCleared(log, user, count);
             return count;
         }, ct);

@@ -131,7 +131,7 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var policy = matches && snapshot is not null ? await signOn.DecideAsync(tx.OrgId, snapshot.Id, ct) : null;
         var sessionPolicy = completion == SignInCompletion.Session ? policy?.Session ?? SessionPolicy.Default : null;
         // A browser remembered after a second factor (factorPromptMode DEVICE) is not asked again within the factor lifetime.
-        var state = policy is { RequireFactor: true } && !(policy.RemembersDevice && remembered.IsRemembered(http, tx.OrgId, snapshot!.Id))
+        var state = policy is { RequireFactor: true } && !(policy.RemembersDevice && remembered.IsRemembered(http, tx.OrgId, snapshot!.Id, snapshot.DevicesForgottenAt))
             ? tx.State with { Assurance = SignInAssurance.WithSecondFactor(tx.State.Assurance) } : tx.State;
 
         var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>

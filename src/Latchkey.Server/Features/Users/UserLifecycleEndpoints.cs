@@ -143,6 +143,7 @@ public static class UserLifecycleEndpoints
                     // Every factor goes (the password stays); the user enrolls again at the next sign-in that asks for one.
                     await db.UserFactors.Where(f => f.OrgId == user.OrgId && f.UserId == user.Id).ExecuteDeleteAsync(ct);
                     await db.WebAuthnCredentials.Where(c => c.OrgId == user.OrgId && c.UserId == user.Id).ExecuteDeleteAsync(ct);
+                    user.DevicesForgottenAt = now; // a browser remembered after one of those factors is asked again
                     log.Stage(EventTypes.FactorResetAll, [target]);
                     break;
             }

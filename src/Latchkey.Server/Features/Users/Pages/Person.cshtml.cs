@@ -94,7 +94,7 @@ public sealed class PersonPageModel(LatchkeyDbContext db, OrgWrite write, System
     [Requires(AdminPermission.UsersLifecycle)]
     public Task<IActionResult> OnPostClearSessionsAsync(string id) => ChangeAsync(async () =>
     {
-        var count = await SessionsApi.ClearUserSessionsAsync(Caller, id, db, write, log, HttpContext.RequestAborted);
+        var count = await SessionsApi.ClearUserSessionsAsync(Caller, id, db, write, log, HttpContext.RequestAborted, forgetDevicesAt: time);
         return count == 1 ? "1 session was ended." : $"{count} sessions were ended.";
     }, Here(id));
 

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Latchkey.Server.Persistence.Migrations.Postgres
+namespace Latchkey.Server.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class DesktopMfaComputers : Migration
@@ -10,17 +10,23 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<long>(
+                name: "DevicesForgottenAt",
+                table: "Users",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.AddColumn<string>(
                 name: "ComputerId",
                 table: "DesktopMfaEnrollments",
-                type: "character varying(20)",
+                type: "TEXT",
                 maxLength: 20,
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "ComputerPublicKey",
                 table: "DesktopMfaEnrollments",
-                type: "character varying(512)",
+                type: "TEXT",
                 maxLength: 512,
                 nullable: true);
 
@@ -28,17 +34,17 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 name: "DesktopMfaComputers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    OrgId = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    AppId = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    AgentId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Name = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
-                    SerialNumber = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
-                    Platform = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: true),
-                    PublicKey = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    Created = table.Column<long>(type: "bigint", nullable: false),
-                    LastSeen = table.Column<long>(type: "bigint", nullable: false),
-                    LastSync = table.Column<long>(type: "bigint", nullable: true)
+                    Id = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    OrgId = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    AppId = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    AgentId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    SerialNumber = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    Platform = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    PublicKey = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastSeen = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastSync = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -49,9 +55,9 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 name: "DesktopMfaOfflineEvents",
                 columns: table => new
                 {
-                    ComputerId = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    EventId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Received = table.Column<long>(type: "bigint", nullable: false)
+                    ComputerId = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    EventId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Received = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -62,13 +68,13 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
                 name: "DesktopMfaSeats",
                 columns: table => new
                 {
-                    ComputerId = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    UserId = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    OrgId = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    FirstSeen = table.Column<long>(type: "bigint", nullable: false),
-                    LastOnlineSignIn = table.Column<long>(type: "bigint", nullable: true),
-                    LastOfflineSignIn = table.Column<long>(type: "bigint", nullable: true),
-                    OfflineSecurityKeys = table.Column<int>(type: "integer", nullable: false)
+                    ComputerId = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    OrgId = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    FirstSeen = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastOnlineSignIn = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastOfflineSignIn = table.Column<long>(type: "INTEGER", nullable: true),
+                    OfflineSecurityKeys = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -107,6 +113,10 @@ namespace Latchkey.Server.Persistence.Migrations.Postgres
             migrationBuilder.DropIndex(
                 name: "IX_DesktopMfaEnrollments_ComputerId",
                 table: "DesktopMfaEnrollments");
+
+            migrationBuilder.DropColumn(
+                name: "DevicesForgottenAt",
+                table: "Users");
 
             migrationBuilder.DropColumn(
                 name: "ComputerId",
