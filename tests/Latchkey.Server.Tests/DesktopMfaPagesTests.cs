@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Latchkey.Core.Admin;
+using Latchkey.Server.Persistence;
 using Latchkey.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -134,5 +135,42 @@ public sealed class DesktopMfaPagesTests(ConsoleFixture server) : IClassFixture<
         var badDays = await desk.GetAsync($"{Readiness}?days=soon");
         Assert.Equal(HttpStatusCode.OK, badDays.Status);
         Assert.Contains("a whole number of days", badDays.Alert, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_devices_page_lists_each_computer_with_its_device_access_codes_and_the_search_finds_it_by_serial()
+    {
+        var appId = ServerFixture.Id(await DesktopMfaKit.CreateAppAsync(server));
+        var (_, userId) = await DesktopMfaKit.AssignedUserAsync(server, appId);
+        var serial = "C02" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        // The rows an agent's online sign-in and a confirmed device access code leave (the protocol is tested elsewhere).
+        await server.WithDbAsync(async db =>
+        {
+            var orgId = await db.Apps.Where(a => a.Id == appId).Select(a => a.OrgId).FirstAsync();
+            var now = Latchkey.Core.Time.IsoTime.Truncate(DateTimeOffset.UtcNow);
+            var computer = new DesktopMfaComputerEntity
+            {
+                Id = Latchkey.Core.Security.RandomIds.NewId(Latchkey.Core.Ids.IdPrefix.DesktopMfaComputer, now), OrgId = orgId, AppId = appId,
+                AgentId = "cmp" + serial, Name = "Page Mac", SerialNumber = serial, Platform = "MACOS", Created = now, LastSeen = now,
+            };
+            db.DesktopMfaComputers.Add(computer);
+            db.DesktopMfaEnrollments.Add(new DesktopMfaEnrollmentEntity
+            {
+                Id = Latchkey.Core.Security.RandomIds.NewId(Latchkey.Core.Ids.IdPrefix.DesktopMfaEnrollment, now), OrgId = orgId, AppId = appId, UserId = userId,
+                ComputerName = "Page Mac", SerialNumber = serial, ComputerId = computer.Id, SealedSecret = "", Status = "ACTIVE", Created = now, Activated = now,
+            });
+            return await db.SaveChangesAsync();
+        });
+
+        using var admin = await server.SignedInAsync(server.Admin.Login);
+        var page = await admin.GetAsync("/admin/devices");
+        var found = await admin.GetAsync($"/admin/devices?q={serial}");
+        var other = await admin.GetAsync("/admin/devices?q=NoSuchComputer");
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("Computers with Desktop MFA", page.Html, StringComparison.Ordinal);
+        Assert.Contains($"Page Mac ({serial})", page.Html, StringComparison.Ordinal);
+        Assert.Contains($"Device access code {serial}", found.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain(serial, other.Html, StringComparison.Ordinal);
     }
 }

@@ -4,11 +4,15 @@ using Latchkey.Server.Features.SystemLog;
 using Latchkey.Server.Features.Web;
 using Latchkey.Server.Persistence;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace Latchkey.Server.Features.Devices.Pages;
 
 /// <summary>One device as the console lists it, with the people on it.</summary>
 public sealed record DeviceRow(DeviceEntity Device, IReadOnlyList<DeviceUserRow> Users);
+
+/// <summary>A computer with the Desktop MFA agent, with its device access code enrollments (each a person's, newest first).</summary>
+public sealed record DesktopComputerRow(DesktopMfaComputerEntity Computer, IReadOnlyList<(DesktopMfaEnrollmentEntity Enrollment, UserEntity? User)> Enrollments);
 
 /// <summary>
 /// Directory > Devices: the devices the authenticator app registered, searched by display name, platform or serial
@@ -48,6 +52,30 @@ public sealed class DevicesPageModel(LatchkeyDbContext db, OrgWrite write, Syste
 
         var users = await DevicesApi.UsersOfAsync(db, Me.OrgId, page.Devices.Select(d => d.Id).ToList(), ct);
         Rows = page.Devices.Select(d => new DeviceRow(d, users[d.Id].ToList())).ToList();
+        await LoadComputersAsync(q, ct);
+    }
+
+    /// <summary>The computers with the Desktop MFA agent shown under the devices (the most recently seen first).</summary>
+    public const int ComputersShown = 50;
+
+    public IReadOnlyList<DesktopComputerRow> Computers { get; private set; } = [];
+
+    private async Task LoadComputersAsync(string q, CancellationToken ct)
+    {
+        var query = db.DesktopMfaComputers.AsNoTracking().Where(c => c.OrgId == Me.OrgId);
+        if (q.Length > 0)
+        {
+            query = query.Where(c => c.Name.Contains(q) || (c.SerialNumber != null && c.SerialNumber.Contains(q)) || c.Platform == q);
+        }
+
+        var computers = await query.OrderByDescending(c => c.LastSeen).ThenBy(c => c.Id).Take(ComputersShown).ToListAsync(ct);
+        var ids = computers.Select(c => c.Id).ToList();
+        var enrollments = await db.DesktopMfaEnrollments.AsNoTracking()
+            .Where(e => e.OrgId == Me.OrgId && e.ComputerId != null && ids.Contains(e.ComputerId)).ToListAsync(ct);
+        var userIds = enrollments.Select(e => e.UserId).Distinct().ToList();
+        var people = await db.Users.AsNoTracking().Where(u => u.OrgId == Me.OrgId && userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
+        Computers = [.. computers.Select(c => new DesktopComputerRow(c, [.. enrollments.Where(e => e.ComputerId == c.Id).OrderByDescending(e => e.Created)
+            .Select(e => (e, people.GetValueOrDefault(e.UserId)))]))];
     }
 
     /// <summary>The search box as the API's <c>search</c>: a display name or serial number containing the text, or the platform.</summary>
