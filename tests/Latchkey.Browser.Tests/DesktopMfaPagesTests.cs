@@ -11,7 +11,7 @@ using OtpNet;
 namespace Latchkey.Browser.Tests;
 
 /// <summary>
-/// Issue 13 item 6 in Chromium: Security > Desktop MFA turns recovery PINs on, downloads a Desktop MFA app's configuration
+/// Issue 13 item 6 in Chromium: Applications > Desktop MFA turns recovery PINs on, downloads a Desktop MFA app's configuration
 /// profile (plist and JSON) and rotates its client secret; a person sets up a device access code on a computer through
 /// the agent's library with the downloaded profile; Directory > Desktop MFA readiness lists them with Offline_TOTP,
 /// filters by "locked out within N days" and gives the help desk a recovery PIN that the agent accepts with no network.
@@ -39,7 +39,7 @@ public sealed class DesktopMfaPagesTests(DemoServer server, BrowserFixture brows
         Directory.CreateDirectory(home.Path);
         try
         {
-            // Security > Desktop MFA: recovery PINs on, the plist profile, a new client secret, the JSON profile with it.
+            // Applications > Desktop MFA: recovery PINs on, the plist profile, a new client secret, the JSON profile with it.
             await SignInAsync(Server.Admin, "/admin");
             await ConsoleSteps.Navigation(Page, "Desktop MFA").ClickAsync();
             await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Desktop MFA", Level = 1 })).ToBeVisibleAsync();

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Latchkey.Server.Tests;
 
 /// <summary>
-/// Security > Desktop MFA and Directory > Desktop MFA readiness through the real HTTP pipeline (issue 13 item 6): the org
+/// Applications > Desktop MFA and Directory > Desktop MFA readiness through the real HTTP pipeline (issue 13 item 6): the org
 /// settings change through the API's code and event, the profile download is the API's (logged, not cached), a rotation
 /// needs its confirmation and shows the new secret once; each role sees only what it may do, and a forged post is 403.
 /// (The recovery PIN that works is in the browser walk, DesktopMfaPagesTests, with a computer set up by the agent.)
@@ -172,5 +172,22 @@ public sealed class DesktopMfaPagesTests(ConsoleFixture server) : IClassFixture<
         Assert.Contains($"Page Mac ({serial})", page.Html, StringComparison.Ordinal);
         Assert.Contains($"Device access code {serial}", found.Html, StringComparison.Ordinal);
         Assert.DoesNotContain(serial, other.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_app_admin_finds_desktop_mfa_under_applications_downloads_the_profile_and_does_not_see_the_org_settings()
+    {
+        var appId = ServerFixture.Id(await DesktopMfaKit.CreateAppAsync(server));
+        var (_, appAdmin) = await server.UserWithRoleAsync(AdminRole.AppAdmin);
+        using var console = await server.SignedInAsync(appAdmin);
+
+        var page = await console.GetAsync(Security);
+        var profile = await console.GetAsync($"{Security}?handler=Profile&appId={appId}&format=json");
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains(appId, page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Org settings", page.Html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, profile.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await console.PostAsync($"{Security}?handler=Setting", page, ("setting", "desktopMFARecoveryPinEnabled"), ("enabled", "true"))).Status);
     }
 }

@@ -65,7 +65,7 @@ public sealed class DesktopMfaFleet(LatchkeyDbContext db, OrgWrite write, System
         string? refusal = null;
         if (!await OrgSettings.FlagAsync(db, orgId, DesktopMfaApi.RecoveryPinKey, ct))
         {
-            refusal = $"Recovery PINs are turned off for this org: turn them on in Security > Desktop MFA (or PUT {DesktopMfaApi.SettingsPrefix}/recovery-pin-settings).";
+            refusal = $"Recovery PINs are turned off for this org: turn them on in Applications > Desktop MFA (or PUT {DesktopMfaApi.SettingsPrefix}/recovery-pin-settings).";
         }
         else if (string.IsNullOrWhiteSpace(computerRef))
         {

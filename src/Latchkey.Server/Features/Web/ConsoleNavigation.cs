@@ -32,11 +32,11 @@ public static class ConsoleNavigation
         new(Devices, "Directory", "Devices", "/admin/devices", AdminPermission.DevicesRead),
         new(DesktopMfaReadiness, "Directory", "Desktop MFA readiness", "/admin/devices/desktop-mfa-readiness", AdminPermission.DevicesRead),
         new(Applications, "Applications", "Applications", "/admin/apps", AdminPermission.AppsRead),
+        new(DesktopMfa, "Applications", "Desktop MFA", "/admin/security/desktop-mfa", AdminPermission.AppsRead),
         new(Authenticators, "Security", "Authenticators", "/admin/security/authenticators", AdminPermission.SecurityRead),
         new(Policies, "Security", "Authentication Policies", "/admin/policies", AdminPermission.PoliciesRead),
         new(AccessTesting, "Security", "Access testing", "/admin/access-testing", AdminPermission.PoliciesRead),
         new(DeviceIntegrations, "Security", "Device Integrations", "/admin/security/device-integrations", AdminPermission.SecurityRead),
-        new(DesktopMfa, "Security", "Desktop MFA", "/admin/security/desktop-mfa", AdminPermission.SecurityRead),
         new(ApiTokens, "Security", "API tokens", "/admin/api-tokens", AdminPermission.OwnApiTokens),
         new(SystemLog, "Reports", "System Log", "/admin/system-log", AdminPermission.LogsRead),
     ];

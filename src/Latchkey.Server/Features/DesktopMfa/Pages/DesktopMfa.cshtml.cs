@@ -14,7 +14,7 @@ namespace Latchkey.Server.Features.DesktopMfa.Pages;
 public sealed record DesktopMfaAppRow(AppEntity App, DateTimeOffset? SecretCreated);
 
 /// <summary>
-/// Security > Desktop MFA (issue 13 item 6, docs/desktop-mfa.md): the org settings (recovery PINs, number matching), changed
+/// Applications > Desktop MFA (issue 13 item 6, docs/desktop-mfa.md): the org settings (recovery PINs, number matching), changed
 /// with <see cref="AdminPermission.SecurityManage"/> through <see cref="DesktopMfaApi.SetSettingAsync"/> as the
 /// <c>PUT /device-access/api/v1/desktop-mfa/...</c> routes do; the org's Desktop MFA apps, each with its configuration
 /// profile to download (JSON or plist, <see cref="DesktopMfaApi.ReadProfileAsync"/>: logged, never cached) and its client
@@ -25,7 +25,7 @@ public sealed class DesktopMfaPageModel(LatchkeyDbContext db, OrgWrite write, Sy
 {
     public const string Here = "/admin/security/desktop-mfa";
 
-    public override AdminPermission Reads => AdminPermission.SecurityRead;
+    public override AdminPermission Reads => AdminPermission.AppsRead;
     public override string Section => ConsoleNavigation.DesktopMfa;
 
     /// <summary>The org settings in the order shown: the API's key and what it does.</summary>
