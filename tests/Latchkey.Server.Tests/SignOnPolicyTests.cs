@@ -156,4 +156,26 @@ public sealed class SignOnPolicyTests(ServerFixture server) : IClassFixture<Serv
         Assert.Contains("google_otp", every);
         Assert.Contains("okta_verify", every);
     }
+
+    [Fact]
+    public async Task A_required_authenticator_makes_a_person_with_no_factor_set_it_up_at_sign_in_and_only_it_is_offered()
+    {
+        var group = ServerFixture.Id(await server.CreateGroupAsync());
+        await EnrollPolicyAsync(group, new JsonObject
+        {
+            ["type"] = "AUTHENTICATORS",
+            ["authenticators"] = new JsonArray(new JsonObject { ["key"] = "okta_verify", ["enroll"] = new JsonObject { ["self"] = "REQUIRED" } }),
+        }, "CHALLENGE");
+        var (member, _) = await MemberOfAsync(group);
+        var outsider = (string)(await server.CreateUserAsync())["profile"]!["login"]!;
+
+        using var memberClient = new SignInClient(server);
+        var asked = (await memberClient.SignInAsync(member, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
+        using var outsiderClient = new SignInClient(server);
+        var other = (await outsiderClient.SignInAsync(outsider, ServerFixture.Password)).Expect(HttpStatusCode.OK).Object;
+
+        Assert.Null(asked["success"]);
+        Assert.Equal(["okta_verify"], EnrollableKeys(asked));
+        Assert.NotNull(other["success"]);
+    }
 }

@@ -20,6 +20,9 @@ public sealed record EnrollOutcome(string? PolicyId, string? PolicyName, string?
 
     /// <summary>Whether the authenticator <paramref name="key"/> may be enrolled at sign-in.</summary>
     public bool Allows(string key) => EnrollsAtSignIn && Authenticators.GetValueOrDefault(key) != NotAllowed;
+
+    /// <summary>The authenticators the policy marks <c>REQUIRED</c>, when its rule lets them be enrolled at sign-in.</summary>
+    public IReadOnlyList<string> Required => EnrollsAtSignIn ? [.. Authenticators.Where(a => a.Value == "REQUIRED").Select(a => a.Key)] : [];
 }
 
 /// <summary>Evaluates the MFA_ENROLL policies for a person with <see cref="PolicyMatcher"/>, as the simulation does.</summary>

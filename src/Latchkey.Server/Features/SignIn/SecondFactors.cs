@@ -170,7 +170,10 @@ public sealed class SecondFactors(LatchkeyDbContext db, SignInEngine engine, Tot
     public async Task<List<EnrollChoice>> EnrollChoicesAsync(string orgId, string userId, CancellationToken ct)
     {
         var policy = await enrollPolicy.DecideAsync(orgId, userId, ct);
-        return [.. (await ActiveEnrollChoicesAsync(orgId, ct)).Where(c => policy.Allows(c.Authenticator.Key))];
+        var allowed = (await ActiveEnrollChoicesAsync(orgId, ct)).Where(c => policy.Allows(c.Authenticator.Key)).ToList();
+        // Authenticators the policy requires come alone when one of them can be set up here: the person sets up one of those.
+        var required = allowed.Where(c => policy.Required.Contains(c.Authenticator.Key)).ToList();
+        return required.Count > 0 ? required : allowed;
     }
 
     private async Task<List<EnrollChoice>> ActiveEnrollChoicesAsync(string orgId, CancellationToken ct)

@@ -23,7 +23,7 @@ namespace Latchkey.Server.Features.SignIn;
 /// </summary>
 public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLogWriter log, PasswordHasher hasher, DecoyPassword decoy,
     TimeProvider time, SignInAddressLimit addressLimit, SessionStore sessions, NewSignInHandles fresh, SignOnPolicy signOn, RememberedDevices remembered,
-    IHttpContextAccessor requests)
+    IHttpContextAccessor requests, EnrollPolicy enrollPolicy)
 {
     /// <summary>Longest state handle read (a sealed new-sign-in handle is about 220 characters; a stored one 45).</summary>
     public const int MaxHandleLength = 512;
@@ -131,8 +131,10 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
         var policy = matches && snapshot is not null ? await signOn.DecideAsync(tx.OrgId, snapshot.Id, ct) : null;
         var sessionPolicy = completion == SignInCompletion.Session ? policy?.Session ?? SessionPolicy.Default : null;
         // A browser remembered after a second factor (factorPromptMode DEVICE) is not asked again within the factor lifetime.
-        var state = policy is { RequireFactor: true } && !(policy.RemembersDevice && remembered.IsRemembered(http, tx.OrgId, snapshot!.Id, snapshot.DevicesForgottenAt))
-            ? tx.State with { Assurance = SignInAssurance.WithSecondFactor(tx.State.Assurance) } : tx.State;
+        var secondFactor = policy is { RequireFactor: true } && !(policy.RemembersDevice && remembered.IsRemembered(http, tx.OrgId, snapshot!.Id, snapshot.DevicesForgottenAt));
+        // A person with no factor at all whom the MFA_ENROLL policy requires to have one sets it up now (the second-factor step offers only enrollment).
+        secondFactor = secondFactor || (policy is { Denied: false } && await MustEnrollAsync(tx.OrgId, snapshot!.Id, ct));
+        var state = secondFactor ? tx.State with { Assurance = SignInAssurance.WithSecondFactor(tx.State.Assurance) } : tx.State;
 
         var result = await StepAsync(tx, SignInStep.Password, async (row, now) =>
         {
@@ -374,6 +376,14 @@ public sealed class SignInEngine(LatchkeyDbContext db, OrgWrite write, SystemLog
 
             return new SignInResult { Transaction = SignInTransaction.Of(tx.Handle, row) };
         }, ct);
+
+    /// <summary>Whether the org's MFA_ENROLL policy requires an authenticator of a person who has no factor yet.</summary>
+    /// Cheapest first: an org none of whose active MFA_ENROLL policies requires anything (a new org's) costs one query.
+    private async Task<bool> MustEnrollAsync(string orgId, string userId, CancellationToken ct) =>
+        await db.Policies.AsNoTracking().AnyAsync(p => p.OrgId == orgId && p.Type == PolicyTypes.MfaEnroll && p.Status == PolicyStatus.Active
+            && p.SettingsJson != null && p.SettingsJson.Contains("REQUIRED"), ct)
+        && !await db.UserFactors.AsNoTracking().AnyAsync(f => f.OrgId == orgId && f.UserId == userId && f.Status == Factors.FactorStatus.Active, ct)
+        && (await enrollPolicy.DecideAsync(orgId, userId, ct)).Required.Count > 0;
 
     /// <summary>
     /// The chosen factor was verified (the caller checked it, outside this write): the sign-in succeeds, provided the
