@@ -126,15 +126,18 @@ public sealed class ConfigurationTests
     [InlineData(0, 60, "Latchkey:RateLimits:DesktopMfaKeyLookup")]
     [InlineData(5, 3601, "Latchkey:RateLimits:DesktopMfaKeyLookup")]
     [InlineData(0, 60, "Latchkey:RateLimits:DesktopMfaPush")]
+    [InlineData(2_000_000, 60, "Latchkey:RateLimits:DesktopMfaInvalidClient")]
     public void A_bad_desktop_mfa_limit_is_rejected_naming_the_key(int limit, int windowSeconds, string key)
     {
         var message = Assert.Single(Failures(o =>
         {
-            var options = key.EndsWith("KeyLookup", StringComparison.Ordinal) ? o.RateLimits.DesktopMfaKeyLookup : o.RateLimits.DesktopMfaPush;
+            var options = key.EndsWith("KeyLookup", StringComparison.Ordinal) ? o.RateLimits.DesktopMfaKeyLookup
+                : key.EndsWith("InvalidClient", StringComparison.Ordinal) ? o.RateLimits.DesktopMfaInvalidClient : o.RateLimits.DesktopMfaPush;
             (options.Limit, options.WindowSeconds) = (limit, windowSeconds);
         }));
         Assert.Contains(key, message, StringComparison.Ordinal);
         Assert.Equal((5, 60), (new LatchkeyOptions().RateLimits.DesktopMfaKeyLookup.Limit, new LatchkeyOptions().RateLimits.DesktopMfaKeyLookup.WindowSeconds));
+        Assert.Equal((30, 60), (new LatchkeyOptions().RateLimits.DesktopMfaInvalidClient.Limit, new LatchkeyOptions().RateLimits.DesktopMfaInvalidClient.WindowSeconds));
     }
 
     [Fact]

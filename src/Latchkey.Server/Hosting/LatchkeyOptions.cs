@@ -141,6 +141,13 @@ public sealed class RateLimitOptions
     /// on one computer in a window.
     /// </summary>
     public DesktopMfaLimitOptions DesktopMfaKeyLookup { get; set; } = new();
+
+    /// <summary>
+    /// <c>Latchkey:RateLimits:DesktopMfaInvalidClient</c>: Desktop MFA requests with a wrong client id or secret from one
+    /// client address in a window; past it, such requests are answered 429 <c>rate_limited</c> and no longer logged
+    /// one by one (agents left with a rotated secret must not flood the System Log). Right credentials are never refused.
+    /// </summary>
+    public DesktopMfaLimitOptions DesktopMfaInvalidClient { get; set; } = new() { Limit = 30 };
 }
 
 /// <summary>

@@ -126,7 +126,8 @@ public sealed class LatchkeyOptionsValidator : IValidateOptions<LatchkeyOptions>
             errors.Add("Latchkey:RateLimits:FailedSignIn:WindowSeconds must be between 1 and 3600.");
         }
 
-        foreach (var (limitName, limit) in new[] { ("DesktopMfaPush", options.RateLimits.DesktopMfaPush), ("DesktopMfaKeyLookup", options.RateLimits.DesktopMfaKeyLookup) })
+        foreach (var (limitName, limit) in new[] { ("DesktopMfaPush", options.RateLimits.DesktopMfaPush), ("DesktopMfaKeyLookup", options.RateLimits.DesktopMfaKeyLookup),
+            ("DesktopMfaInvalidClient", options.RateLimits.DesktopMfaInvalidClient) })
         {
             if (limit.Limit is < 1 or > 1_000_000 || limit.WindowSeconds is < 1 or > 3600)
             {

@@ -74,6 +74,7 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
             : null;
         if (app is null)
         {
+            await CountInvalidClientAsync(context);
             throw DesktopMfaException.Of(401, DesktopMfaReasons.InvalidClient,
                 "DMFAClientID: no Desktop MFA app of this org has this client id; check the profile's DMFAClientID and DMFAOrgURL.");
         }
@@ -81,6 +82,7 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
         var stored = await db.AppClients.AsNoTracking().Where(c => c.AppId == app.Id).Select(c => c.SecretHash).FirstOrDefaultAsync(context.RequestAborted);
         if (stored is null || secret.Length > 200 || !SecretHasher.FixedTimeEquals(SecretHasher.Hash(secret), stored))
         {
+            await CountInvalidClientAsync(context);
             _app = app;
             throw Refuse(401, DesktopMfaReasons.InvalidClient,
                 "DMFAClientSecret: the client secret is wrong (or was rotated); deploy the current profile of the Desktop MFA app.");
@@ -93,6 +95,28 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
         }
 
         _app = app;
+    }
+
+    /// <summary>
+    /// Counts a request with wrong client credentials against its address (<c>Latchkey:RateLimits:DesktopMfaInvalidClient</c>);
+    /// past the limit it is answered 429 and, the app left unknown, not logged.
+    /// </summary>
+    private async Task CountInvalidClientAsync(HttpContext context)
+    {
+        var o = options.Value.RateLimits.DesktopMfaInvalidClient;
+        var bucket = new RateLimits.RateLimitBucket("desktop-mfa-invalid-client", DesktopMfaAgent.Prefix, o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));
+        var decision = await limiter.AcquireAsync("address:" + RateLimits.FailedAuthenticationLimit.AddressKey(context.Connection.RemoteIpAddress), bucket,
+            context.RequestServices, context.RequestAborted);
+        if (!decision.Allowed)
+        {
+            var wait = Math.Max(1, decision.ResetEpochSeconds - time.GetUtcNow().ToUnixTimeSeconds());
+            context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new DesktopMfaException(new DesktopMfaRefusal(429, DesktopMfaReasons.RateLimited,
+                $"Too many requests with wrong Desktop MFA client credentials from this address: wait {wait} seconds, and deploy the current configuration profile (DMFAClientID, DMFAClientSecret).")
+            {
+                RetryAfterSeconds = wait,
+            });
+        }
     }
 
     /// <summary>The person, provided they may use <paramref name="method"/> (null: any) of this app from here; else the refusal, logged.</summary>
