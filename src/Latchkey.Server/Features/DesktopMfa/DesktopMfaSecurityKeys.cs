@@ -122,7 +122,8 @@ public static class DesktopMfaSecurityKeys
 
         var user = await gate.AdmitAsync(request, Factor);
         var computer = request.Computer.Describe();
-        var key = (await RoamingKeysAsync(request, gate, user)).FirstOrDefault(k => k.CredentialId == credentialId);
+        var roaming = await RoamingKeysAsync(request, gate, user);
+        var key = roaming.FirstOrDefault(k => k.CredentialId == credentialId);
         if (key is null)
         {
             throw gate.Refuse(401, DesktopMfaReasons.KeyNotRegistered,
@@ -152,13 +153,12 @@ public static class DesktopMfaSecurityKeys
         }
 
         // The agent keeps the person's keys for offline use on this computer once one answered here: the readiness view counts them.
-        var kept = (await RoamingKeysAsync(request, gate, user)).Count;
         await gate.WriteAsync(async () =>
         {
             await gate.StageSuccessAsync(user, Factor, request.Computer);
             if (await DesktopMfaComputers.TouchAsync(gate.Db, gate.App.OrgId, gate.App.Id, request.Computer, time.GetUtcNow(), reported: true, gate.Http.RequestAborted) is { } row)
             {
-                (await DesktopMfaComputers.SeatAsync(gate.Db, row, user.Id, time.GetUtcNow(), gate.Http.RequestAborted)).OfflineSecurityKeys = kept;
+                (await DesktopMfaComputers.SeatAsync(gate.Db, row, user.Id, time.GetUtcNow(), gate.Http.RequestAborted)).OfflineSecurityKeys = roaming.Count;
             }
 
             return true;
