@@ -133,7 +133,8 @@ public static class DesktopMfaAgent
         }
     }
 
-    private static async Task<IResult> HandleWithoutBody(HttpContext context, DesktopMfaGate gate, Func<DesktopMfaGate, Task<IResult>> handler)
+    /// <summary>Authenticates the client, then runs <paramref name="handler"/>, which reads the request itself (or has none); a refusal is logged and answered.</summary>
+    internal static async Task<IResult> HandleWithoutBody(HttpContext context, DesktopMfaGate gate, Func<DesktopMfaGate, Task<IResult>> handler)
     {
         try
         {

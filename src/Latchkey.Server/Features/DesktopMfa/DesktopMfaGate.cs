@@ -101,23 +101,10 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
     /// Counts a request with wrong client credentials against its address (<c>Latchkey:RateLimits:DesktopMfaInvalidClient</c>);
     /// past the limit it is answered 429 and, the app left unknown, not logged.
     /// </summary>
-    private async Task CountInvalidClientAsync(HttpContext context)
-    {
-        var o = options.Value.RateLimits.DesktopMfaInvalidClient;
-        var bucket = new RateLimits.RateLimitBucket("desktop-mfa-invalid-client", DesktopMfaAgent.Prefix, o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));
-        var decision = await limiter.AcquireAsync("address:" + RateLimits.FailedAuthenticationLimit.AddressKey(context.Connection.RemoteIpAddress), bucket,
-            context.RequestServices, context.RequestAborted);
-        if (!decision.Allowed)
-        {
-            var wait = Math.Max(1, decision.ResetEpochSeconds - time.GetUtcNow().ToUnixTimeSeconds());
-            context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw new DesktopMfaException(new DesktopMfaRefusal(429, DesktopMfaReasons.RateLimited,
-                $"Too many requests with wrong Desktop MFA client credentials from this address: wait {wait} seconds, and deploy the current configuration profile (DMFAClientID, DMFAClientSecret).")
-            {
-                RetryAfterSeconds = wait,
-            });
-        }
-    }
+    private Task CountInvalidClientAsync(HttpContext context) =>
+        CountAsync("desktop-mfa-invalid-client", "", "address:" + RateLimits.FailedAuthenticationLimit.AddressKey(context.Connection.RemoteIpAddress),
+            options.Value.RateLimits.DesktopMfaInvalidClient, null, null, null,
+            wait => $"Too many requests with wrong Desktop MFA client credentials from this address: wait {wait} seconds, and deploy the current configuration profile (DMFAClientID, DMFAClientSecret).");
 
     /// <summary>The person, provided they may use <paramref name="method"/> (null: any) of this app from here; else the refusal, logged.</summary>
     public async Task<UserEntity> AdmitAsync(AgentRequest request, string? method)
@@ -232,7 +219,7 @@ public sealed class DesktopMfaGate(LatchkeyDbContext db, OrgWrite write, SystemL
             DesktopMfaSecurityKeys.Factor, computer.Describe(), words);
     }
 
-    private async Task CountAsync(string name, string path, string scope, Hosting.DesktopMfaLimitOptions o, UserEntity user, string method, string computer,
+    private async Task CountAsync(string name, string path, string scope, Hosting.DesktopMfaLimitOptions o, UserEntity? user, string? method, string? computer,
         Func<long, string> words)
     {
         var bucket = new RateLimits.RateLimitBucket(name, DesktopMfaAgent.Prefix + path, o.Limit, TimeSpan.FromSeconds(o.WindowSeconds));

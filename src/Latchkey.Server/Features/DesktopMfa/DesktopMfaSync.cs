@@ -32,19 +32,8 @@ public static class DesktopMfaSync
     };
 
     public static void MapDesktopMfaSync(this RouteGroupBuilder agent) =>
-        agent.MapPost("/offline-events", async (HttpContext c, DesktopMfaGate gate, SystemLogWriter log, TimeProvider time) =>
-        {
-            try
-            {
-                await gate.AuthenticateAsync(c);
-                return await UploadAsync(c, gate, log, time);
-            }
-            catch (DesktopMfaException e)
-            {
-                await gate.LogRefusalAsync(e.Refusal);
-                return e.Refusal.ToResult();
-            }
-        });
+        agent.MapPost("/offline-events", (HttpContext c, DesktopMfaGate gate, SystemLogWriter log, TimeProvider time) =>
+            DesktopMfaAgent.HandleWithoutBody(c, gate, g => UploadAsync(c, g, log, time)));
 
     private sealed record Parsed(int Index, string? Id, JsonObject? Event, string? Rejected);
 
